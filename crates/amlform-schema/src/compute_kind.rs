@@ -1,0 +1,196 @@
+/// One kind of compute target and everything the engine must know about its attributes.
+#[derive(Debug)]
+pub struct ComputeKind {
+    /// The configuration block, e.g. `aml_compute`.
+    pub block_name: &'static str,
+    /// The SDK class the source documents use, e.g. `AmlCompute`.
+    pub sdk_class: &'static str,
+    /// The REST `computeType` discriminator. `None` where the 2024-10-01 API has no type for it
+    /// (Azure Batch): the provider must refuse to send it rather than guess.
+    pub rest_compute_type: Option<&'static str>,
+    pub family: Family,
+    /// One line for `show` and the docs.
+    pub summary: &'static str,
+    /// Capability notes from the documents (GPU, pipelines only, ...).
+    pub capabilities: &'static str,
+    pub attributes: &'static [Attribute],
+    /// Attributes of which exactly one must be set (e.g. `resource_id` or `address`).
+    pub one_of: &'static [&'static str],
+    /// Values the service computes; known only after apply unless the configuration gives them.
+    pub computed: &'static [&'static str],
+}
+
+impl ComputeKind {
+    pub fn attribute(&self, name: &str) -> Option<&'static Attribute> {
+        self.attributes.iter().find(|attribute| attribute.name == name)
+    }
+
+    /// Whether a compute of this kind with these settings is attached rather than created.
+    /// `has_resource_id` says whether the configuration gives a `resource_id`.
+    pub fn is_attached(&self, has_resource_id: bool) -> bool {
+        match self.family {
+            Family::Managed => false,
+            Family::Attached => true,
+            Family::CreateOrAttach => has_resource_id,
+        }
+    }
+
+    /// How a change to an attribute marked [`Update::Replace`] is carried out.
+    pub fn replacement(&self, attached: bool) -> Replacement {
+        if attached {
+            Replacement::DetachThenAttach
+        } else {
+            Replacement::DeleteThenCreate
+        }
+    }
+}
+
+/// Who owns the underlying resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    /// Created by the workspace and deleted with it (compute cluster, compute instance).
+    Managed,
+    /// Created outside Azure ML and attached by reference; removal detaches, never deletes.
+    Attached,
+    /// Created by the workspace, or attached when a `resource_id` is given (AKS).
+    CreateOrAttach,
+}
+
+/// In which mode of a [`Family::CreateOrAttach`] kind an attribute may be set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Both,
+    CreateOnly,
+    AttachOnly,
+}
+
+/// What a changed value means for the live compute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Update {
+    /// The service updates the live compute (e.g. a cluster's scale settings).
+    InPlace,
+    /// The compute must be replaced: delete + create, or for attached computes detach + attach.
+    Replace,
+}
+
+/// How a replacement is carried out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Replacement {
+    DeleteThenCreate,
+    DetachThenAttach,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttrType {
+    String,
+    /// A whole number; `min` is the smallest allowed value.
+    Integer { min: i64 },
+    Bool,
+    /// A string restricted to these values (compared case-insensitively, stored as written here).
+    Enum(&'static [&'static str]),
+    StringList,
+    StringMap,
+}
+
+impl AttrType {
+    /// How the type reads in a diagnostic.
+    pub fn describe(&self) -> String {
+        match self {
+            AttrType::String => "string".into(),
+            AttrType::Integer { .. } => "whole number".into(),
+            AttrType::Bool => "bool".into(),
+            AttrType::Enum(values) => format!("one of {}", quoted_list(values)),
+            AttrType::StringList => "list of strings".into(),
+            AttrType::StringMap => "map of strings".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DefaultValue {
+    String(&'static str),
+    Integer(i64),
+    Bool(bool),
+}
+
+/// One attribute of a compute block.
+#[derive(Debug)]
+pub struct Attribute {
+    pub name: &'static str,
+    pub ty: AttrType,
+    pub required: bool,
+    pub default: Option<DefaultValue>,
+    pub update: Update,
+    /// A secret: never printed, never stored; only a keyed fingerprint is kept.
+    pub sensitive: bool,
+    /// The value is a path whose file is read at apply time (its content may be a secret).
+    pub is_file_path: bool,
+    pub mode: Mode,
+    /// The SDK parameter name in the seeds, where it differs or is worth naming.
+    pub sdk_name: &'static str,
+    /// Where the value goes in the REST body (dotted path under the compute resource).
+    pub rest_path: &'static str,
+    pub description: &'static str,
+}
+
+impl Attribute {
+    pub(crate) const fn new(name: &'static str, ty: AttrType) -> Attribute {
+        Attribute {
+            name,
+            ty,
+            required: false,
+            default: None,
+            update: Update::Replace,
+            sensitive: false,
+            is_file_path: false,
+            mode: Mode::Both,
+            sdk_name: name,
+            rest_path: "",
+            description: "",
+        }
+    }
+    pub(crate) const fn required(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    pub(crate) const fn default(mut self, value: DefaultValue) -> Self {
+        self.default = Some(value);
+        self
+    }
+    pub(crate) const fn in_place(mut self) -> Self {
+        self.update = Update::InPlace;
+        self
+    }
+    pub(crate) const fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+    pub(crate) const fn file_path(mut self) -> Self {
+        self.is_file_path = true;
+        self
+    }
+    pub(crate) const fn mode(mut self, mode: Mode) -> Self {
+        self.mode = mode;
+        self
+    }
+    pub(crate) const fn sdk(mut self, sdk_name: &'static str) -> Self {
+        self.sdk_name = sdk_name;
+        self
+    }
+    pub(crate) const fn rest(mut self, rest_path: &'static str) -> Self {
+        self.rest_path = rest_path;
+        self
+    }
+    pub(crate) const fn doc(mut self, description: &'static str) -> Self {
+        self.description = description;
+        self
+    }
+}
+
+fn quoted_list(values: &[&str]) -> String {
+    values
+        .iter()
+        .map(|value| format!("`{value}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
