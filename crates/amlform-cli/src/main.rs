@@ -1,1 +1,37 @@
-fn main(){}
+//! The `amlform` command-line tool: parses arguments, runs one command, prints its result and
+//! picks the exit code. It is the only crate that prints.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+mod cli;
+mod fmt_command;
+mod validate_command;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Some(dir) = &cli.chdir {
+        if let Err(error) = std::env::set_current_dir(dir) {
+            eprintln!(
+                "error: cannot change to directory {}: {error}",
+                dir.display()
+            );
+            return ExitCode::from(1);
+        }
+    }
+    let color = cli.color_enabled();
+    let status = match cli.command {
+        Command::Validate(args) => validate_command::run(&args, color),
+        Command::Fmt(args) => fmt_command::run(&args, color),
+    };
+    match status {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,1 +1,37 @@
-//! x
+//! The amlform configuration language: loading `*.aml.hcl` files with source spans, evaluating
+//! variables, locals, references and functions, checking every compute against its schema and
+//! the static rules of `DOMAIN.md`, and formatting files canonically.
+//!
+//! Loading never stops at the first problem: it returns what it could evaluate together with
+//! every [`Diagnostic`] found. This crate reads configuration files and nothing else: it speaks
+//! to no service, keeps no state, and prints nothing.
+
+pub mod codes;
+mod config;
+mod diagnostic;
+mod evaluated_config;
+mod evaluator;
+mod formatter;
+mod functions;
+mod loader;
+mod module;
+mod references;
+mod rules;
+mod scope;
+mod source_map;
+mod suggest;
+mod type_constraint;
+mod value;
+
+pub use config::{Config, Lifecycle};
+pub use diagnostic::{Diagnostic, Diagnostics, JsonDiagnostic, RenderStyle, Severity};
+pub use evaluated_config::{
+    ComputeInstance, EvaluatedAttribute, EvaluatedConfig, EvaluatedImport, EvaluatedOutput,
+    EvaluatedVariable, EvaluatedWorkspace,
+};
+pub use evaluator::VariableInputs;
+pub use formatter::{FormatError, format_source};
+pub use module::{CONFIG_SUFFIX, LoadOptions, Module, VARS_SUFFIX, config_files};
+pub use source_map::{FileId, SourceFile, SourceMap, Span};
+pub use type_constraint::TypeConstraint;
+pub use value::Value;

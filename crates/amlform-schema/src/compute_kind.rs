@@ -22,7 +22,9 @@ pub struct ComputeKind {
 
 impl ComputeKind {
     pub fn attribute(&self, name: &str) -> Option<&'static Attribute> {
-        self.attributes.iter().find(|attribute| attribute.name == name)
+        self.attributes
+            .iter()
+            .find(|attribute| attribute.name == name)
     }
 
     /// Whether a compute of this kind with these settings is attached rather than created.
@@ -84,7 +86,9 @@ pub enum Replacement {
 pub enum AttrType {
     String,
     /// A whole number; `min` is the smallest allowed value.
-    Integer { min: i64 },
+    Integer {
+        min: i64,
+    },
     Bool,
     /// A string restricted to these values (compared case-insensitively, stored as written here).
     Enum(&'static [&'static str]),

@@ -20,7 +20,9 @@ pub use names::{NAME_MAX_LEN, NAME_MIN_LEN, NameProblem, check_compute_name};
 
 /// The compute kind whose configuration block is called `block_name`.
 pub fn compute_kind(block_name: &str) -> Option<&'static ComputeKind> {
-    COMPUTE_KINDS.iter().find(|kind| kind.block_name == block_name)
+    COMPUTE_KINDS
+        .iter()
+        .find(|kind| kind.block_name == block_name)
 }
 
 /// The explanation for a block name that names a compute kind amlform cannot manage.
@@ -37,7 +39,10 @@ mod tests {
     #[test]
     fn every_kind_is_found_by_its_block_name() {
         for kind in COMPUTE_KINDS {
-            assert_eq!(compute_kind(kind.block_name).unwrap().sdk_class, kind.sdk_class);
+            assert_eq!(
+                compute_kind(kind.block_name).unwrap().sdk_class,
+                kind.sdk_class
+            );
         }
         assert!(compute_kind("aci_compute").is_none());
         assert!(unsupported_kind("aci_compute").is_some());
@@ -48,7 +53,12 @@ mod tests {
         for kind in COMPUTE_KINDS {
             let mut seen = std::collections::BTreeSet::new();
             for attribute in kind.attributes {
-                assert!(seen.insert(attribute.name), "{}.{}", kind.block_name, attribute.name);
+                assert!(
+                    seen.insert(attribute.name),
+                    "{}.{}",
+                    kind.block_name,
+                    attribute.name
+                );
                 assert!(
                     !META_ARGUMENTS.contains(&attribute.name),
                     "{}.{} shadows a meta-argument",
@@ -76,18 +86,34 @@ mod tests {
     #[test]
     fn cluster_scale_settings_update_in_place_and_vm_size_forces_replacement() {
         let cluster = compute_kind("aml_compute").unwrap();
-        for name in ["min_nodes", "max_nodes", "idle_seconds_before_scaledown", "tags"] {
-            assert_eq!(cluster.attribute(name).unwrap().update, Update::InPlace, "{name}");
+        for name in [
+            "min_nodes",
+            "max_nodes",
+            "idle_seconds_before_scaledown",
+            "tags",
+        ] {
+            assert_eq!(
+                cluster.attribute(name).unwrap().update,
+                Update::InPlace,
+                "{name}"
+            );
         }
         for name in ["vm_size", "vm_priority", "subnet_name"] {
-            assert_eq!(cluster.attribute(name).unwrap().update, Update::Replace, "{name}");
+            assert_eq!(
+                cluster.attribute(name).unwrap().update,
+                Update::Replace,
+                "{name}"
+            );
         }
         assert_eq!(cluster.replacement(false), Replacement::DeleteThenCreate);
     }
 
     #[test]
     fn attached_kinds_replace_by_detach_then_attach() {
-        for kind in COMPUTE_KINDS.iter().filter(|k| k.family == Family::Attached) {
+        for kind in COMPUTE_KINDS
+            .iter()
+            .filter(|k| k.family == Family::Attached)
+        {
             assert_eq!(kind.replacement(true), Replacement::DetachThenAttach);
             assert!(
                 kind.attributes.iter().all(|a| a.update == Update::Replace),
@@ -106,8 +132,20 @@ mod tests {
             ("databricks_compute", "access_token"),
             ("aml_compute", "admin_user_password"),
         ] {
-            assert!(compute_kind(kind).unwrap().attribute(attribute).unwrap().sensitive);
+            assert!(
+                compute_kind(kind)
+                    .unwrap()
+                    .attribute(attribute)
+                    .unwrap()
+                    .sensitive
+            );
         }
-        assert!(!compute_kind("remote_compute").unwrap().attribute("username").unwrap().sensitive);
+        assert!(
+            !compute_kind("remote_compute")
+                .unwrap()
+                .attribute("username")
+                .unwrap()
+                .sensitive
+        );
     }
 }

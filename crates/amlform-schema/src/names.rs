@@ -37,7 +37,10 @@ pub fn check_compute_name(name: &str) -> Result<(), NameProblem> {
     if !first.is_ascii_alphabetic() {
         return Err(NameProblem::FirstCharacter(first));
     }
-    match name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+    match name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+    {
         Some(c) => Err(NameProblem::Character(c)),
         None => Ok(()),
     }
@@ -53,8 +56,17 @@ mod tests {
         assert_eq!(check_compute_name("a1"), Ok(()));
         assert_eq!(check_compute_name("a"), Err(NameProblem::Length(1)));
         assert_eq!(check_compute_name("a234567890123456"), Ok(()));
-        assert_eq!(check_compute_name("a2345678901234567"), Err(NameProblem::Length(17)));
-        assert_eq!(check_compute_name("1cpu"), Err(NameProblem::FirstCharacter('1')));
-        assert_eq!(check_compute_name("cpu_cluster"), Err(NameProblem::Character('_')));
+        assert_eq!(
+            check_compute_name("a2345678901234567"),
+            Err(NameProblem::Length(17))
+        );
+        assert_eq!(
+            check_compute_name("1cpu"),
+            Err(NameProblem::FirstCharacter('1'))
+        );
+        assert_eq!(
+            check_compute_name("cpu_cluster"),
+            Err(NameProblem::Character('_'))
+        );
     }
 }

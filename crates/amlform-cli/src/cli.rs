@@ -1,0 +1,70 @@
+//! The command line as clap types; nothing here does any work.
+
+use clap::{Args, Parser, Subcommand};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "amlform",
+    version,
+    about = "Declarative Azure Machine Learning compute targets"
+)]
+pub struct Cli {
+    /// Run as if started in DIR.
+    #[arg(short = 'C', long = "chdir", global = true, value_name = "DIR")]
+    pub chdir: Option<PathBuf>,
+    /// Never use colour (also: the NO_COLOR environment variable).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+impl Cli {
+    pub fn color_enabled(&self) -> bool {
+        !self.no_color && std::env::var_os("NO_COLOR").is_none() && std::io::stderr().is_terminal()
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check the configuration without contacting any service.
+    Validate(ValidateArgs),
+    /// Rewrite configuration files in the canonical format.
+    Fmt(FmtArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VariableArgs {
+    /// Set a variable: `--var name=value` (repeatable; wins over files and the environment).
+    #[arg(long = "var", value_name = "NAME=VALUE")]
+    pub vars: Vec<String>,
+    /// Read variables from a file of `name = value` lines (repeatable, in order).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Print the result as JSON for machines.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub variables: VariableArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Do not write; exit 3 if any file would change.
+    #[arg(long)]
+    pub check: bool,
+    /// Show the changes as a unified diff.
+    #[arg(long)]
+    pub diff: bool,
+    /// Also format files in subdirectories.
+    #[arg(long)]
+    pub recursive: bool,
+    /// Files or directories (default: the current directory).
+    pub paths: Vec<PathBuf>,
+}

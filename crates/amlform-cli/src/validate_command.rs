@@ -1,0 +1,62 @@
+//! `amlform validate`: load, evaluate and check the configuration; exit 0 when clean, 1 with errors.
+
+use crate::cli::ValidateArgs;
+use amlform_lang::{LoadOptions, Module, RenderStyle};
+use anyhow::{Context, bail};
+use std::path::Path;
+
+pub fn run(args: &ValidateArgs, color: bool) -> anyhow::Result<u8> {
+    let mut vars = Vec::new();
+    for pair in &args.variables.vars {
+        let Some((name, value)) = pair.split_once('=') else {
+            bail!(
+                "`--var {pair}` is not of the form NAME=VALUE\nhint: write `--var {pair}=<value>`"
+            );
+        };
+        vars.push((name.trim().to_owned(), value.to_owned()));
+    }
+    let options = LoadOptions {
+        var_files: args.variables.var_files.clone(),
+        vars,
+        env: Vec::new(),
+    }
+    .with_process_env();
+    let module = Module::load_dir(Path::new("."), &options)
+        .context("cannot read the configuration directory")?;
+    let diagnostics = &module.diagnostics;
+    let valid = !diagnostics.has_errors();
+    if args.json {
+        let report = serde_json::json!({
+            "format_version": "1.0",
+            "valid": valid,
+            "error_count": diagnostics.error_count(),
+            "warning_count": diagnostics.warning_count(),
+            "diagnostics": diagnostics.to_json(&module.sources),
+        });
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        let width = if color { 120 } else { RenderStyle::PLAIN.width };
+        eprint!(
+            "{}",
+            diagnostics.render(&module.sources, RenderStyle { color, width })
+        );
+        if valid {
+            let computes = module.evaluated.computes.len();
+            let warnings = match diagnostics.warning_count() {
+                0 => String::new(),
+                n => format!(" with {n} warning(s)"),
+            };
+            println!(
+                "The configuration is valid{warnings}: {computes} compute(s) in {} workspace(s).",
+                module.evaluated.workspaces.len()
+            );
+        } else {
+            eprintln!(
+                "{} error(s), {} warning(s)",
+                diagnostics.error_count(),
+                diagnostics.warning_count()
+            );
+        }
+    }
+    Ok(if valid { 0 } else { 1 })
+}

@@ -1,0 +1,144 @@
+//! The configuration as written: every block and attribute with its source span, expressions
+//! not yet evaluated. [`crate::loader`] builds it; [`crate::evaluator`] evaluates it.
+
+use crate::source_map::{FileId, Span};
+use crate::type_constraint::TypeConstraint;
+use amlform_schema::ComputeKind;
+use hcl_edit::Span as _;
+use hcl_edit::expr::Expression;
+use std::collections::BTreeMap;
+
+/// An expression and the file it is in.
+#[derive(Debug, Clone)]
+pub struct Expr {
+    pub file: FileId,
+    pub expr: Expression,
+}
+
+impl Expr {
+    pub fn span(&self) -> Span {
+        Span::new(self.file, self.expr.span().unwrap_or(0..0))
+    }
+}
+
+/// `name = value` inside a block.
+#[derive(Debug, Clone)]
+pub struct AttributeDef {
+    pub name: String,
+    pub key_span: Span,
+    pub value: Expr,
+}
+
+#[derive(Debug, Default)]
+pub struct Config {
+    pub workspaces: Vec<WorkspaceBlock>,
+    pub variables: Vec<VariableBlock>,
+    pub locals: Vec<LocalDef>,
+    pub outputs: Vec<OutputBlock>,
+    pub computes: Vec<ComputeBlock>,
+    pub imports: Vec<ImportBlock>,
+}
+
+impl Config {
+    pub fn variable(&self, name: &str) -> Option<&VariableBlock> {
+        self.variables.iter().find(|v| v.name == name)
+    }
+
+    pub fn local(&self, name: &str) -> Option<&LocalDef> {
+        self.locals.iter().find(|l| l.name == name)
+    }
+
+    pub fn compute(&self, kind: &str, label: &str) -> Option<&ComputeBlock> {
+        self.computes
+            .iter()
+            .find(|c| c.kind.block_name == kind && c.label == label)
+    }
+
+    pub fn workspace(&self, label: &str) -> Option<&WorkspaceBlock> {
+        self.workspaces.iter().find(|w| w.label == label)
+    }
+}
+
+/// `workspace "label" { ... }`: where computes live.
+#[derive(Debug)]
+pub struct WorkspaceBlock {
+    pub label: String,
+    pub label_span: Span,
+    pub attributes: BTreeMap<String, AttributeDef>,
+}
+
+/// `variable "name" { ... }`.
+#[derive(Debug)]
+pub struct VariableBlock {
+    pub name: String,
+    pub label_span: Span,
+    pub ty: TypeConstraint,
+    pub default: Option<Expr>,
+    pub description: Option<String>,
+    pub sensitive: bool,
+    pub validations: Vec<Validation>,
+}
+
+#[derive(Debug)]
+pub struct Validation {
+    pub condition: Expr,
+    pub error_message: Expr,
+}
+
+/// One entry of a `locals` block.
+#[derive(Debug)]
+pub struct LocalDef {
+    pub name: String,
+    pub key_span: Span,
+    pub value: Expr,
+}
+
+/// `output "name" { value = ... }`.
+#[derive(Debug)]
+pub struct OutputBlock {
+    pub name: String,
+    pub label_span: Span,
+    pub value: Option<Expr>,
+    pub description: Option<String>,
+    pub sensitive: bool,
+}
+
+/// A compute block such as `aml_compute "cpu" { ... }`.
+#[derive(Debug)]
+pub struct ComputeBlock {
+    pub kind: &'static ComputeKind,
+    pub label: String,
+    pub label_span: Span,
+    /// The kind's attributes as written (an `identity` block is folded into `identity_type` and
+    /// `identity_id`).
+    pub attributes: BTreeMap<String, AttributeDef>,
+    /// `workspace = workspace.LABEL`, resolved statically.
+    pub workspace: Option<(String, Span)>,
+    pub count: Option<Expr>,
+    pub for_each: Option<Expr>,
+    pub depends_on: Vec<(String, Span)>,
+    pub lifecycle: Lifecycle,
+}
+
+impl ComputeBlock {
+    /// `kind.label`, the address of the block (instances add `[index]`).
+    pub fn address(&self) -> String {
+        format!("{}.{}", self.kind.block_name, self.label)
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lifecycle {
+    pub prevent_destroy: bool,
+    pub create_before_destroy: bool,
+    /// Attribute names whose changes the planner ignores; `["all"]` ignores every attribute.
+    pub ignore_changes: Vec<String>,
+}
+
+/// `import { to = KIND.LABEL, id = "..." }`.
+#[derive(Debug)]
+pub struct ImportBlock {
+    pub to: String,
+    pub to_span: Span,
+    pub id: Expr,
+}

@@ -1,0 +1,287 @@
+//! Problems found in a configuration: a code, a span in the right file, a message and a hint.
+
+use crate::source_map::{SourceMap, Span};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
+use serde::Serialize;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Stable code, e.g. `AML101`; listed in `docs/language.md`.
+    pub code: &'static str,
+    /// Names the problem, no final period.
+    pub message: String,
+    pub span: Option<Span>,
+    /// Short text shown under the caret.
+    pub label: Option<String>,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Error,
+            code,
+            message: message.into(),
+            span: None,
+            label: None,
+            hint: None,
+        }
+    }
+
+    pub fn warning(code: &'static str, message: impl Into<String>) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message)
+        }
+    }
+
+    pub fn at(mut self, span: Span) -> Diagnostic {
+        self.span = Some(span);
+        self
+    }
+
+    pub fn at_opt(mut self, span: Option<Span>) -> Diagnostic {
+        self.span = span;
+        self
+    }
+
+    pub fn label(mut self, label: impl Into<String>) -> Diagnostic {
+        self.label = Some(label.into());
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Diagnostic {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// Every diagnostic of one run, in the order they were found.
+#[derive(Debug, Clone, Default)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.items.push(diagnostic);
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.items.extend(other.items);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(Diagnostic::is_error)
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.items.iter().filter(|d| d.is_error()).count()
+    }
+
+    pub fn warning_count(&self) -> usize {
+        self.items.len() - self.error_count()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter()
+    }
+
+    /// Sorts by file, position, then code, so output is deterministic whatever the order of
+    /// discovery; duplicates (same code, span and message) are dropped.
+    pub fn sort(&mut self) {
+        self.items.sort_by(|a, b| {
+            let key = |d: &Diagnostic| (d.span.clone(), d.code, d.message.clone());
+            key(a).cmp(&key(b))
+        });
+        self.items.dedup();
+    }
+
+    /// Renders every diagnostic as text with the source line and a caret under the span.
+    pub fn render(&self, sources: &SourceMap, style: RenderStyle) -> String {
+        let mut out = String::new();
+        for diagnostic in &self.items {
+            out.push_str(&render_one(diagnostic, sources, style));
+        }
+        out
+    }
+
+    /// Machine-readable form for `validate --json`.
+    pub fn to_json(&self, sources: &SourceMap) -> Vec<JsonDiagnostic> {
+        self.items
+            .iter()
+            .map(|d| {
+                let range = d.span.as_ref().map(|span| {
+                    let file = sources.get(span.file);
+                    let (line, column) = sources.line_column(span.file, span.range.start);
+                    let (end_line, end_column) = sources.line_column(span.file, span.range.end);
+                    JsonRange {
+                        filename: file.name.clone(),
+                        start: JsonPos {
+                            line,
+                            column,
+                            byte: span.range.start,
+                        },
+                        end: JsonPos {
+                            line: end_line,
+                            column: end_column,
+                            byte: span.range.end,
+                        },
+                    }
+                });
+                JsonDiagnostic {
+                    severity: d.severity,
+                    code: d.code,
+                    summary: d.message.clone(),
+                    detail: d.hint.clone(),
+                    range,
+                }
+            })
+            .collect()
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonDiagnostic {
+    pub severity: Severity,
+    pub code: &'static str,
+    pub summary: String,
+    pub detail: Option<String>,
+    pub range: Option<JsonRange>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonRange {
+    pub filename: String,
+    pub start: JsonPos,
+    pub end: JsonPos,
+}
+
+#[derive(Debug, Serialize)]
+pub struct JsonPos {
+    pub line: usize,
+    pub column: usize,
+    pub byte: usize,
+}
+
+/// How rendered diagnostics look.
+#[derive(Debug, Clone, Copy)]
+pub struct RenderStyle {
+    pub color: bool,
+    pub width: usize,
+}
+
+impl RenderStyle {
+    /// No colour, 100 columns: what snapshots and CI logs use.
+    pub const PLAIN: RenderStyle = RenderStyle {
+        color: false,
+        width: 100,
+    };
+}
+
+fn render_one(diagnostic: &Diagnostic, sources: &SourceMap, style: RenderStyle) -> String {
+    let theme = if style.color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::none()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(style.width)
+        .with_links(false)
+        .with_context_lines(1);
+    let report = Report {
+        diagnostic,
+        source: diagnostic.span.as_ref().map(|span| {
+            let file = sources.get(span.file);
+            NamedSource::new(file.name.clone(), file.text.clone())
+        }),
+    };
+    let mut out = String::new();
+    handler
+        .render_report(&mut out, &report)
+        .expect("writing to a String cannot fail");
+    out
+}
+
+/// Adapter that lets miette draw one [`Diagnostic`] with its source.
+struct Report<'a> {
+    diagnostic: &'a Diagnostic,
+    source: Option<NamedSource<String>>,
+}
+
+impl fmt::Debug for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.diagnostic, f)
+    }
+}
+
+impl fmt::Display for Report<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.diagnostic.message)
+    }
+}
+
+impl std::error::Error for Report<'_> {}
+
+impl miette::Diagnostic for Report<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(self.diagnostic.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.diagnostic.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.diagnostic
+            .hint
+            .as_ref()
+            .map(|hint| Box::new(hint) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source
+            .as_ref()
+            .map(|source| source as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let span = self.diagnostic.span.as_ref()?;
+        let len = span.range.end.saturating_sub(span.range.start);
+        let label = LabeledSpan::new(self.diagnostic.label.clone(), span.range.start, len);
+        Some(Box::new(std::iter::once(label)))
+    }
+}

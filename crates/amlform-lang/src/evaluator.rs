@@ -1,0 +1,1273 @@
+//! Evaluating a [`Config`]: variables first, then locals, workspaces, computes and outputs in
+//! reference order, with `count` / `for_each` expanded and every attribute typed by the schema.
+
+use crate::codes;
+use crate::config::{ComputeBlock, Config, Expr};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::evaluated_config::{
+    ComputeInstance, EvaluatedAttribute, EvaluatedConfig, EvaluatedImport, EvaluatedOutput,
+    EvaluatedWorkspace,
+};
+use crate::loader::{WORKSPACE_ATTRIBUTES, suggest_kind};
+use crate::references::{Reference, references};
+use crate::rules;
+use crate::scope::Scope;
+use crate::source_map::{FileId, SourceMap, Span};
+use crate::suggest::hint_for;
+use crate::value::Value;
+use amlform_graph::Dag;
+use amlform_schema::{AttrType, DefaultValue, Mode, compute_kind};
+use hcl_edit::structure::Structure;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+/// Where variable values come from, lowest precedence first: defaults, `AMLFORM_VAR_name`
+/// environment variables, variable files (`*.amlvars.hcl`, then `--var-file`s in order), then
+/// `--var name=value`.
+#[derive(Debug, Clone, Default)]
+pub struct VariableInputs {
+    pub env: Vec<(String, String)>,
+    /// Variable files, already added to the source map.
+    pub files: Vec<FileId>,
+    pub cli: Vec<(String, String)>,
+}
+
+/// A node of the evaluation graph.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Node {
+    Local(String),
+    Workspace(String),
+    Compute(String),
+    Output(String),
+    Import(usize),
+}
+
+impl std::fmt::Display for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Node::Local(name) => write!(f, "local.{name}"),
+            Node::Workspace(name) => write!(f, "workspace.{name}"),
+            Node::Compute(address) => f.write_str(address),
+            Node::Output(name) => write!(f, "output.{name}"),
+            Node::Import(index) => write!(f, "import #{}", index + 1),
+        }
+    }
+}
+
+pub(crate) struct Evaluator<'c> {
+    config: &'c Config,
+    sources: &'c SourceMap,
+    base_dir: &'c Path,
+    diagnostics: Diagnostics,
+    variables: BTreeMap<String, Value>,
+    sensitive_variables: BTreeSet<String>,
+    locals: BTreeMap<String, Value>,
+    /// Locals whose value derives from a sensitive variable.
+    sensitive_locals: BTreeSet<String>,
+    workspaces: BTreeMap<String, Value>,
+    compute_values: BTreeMap<&'static str, BTreeMap<String, Value>>,
+    out: EvaluatedConfig,
+}
+
+/// Evaluates the configuration; problems go to the returned diagnostics.
+pub(crate) fn evaluate(
+    config: &Config,
+    sources: &SourceMap,
+    inputs: &VariableInputs,
+    base_dir: &Path,
+) -> (EvaluatedConfig, Diagnostics) {
+    let mut evaluator = Evaluator {
+        config,
+        sources,
+        base_dir,
+        diagnostics: Diagnostics::default(),
+        variables: BTreeMap::new(),
+        sensitive_variables: BTreeSet::new(),
+        locals: BTreeMap::new(),
+        sensitive_locals: BTreeSet::new(),
+        workspaces: BTreeMap::new(),
+        compute_values: BTreeMap::new(),
+        out: EvaluatedConfig::default(),
+    };
+    evaluator.variables(inputs);
+    if let Some(order) = evaluator.order() {
+        for node in order {
+            evaluator.node(&node);
+        }
+        rules::check(config, &evaluator.out, &mut evaluator.diagnostics);
+    }
+    (evaluator.out, evaluator.diagnostics)
+}
+
+/// The scope of everything evaluated so far; a macro so that the borrows stay per field and
+/// `self.diagnostics` can be borrowed mutably beside it.
+macro_rules! scope {
+    ($self:ident) => {
+        Scope {
+            variables: &$self.variables,
+            locals: &$self.locals,
+            workspaces: &$self.workspaces,
+            computes: &$self.compute_values,
+            each: None,
+            count_index: None,
+            base_dir: $self.base_dir,
+        }
+    };
+}
+
+impl Evaluator<'_> {
+    fn eval(&mut self, expr: &Expr) -> Option<Value> {
+        scope!(self).eval(expr, &mut self.diagnostics)
+    }
+
+    // ----- variables -----
+
+    fn variables(&mut self, inputs: &VariableInputs) {
+        let config = self.config;
+        let mut given: BTreeMap<String, (Value, Option<Span>)> = BTreeMap::new();
+        for (name, raw) in &inputs.env {
+            if let Some(variable) = config.variable(name) {
+                if let Some(value) = self.raw_value(name, raw, &variable.ty, "the environment") {
+                    given.insert(name.clone(), (value, None));
+                }
+            }
+        }
+        for file in &inputs.files {
+            self.variable_file(*file, &mut given);
+        }
+        for (name, raw) in &inputs.cli {
+            match config.variable(name) {
+                Some(variable) => {
+                    if let Some(value) = self.raw_value(name, raw, &variable.ty, "--var") {
+                        given.insert(name.clone(), (value, None));
+                    }
+                }
+                None => {
+                    let names: Vec<&str> =
+                        config.variables.iter().map(|v| v.name.as_str()).collect();
+                    let hint =
+                        hint_for(name, &names, || "declare it with a `variable` block".into());
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::UNDECLARED_VARIABLE,
+                            format!("`--var {name}=...` sets a variable that is not declared"),
+                        )
+                        .hint(hint),
+                    );
+                }
+            }
+        }
+
+        for variable in &config.variables {
+            if variable.sensitive {
+                self.sensitive_variables.insert(variable.name.clone());
+            }
+            let (value, value_span) = match given.remove(&variable.name) {
+                Some(given) => given,
+                None => match &variable.default {
+                    Some(default) => match self.eval_constant(default) {
+                        Some(value) => (value, Some(default.span())),
+                        None => continue,
+                    },
+                    None => {
+                        self.diagnostics.push(
+                            Diagnostic::error(codes::MISSING_VARIABLE, format!("variable `{}` has no value", variable.name))
+                                .at(variable.label_span.clone())
+                                .label("no default and no value given")
+                                .hint(format!(
+                                    "give it a value with `--var {0}=...`, a `*.amlvars.hcl` file or `AMLFORM_VAR_{0}`, or add a `default`",
+                                    variable.name
+                                )),
+                        );
+                        continue;
+                    }
+                },
+            };
+            let value = match variable.ty.convert(value) {
+                Ok(value) => value,
+                Err(message) => {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::VARIABLE_VALUE,
+                            format!("invalid value for variable `{}`: {message}", variable.name),
+                        )
+                        .at(value_span.unwrap_or_else(|| variable.label_span.clone()))
+                        .hint(format!("the variable's type is `{}`", variable.ty)),
+                    );
+                    continue;
+                }
+            };
+            self.validate_variable(variable, &value);
+            self.variables.insert(variable.name.clone(), value);
+        }
+    }
+
+    /// Evaluates an expression that may use functions but no references (defaults, var files).
+    fn eval_constant(&mut self, expr: &Expr) -> Option<Value> {
+        if let Some(reference) = references(expr).into_iter().next() {
+            self.diagnostics.push(
+                Diagnostic::error(codes::INVALID_REFERENCE, format!("`{}` cannot be used here", reference.parts.join(".")))
+                    .at(reference.span)
+                    .hint("variable defaults and variable files hold constant values; use a `locals` block to compute values"),
+            );
+            return None;
+        }
+        let empty = BTreeMap::new();
+        let no_computes = BTreeMap::new();
+        let scope = Scope {
+            variables: &empty,
+            locals: &empty,
+            workspaces: &empty,
+            computes: &no_computes,
+            each: None,
+            count_index: None,
+            base_dir: self.base_dir,
+        };
+        scope.eval(expr, &mut self.diagnostics)
+    }
+
+    fn raw_value(
+        &mut self,
+        name: &str,
+        raw: &str,
+        ty: &crate::type_constraint::TypeConstraint,
+        source: &str,
+    ) -> Option<Value> {
+        if !ty.wants_expression() {
+            return Some(Value::String(raw.to_owned()));
+        }
+        match hcl_edit::parser::parse_expr(raw) {
+            Ok(expr) => {
+                let mut scratch = Diagnostics::default();
+                let empty = BTreeMap::new();
+                let no_computes = BTreeMap::new();
+                let scope = Scope {
+                    variables: &empty,
+                    locals: &empty,
+                    workspaces: &empty,
+                    computes: &no_computes,
+                    each: None,
+                    count_index: None,
+                    base_dir: self.base_dir,
+                };
+                let value = scope.eval(
+                    &Expr {
+                        file: FileId(u32::MAX),
+                        expr,
+                    },
+                    &mut scratch,
+                );
+                if value.is_none() {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::VARIABLE_VALUE,
+                            format!(
+                                "the value for variable `{name}` from {source} cannot be evaluated"
+                            ),
+                        )
+                        .hint(
+                            "give a constant value such as [\"a\", \"b\"] or { key = \"value\" }",
+                        ),
+                    );
+                }
+                value
+            }
+            Err(error) => {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::VARIABLE_VALUE,
+                        format!(
+                            "the value for variable `{name}` from {source} does not parse: {}",
+                            error.message()
+                        ),
+                    )
+                    .hint(format!(
+                        "variable `{name}` has type `{ty}`; write its value in HCL syntax"
+                    )),
+                );
+                None
+            }
+        }
+    }
+
+    fn variable_file(&mut self, file: FileId, given: &mut BTreeMap<String, (Value, Option<Span>)>) {
+        let text = &self.sources.get(file).text;
+        let body = match hcl_edit::parser::parse_body(text) {
+            Ok(body) => body,
+            Err(error) => {
+                let offset = error.location().offset().min(text.len());
+                self.diagnostics.push(
+                    Diagnostic::error(codes::SYNTAX, format!("syntax error: {}", error.message()))
+                        .at(Span::new(file, offset..offset))
+                        .hint("a variable file holds `name = value` lines"),
+                );
+                return;
+            }
+        };
+        for structure in body.iter() {
+            match structure {
+                Structure::Attribute(attribute) => {
+                    let name = attribute.key.as_str();
+                    let key_span =
+                        Span::new(file, hcl_edit::Span::span(&attribute.key).unwrap_or(0..0));
+                    if self.config.variable(name).is_none() {
+                        let names: Vec<&str> = self
+                            .config
+                            .variables
+                            .iter()
+                            .map(|v| v.name.as_str())
+                            .collect();
+                        let hint = hint_for(name, &names, || {
+                            "declare it with a `variable` block, or remove the line".into()
+                        });
+                        self.diagnostics.push(
+                            Diagnostic::warning(
+                                codes::UNDECLARED_VARIABLE,
+                                format!("the variable file sets `{name}`, which is not declared"),
+                            )
+                            .at(key_span)
+                            .hint(hint),
+                        );
+                        continue;
+                    }
+                    let expr = Expr {
+                        file,
+                        expr: attribute.value.clone(),
+                    };
+                    if let Some(value) = self.eval_constant(&expr) {
+                        given.insert(name.to_owned(), (value, Some(expr.span())));
+                    }
+                }
+                Structure::Block(block) => self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::UNKNOWN_BLOCK,
+                        "a variable file holds only `name = value` lines",
+                    )
+                    .at(Span::new(
+                        file,
+                        hcl_edit::Span::span(&block.ident).unwrap_or(0..0),
+                    ))
+                    .hint("move blocks into a `.aml.hcl` file"),
+                ),
+            }
+        }
+    }
+
+    fn validate_variable(&mut self, variable: &crate::config::VariableBlock, value: &Value) {
+        let only_this = BTreeMap::from([(variable.name.clone(), value.clone())]);
+        for validation in &variable.validations {
+            for reference in references(&validation.condition) {
+                if !(reference.root() == "var" && reference.name() == Some(&variable.name)) {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::INVALID_REFERENCE,
+                            format!(
+                                "a validation of `{}` can only refer to `var.{}`",
+                                variable.name, variable.name
+                            ),
+                        )
+                        .at(reference.span)
+                        .hint("move cross-variable checks into the configuration"),
+                    );
+                    return;
+                }
+            }
+            let empty = BTreeMap::new();
+            let no_computes = BTreeMap::new();
+            let scope = Scope {
+                variables: &only_this,
+                locals: &empty,
+                workspaces: &empty,
+                computes: &no_computes,
+                each: None,
+                count_index: None,
+                base_dir: self.base_dir,
+            };
+            let Some(result) = scope.eval(&validation.condition, &mut self.diagnostics) else {
+                continue;
+            };
+            if result == Value::Bool(false) {
+                let message = scope
+                    .eval(&validation.error_message, &mut self.diagnostics)
+                    .and_then(|m| m.as_str().map(str::to_owned))
+                    .unwrap_or_else(|| "the value is not valid".into());
+                let shown = if variable.sensitive {
+                    "(sensitive value)".to_owned()
+                } else {
+                    value.to_string()
+                };
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::VARIABLE_VALUE,
+                        format!("invalid value for variable `{}`: {message}", variable.name),
+                    )
+                    .at(validation.condition.span())
+                    .label(format!("false for {shown}"))
+                    .hint("change the value, or the validation rule"),
+                );
+            } else if !matches!(result, Value::Bool(true) | Value::Unknown) {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::WRONG_TYPE,
+                        format!(
+                            "a validation condition must be a bool, not a {}",
+                            result.type_name()
+                        ),
+                    )
+                    .at(validation.condition.span())
+                    .hint("write a comparison such as `length(var.x) > 0`"),
+                );
+            }
+        }
+    }
+
+    // ----- ordering -----
+
+    /// The evaluation order, or `None` after reporting undefined references or cycles.
+    fn order(&mut self) -> Option<Vec<Node>> {
+        let config = self.config;
+        let mut dag: Dag<Node> = Dag::new();
+        let mut edge_spans: BTreeMap<(Node, Node), Span> = BTreeMap::new();
+        let mut ok = true;
+        // (node, expressions it evaluates, which meta-references it may use)
+        let mut nodes: Vec<(Node, Vec<&Expr>, RefContext)> = Vec::new();
+        for local in &config.locals {
+            nodes.push((
+                Node::Local(local.name.clone()),
+                vec![&local.value],
+                RefContext::default(),
+            ));
+        }
+        for workspace in &config.workspaces {
+            let exprs = workspace.attributes.values().map(|a| &a.value).collect();
+            nodes.push((
+                Node::Workspace(workspace.label.clone()),
+                exprs,
+                RefContext::default(),
+            ));
+        }
+        for compute in &config.computes {
+            let node = Node::Compute(compute.address());
+            let mut exprs: Vec<&Expr> = compute.attributes.values().map(|a| &a.value).collect();
+            exprs.extend(compute.count.iter().chain(compute.for_each.iter()));
+            let context = RefContext {
+                each: compute.for_each.is_some(),
+                count: compute.count.is_some(),
+            };
+            nodes.push((node.clone(), exprs, context));
+            let mut explicit: Vec<(Node, Span)> = compute
+                .workspace
+                .iter()
+                .filter(|(label, _)| config.workspace(label).is_some())
+                .map(|(label, span)| (Node::Workspace(label.clone()), span.clone()))
+                .collect();
+            for (address, span) in &compute.depends_on {
+                let (kind, label) = address.split_once('.').expect("checked by the loader");
+                if config.compute(kind, label).is_some() {
+                    explicit.push((Node::Compute(address.clone()), span.clone()));
+                } else {
+                    self.diagnostics
+                        .push(self.undefined_compute(kind, label, span.clone()));
+                    ok = false;
+                }
+            }
+            for (target, span) in explicit {
+                edge_spans
+                    .entry((node.clone(), target.clone()))
+                    .or_insert(span);
+                dag.add_dependency(node.clone(), target);
+            }
+        }
+        for output in &config.outputs {
+            nodes.push((
+                Node::Output(output.name.clone()),
+                output.value.iter().collect(),
+                RefContext::default(),
+            ));
+        }
+        for (index, import) in config.imports.iter().enumerate() {
+            nodes.push((Node::Import(index), vec![&import.id], RefContext::default()));
+            let (kind, label) = import.to.split_once('.').expect("checked by the loader");
+            if config.compute(kind, label).is_none() {
+                self.diagnostics
+                    .push(self.undefined_compute(kind, label, import.to_span.clone()));
+                ok = false;
+            }
+        }
+        for (node, exprs, context) in nodes {
+            dag.add_node(node.clone());
+            for expr in exprs {
+                for reference in references(expr) {
+                    match self.resolve(&reference, context) {
+                        Ok(Some(target)) => {
+                            edge_spans
+                                .entry((node.clone(), target.clone()))
+                                .or_insert(reference.span.clone());
+                            dag.add_dependency(node.clone(), target);
+                        }
+                        Ok(None) => {}
+                        Err(diagnostic) => {
+                            self.diagnostics.push(diagnostic);
+                            ok = false;
+                        }
+                    }
+                }
+            }
+        }
+        match dag.topological_order() {
+            Ok(order) if ok => Some(order),
+            Ok(_) => None,
+            Err(cycles) => {
+                for cycle in cycles {
+                    let chain: Vec<String> = cycle.0.iter().map(ToString::to_string).collect();
+                    let first_edge = cycle.edges().next().map(|(a, b)| (a.clone(), b.clone()));
+                    let at = first_edge.and_then(|edge| edge_spans.get(&edge).cloned());
+                    let edges: Vec<String> = cycle
+                        .edges()
+                        .map(|(from, to)| {
+                            let location =
+                                edge_spans.get(&(from.clone(), to.clone())).map(|span| {
+                                    let (line, column) =
+                                        self.sources.line_column(span.file, span.range.start);
+                                    format!(
+                                        " ({}:{line}:{column})",
+                                        self.sources.get(span.file).name
+                                    )
+                                });
+                            format!("{from} refers to {to}{}", location.unwrap_or_default())
+                        })
+                        .collect();
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::CYCLE,
+                            format!("reference cycle: {}", chain.join(" -> ")),
+                        )
+                        .at_opt(at)
+                        .label("the cycle starts here")
+                        .hint(format!(
+                            "break one of these references: {}",
+                            edges.join("; ")
+                        )),
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    fn undefined_compute(&self, kind: &str, label: &str, at: Span) -> Diagnostic {
+        let labels: Vec<&str> = self
+            .config
+            .computes
+            .iter()
+            .filter(|c| c.kind.block_name == kind)
+            .map(|c| c.label.as_str())
+            .collect();
+        let hint = hint_for(label, &labels, || {
+            format!("declare a `{kind} \"{label}\"` block")
+        });
+        Diagnostic::error(
+            codes::UNDEFINED_REFERENCE,
+            format!("`{kind}.{label}` is not declared"),
+        )
+        .at(at)
+        .hint(hint)
+    }
+
+    /// The node a reference depends on (`None` for variables and `each`/`count`), or the
+    /// diagnostic for an undefined one.
+    fn resolve(
+        &self,
+        reference: &Reference,
+        context: RefContext,
+    ) -> Result<Option<Node>, Diagnostic> {
+        let config = self.config;
+        let root = reference.root();
+        let at = reference.span.clone();
+        let Some(name) = reference.name() else {
+            let hint = match root {
+                "var" | "local" | "workspace" | "each" | "count" => format!("write `{root}.<name>`"),
+                _ => match suggest_kind(root) {
+                    Some(kind) => format!("did you mean `{kind}.<label>`?"),
+                    None => "references look like `var.name`, `local.name` or `aml_compute.label.attribute`".into(),
+                },
+            };
+            return Err(Diagnostic::error(
+                codes::UNDEFINED_REFERENCE,
+                format!("`{root}` is not defined"),
+            )
+            .at(at)
+            .hint(hint));
+        };
+        let undefined = |what: String, candidates: Vec<&str>, fallback: String| {
+            let hint = hint_for(name, &candidates, || fallback);
+            Diagnostic::error(codes::UNDEFINED_REFERENCE, what)
+                .at(at.clone())
+                .hint(hint)
+        };
+        match root {
+            "var" => match config.variable(name) {
+                Some(_) => Ok(None),
+                None => Err(undefined(
+                    format!("variable `{name}` is not declared"),
+                    config.variables.iter().map(|v| v.name.as_str()).collect(),
+                    format!("declare it with `variable \"{name}\" {{}}`"),
+                )),
+            },
+            "local" => match config.local(name) {
+                Some(_) => Ok(Some(Node::Local(name.to_owned()))),
+                None => Err(undefined(
+                    format!("local value `{name}` is not declared"),
+                    config.locals.iter().map(|l| l.name.as_str()).collect(),
+                    format!("add `{name} = ...` to a `locals` block"),
+                )),
+            },
+            "workspace" => match config.workspace(name) {
+                Some(_) => Ok(Some(Node::Workspace(name.to_owned()))),
+                None => Err(undefined(
+                    format!("workspace `{name}` is not declared"),
+                    config.workspaces.iter().map(|w| w.label.as_str()).collect(),
+                    format!("declare it with `workspace \"{name}\" {{ ... }}`"),
+                )),
+            },
+            "each" if context.each && (name == "key" || name == "value") => Ok(None),
+            "each" => Err(Diagnostic::error(
+                codes::UNDEFINED_REFERENCE,
+                format!("`each.{name}` is not available here"),
+            )
+            .at(at)
+            .hint("`each.key` and `each.value` exist only in a block with `for_each`")),
+            "count" if context.count && name == "index" => Ok(None),
+            "count" => Err(Diagnostic::error(
+                codes::UNDEFINED_REFERENCE,
+                format!("`count.{name}` is not available here"),
+            )
+            .at(at)
+            .hint("`count.index` exists only in a block with `count`")),
+            kind => match compute_kind(kind) {
+                Some(_) => match config.compute(kind, name) {
+                    Some(_) => Ok(Some(Node::Compute(format!("{kind}.{name}")))),
+                    None => Err(self.undefined_compute(kind, name, at)),
+                },
+                None => {
+                    let hint = match suggest_kind(kind) {
+                        Some(suggestion) => format!("did you mean `{suggestion}.{name}`?"),
+                        None => "references start with `var.`, `local.`, `workspace.`, `each.`, `count.` or a compute block type".into(),
+                    };
+                    Err(Diagnostic::error(
+                        codes::UNDEFINED_REFERENCE,
+                        format!("`{kind}.{name}` is not defined"),
+                    )
+                    .at(at)
+                    .hint(hint))
+                }
+            },
+        }
+    }
+
+    /// Whether an expression derives from a sensitive variable or local.
+    fn is_tainted(&self, expr: &Expr) -> bool {
+        references(expr).iter().any(|r| match (r.root(), r.name()) {
+            ("var", Some(name)) => self.sensitive_variables.contains(name),
+            ("local", Some(name)) => self.sensitive_locals.contains(name),
+            (kind, Some(label)) => r.parts.get(2).is_some_and(|attribute| {
+                compute_kind(kind)
+                    .and_then(|k| k.attribute(attribute))
+                    .is_some_and(|a| a.sensitive)
+                    && self.config.compute(kind, label).is_some()
+            }),
+            _ => false,
+        })
+    }
+
+    // ----- nodes -----
+
+    fn node(&mut self, node: &Node) {
+        let config = self.config;
+        match node {
+            Node::Local(name) => {
+                let local = config.local(name).expect("resolved");
+                if self.is_tainted(&local.value) {
+                    self.sensitive_locals.insert(name.clone());
+                }
+                if let Some(value) = self.eval(&local.value) {
+                    self.locals.insert(name.clone(), value.clone());
+                    self.out.locals.insert(name.clone(), value);
+                }
+            }
+            Node::Workspace(label) => self.workspace(label),
+            Node::Compute(address) => {
+                let (kind, label) = address.split_once('.').expect("addresses have a dot");
+                let block = config.compute(kind, label).expect("resolved");
+                self.compute(block);
+            }
+            Node::Output(name) => {
+                let output = config
+                    .outputs
+                    .iter()
+                    .find(|o| &o.name == name)
+                    .expect("resolved");
+                let Some(expr) = &output.value else { return };
+                let tainted = self.is_tainted(expr);
+                if tainted && !output.sensitive {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::SENSITIVE_OUTPUT,
+                            format!("output `{name}` shows a sensitive value"),
+                        )
+                        .at(expr.span())
+                        .hint("add `sensitive = true` to the output, or output something else"),
+                    );
+                }
+                if let Some(value) = self.eval(expr) {
+                    self.out.outputs.insert(
+                        name.clone(),
+                        EvaluatedOutput {
+                            value,
+                            sensitive: output.sensitive || tainted,
+                        },
+                    );
+                }
+            }
+            Node::Import(index) => {
+                let import = &config.imports[*index];
+                if let Some(id) = self.eval(&import.id) {
+                    if !matches!(id, Value::String(_)) {
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                codes::WRONG_TYPE,
+                                "an import `id` must be a string known before apply",
+                            )
+                            .at(import.id.span())
+                            .hint("write the compute's ARM id"),
+                        );
+                    }
+                    self.out.imports.push(EvaluatedImport {
+                        to: import.to.clone(),
+                        id,
+                    });
+                }
+            }
+        }
+    }
+
+    fn workspace(&mut self, label: &str) {
+        let block = self.config.workspace(label).expect("resolved");
+        let mut attributes = BTreeMap::new();
+        for name in WORKSPACE_ATTRIBUTES {
+            match block.attributes.get(*name) {
+                Some(attribute) => {
+                    if let Some(value) = self.eval(&attribute.value) {
+                        attributes.insert((*name).to_owned(), value);
+                    }
+                }
+                None => {
+                    let required = ["name", "resource_group", "subscription_id", "location"];
+                    let embedded = block.attributes.contains_key("endpoint");
+                    if required.contains(name) && !(embedded && *name == "subscription_id") {
+                        self.diagnostics.push(
+                            Diagnostic::error(
+                                codes::MISSING_ATTRIBUTE,
+                                format!("workspace `{label}` has no `{name}`"),
+                            )
+                            .at(block.label_span.clone())
+                            .hint(format!("add `{name} = ...` to the workspace block")),
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(endpoint) = attributes.get("endpoint") {
+            if !attributes.contains_key("subscription_id") {
+                let _ = endpoint;
+                attributes.insert(
+                    "subscription_id".into(),
+                    Value::from("00000000-0000-0000-0000-000000000000"),
+                );
+            }
+        }
+        self.workspaces
+            .insert(label.to_owned(), Value::Map(attributes.clone()));
+        self.out.workspaces.insert(
+            label.to_owned(),
+            EvaluatedWorkspace {
+                label: label.to_owned(),
+                label_span: block.label_span.clone(),
+                attributes,
+            },
+        );
+    }
+
+    fn compute(&mut self, block: &ComputeBlock) {
+        let kind = block.kind;
+        let Some(workspace) = self.compute_workspace(block) else {
+            return;
+        };
+        let attached = kind.is_attached(block.attributes.contains_key("resource_id"));
+        for attribute in kind.attributes {
+            let set = block.attributes.get(attribute.name);
+            if attribute.required && set.is_none() {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::MISSING_ATTRIBUTE,
+                        format!(
+                            "`{}` \"{}\" is missing the required attribute `{}`",
+                            kind.block_name, block.label, attribute.name
+                        ),
+                    )
+                    .at(block.label_span.clone())
+                    .hint(format!(
+                        "add `{} = ...`{}",
+                        attribute.name,
+                        if attribute.description.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" ({})", attribute.description)
+                        }
+                    )),
+                );
+            }
+            if let Some(set) = set {
+                let wrong_mode = match attribute.mode {
+                    Mode::Both => None,
+                    Mode::CreateOnly if attached => Some(
+                        "creating a cluster; it cannot be set when attaching one with `resource_id`",
+                    ),
+                    Mode::AttachOnly if !attached => Some("attaching"),
+                    _ => None,
+                };
+                if let Some(reason) = wrong_mode {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::MODE,
+                            format!("`{}` is only for {reason}", attribute.name),
+                        )
+                        .at(set.key_span.clone())
+                        .hint("remove it, or drop `resource_id` to create the cluster instead"),
+                    );
+                }
+            }
+        }
+        let secret_tainted: BTreeMap<&str, bool> = block
+            .attributes
+            .iter()
+            .map(|(name, a)| (name.as_str(), self.is_tainted(&a.value)))
+            .collect();
+        for attribute in kind.attributes.iter().filter(|a| a.sensitive) {
+            if let Some(set) = block.attributes.get(attribute.name) {
+                rules::check_secret_source(
+                    self.config,
+                    attribute.name,
+                    &set.value,
+                    &mut self.diagnostics,
+                );
+            }
+        }
+
+        let address = block.address();
+        let depends_on = self.block_dependencies(block);
+        let instances: Vec<(String, Option<(Value, Value)>, Option<usize>)> = if let Some(
+            count_expr,
+        ) = &block.count
+        {
+            let Some(count) = self.eval(count_expr) else {
+                return;
+            };
+            match count {
+                Value::Unknown => {
+                    self.unknown_meta(count_expr, "count");
+                    return;
+                }
+                Value::Number(n) if n >= 0.0 && n.fract() == 0.0 => (0..n as usize)
+                    .map(|i| (format!("{address}[{i}]"), None, Some(i)))
+                    .collect(),
+                other => {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::COUNT,
+                            format!("`count` must be a whole number of 0 or more, not {other}"),
+                        )
+                        .at(count_expr.span())
+                        .hint("write e.g. `count = 2` or `count = length(var.names)`"),
+                    );
+                    return;
+                }
+            }
+        } else if let Some(for_each_expr) = &block.for_each {
+            let Some(for_each) = self.eval(for_each_expr) else {
+                return;
+            };
+            let pairs: Vec<(String, Value)> = match for_each {
+                Value::Map(map) => map.into_iter().collect(),
+                Value::Set(items) if items.iter().all(|i| matches!(i, Value::String(_))) => items
+                    .into_iter()
+                    .map(|i| (i.as_str().unwrap_or_default().to_owned(), i))
+                    .collect(),
+                Value::Unknown => {
+                    self.unknown_meta(for_each_expr, "for_each");
+                    return;
+                }
+                other => {
+                    let hint = match other {
+                        Value::List(_) => "a list has no stable keys: wrap it in `toset(...)`, or build a map".to_owned(),
+                        _ => "use a map (`{ a = ..., b = ... }`) or a set of strings (`toset([\"a\", \"b\"])`)".to_owned(),
+                    };
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::FOR_EACH,
+                            format!(
+                                "`for_each` must be a map or a set of strings, not a {}",
+                                other.type_name()
+                            ),
+                        )
+                        .at(for_each_expr.span())
+                        .hint(hint),
+                    );
+                    return;
+                }
+            };
+            pairs
+                .into_iter()
+                .map(|(key, value)| {
+                    (
+                        format!("{address}[\"{key}\"]"),
+                        Some((Value::String(key), value)),
+                        None,
+                    )
+                })
+                .collect()
+        } else {
+            vec![(address.clone(), None, None)]
+        };
+
+        let mut values = Vec::new();
+        for (instance_address, each, count_index) in instances {
+            let mut attributes = BTreeMap::new();
+            for attribute in kind.attributes {
+                let evaluated = match block.attributes.get(attribute.name) {
+                    Some(set) => {
+                        let scope = Scope {
+                            each: each.clone(),
+                            count_index,
+                            ..scope!(self)
+                        };
+                        let Some(value) = scope.eval(&set.value, &mut self.diagnostics) else {
+                            continue;
+                        };
+                        let Some(value) =
+                            self.typed(kind.block_name, attribute, value, set.value.span())
+                        else {
+                            continue;
+                        };
+                        EvaluatedAttribute {
+                            value,
+                            sensitive: attribute.sensitive
+                                || secret_tainted.get(attribute.name).copied().unwrap_or(false),
+                            span: Some(set.value.span()),
+                        }
+                    }
+                    None => EvaluatedAttribute {
+                        value: match (attribute.name, attribute.default) {
+                            ("name", _) => Value::String(block.label.clone()),
+                            (_, Some(DefaultValue::String(s))) => Value::from(s),
+                            (_, Some(DefaultValue::Integer(n))) => Value::Number(n as f64),
+                            (_, Some(DefaultValue::Bool(b))) => Value::Bool(b),
+                            (_, None) => Value::Null,
+                        },
+                        sensitive: attribute.sensitive,
+                        span: None,
+                    },
+                };
+                attributes.insert(attribute.name.to_owned(), evaluated);
+            }
+            for computed in kind.computed {
+                attributes.insert(
+                    (*computed).to_owned(),
+                    EvaluatedAttribute {
+                        value: Value::Unknown,
+                        sensitive: false,
+                        span: None,
+                    },
+                );
+            }
+            let object: BTreeMap<String, Value> = attributes
+                .iter()
+                .map(|(k, a)| (k.clone(), a.value.clone()))
+                .collect();
+            values.push((
+                each.as_ref()
+                    .map(|(k, _)| k.as_str().unwrap_or_default().to_owned()),
+                Value::Map(object),
+            ));
+            self.out.computes.insert(
+                instance_address.clone(),
+                ComputeInstance {
+                    address: instance_address,
+                    kind,
+                    workspace: workspace.clone(),
+                    attached,
+                    attributes,
+                    depends_on: depends_on.clone(),
+                    lifecycle: block.lifecycle.clone(),
+                    label_span: block.label_span.clone(),
+                },
+            );
+        }
+        let value = if block.count.is_some() {
+            Value::List(values.into_iter().map(|(_, v)| v).collect())
+        } else if block.for_each.is_some() {
+            Value::Map(
+                values
+                    .into_iter()
+                    .map(|(k, v)| (k.unwrap_or_default(), v))
+                    .collect(),
+            )
+        } else {
+            values.pop().map_or(Value::Null, |(_, v)| v)
+        };
+        self.compute_values
+            .entry(kind.block_name)
+            .or_default()
+            .insert(block.label.clone(), value);
+    }
+
+    fn unknown_meta(&mut self, expr: &Expr, what: &str) {
+        self.diagnostics.push(
+            Diagnostic::error(codes::UNKNOWN_VALUE, format!("`{what}` depends on a value known only after apply"))
+                .at(expr.span())
+                .hint(format!("`{what}` must be known when planning: derive it from variables and locals, not from computed attributes")),
+        );
+    }
+
+    fn compute_workspace(&mut self, block: &ComputeBlock) -> Option<String> {
+        if let Some((label, span)) = &block.workspace {
+            if self.config.workspace(label).is_some() {
+                return Some(label.clone());
+            }
+            let labels: Vec<&str> = self
+                .config
+                .workspaces
+                .iter()
+                .map(|w| w.label.as_str())
+                .collect();
+            let hint = hint_for(label, &labels, || {
+                format!("declare `workspace \"{label}\" {{ ... }}`")
+            });
+            self.diagnostics.push(
+                Diagnostic::error(
+                    codes::WORKSPACE,
+                    format!("workspace `{label}` is not declared"),
+                )
+                .at(span.clone())
+                .hint(hint),
+            );
+            return None;
+        }
+        match self.config.workspaces.as_slice() {
+            [only] => Some(only.label.clone()),
+            [] => {
+                self.diagnostics.push(
+                    Diagnostic::error(codes::WORKSPACE, format!("`{}` has no workspace to live in", block.address()))
+                        .at(block.label_span.clone())
+                        .hint("declare a `workspace \"<label>\" { name = ..., resource_group = ..., location = ... }` block"),
+                );
+                None
+            }
+            several => {
+                let labels: Vec<String> = several
+                    .iter()
+                    .map(|w| format!("`workspace.{}`", w.label))
+                    .collect();
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::WORKSPACE,
+                        format!(
+                            "`{}` must say which workspace it belongs to",
+                            block.address()
+                        ),
+                    )
+                    .at(block.label_span.clone())
+                    .hint(format!(
+                        "there are several workspaces: add `workspace = ` one of {}",
+                        labels.join(", ")
+                    )),
+                );
+                None
+            }
+        }
+    }
+
+    /// Compute blocks this one refers to or names in `depends_on`, sorted.
+    fn block_dependencies(&self, block: &ComputeBlock) -> Vec<String> {
+        let mut out = BTreeSet::new();
+        for attribute in block.attributes.values() {
+            for reference in references(&attribute.value) {
+                if let (Some(_), Some(label)) = (compute_kind(reference.root()), reference.name()) {
+                    out.insert(format!("{}.{label}", reference.root()));
+                }
+            }
+        }
+        out.extend(block.depends_on.iter().map(|(address, _)| address.clone()));
+        out.into_iter().collect()
+    }
+
+    /// Converts a value to an attribute's type, reporting a mismatch at `at`.
+    fn typed(
+        &mut self,
+        kind: &str,
+        attribute: &amlform_schema::Attribute,
+        value: Value,
+        at: Span,
+    ) -> Option<Value> {
+        if value == Value::Unknown || value == Value::Null {
+            return Some(value);
+        }
+        let wrong = |this: &mut Self, code: &'static str, message: String, hint: String| {
+            this.diagnostics
+                .push(Diagnostic::error(code, message).at(at.clone()).hint(hint));
+            None
+        };
+        let name = attribute.name;
+        match attribute.ty {
+            AttrType::String => match value.to_template_string() {
+                Some(s) => Some(Value::String(s)),
+                None => wrong(
+                    self,
+                    codes::WRONG_TYPE,
+                    format!("`{name}` must be a string, not a {}", value.type_name()),
+                    format!("write `{name} = \"...\"`"),
+                ),
+            },
+            AttrType::Integer { min } => {
+                let number = match &value {
+                    Value::String(s) => s.parse::<f64>().ok(),
+                    Value::Number(n) => Some(*n),
+                    _ => None,
+                };
+                match number {
+                    Some(n) if n.fract() == 0.0 && n >= min as f64 => Some(Value::Number(n)),
+                    Some(n) if n.fract() == 0.0 => {
+                        let code = if name.ends_with("_nodes") {
+                            codes::NODE_COUNTS
+                        } else {
+                            codes::WRONG_TYPE
+                        };
+                        wrong(
+                            self,
+                            code,
+                            format!(
+                                "`{name}` is {}, but it must be at least {min}",
+                                crate::value::format_number(n)
+                            ),
+                            format!("set `{name}` to {min} or more"),
+                        )
+                    }
+                    _ => wrong(
+                        self,
+                        codes::WRONG_TYPE,
+                        format!("`{name}` must be a whole number, not {value}"),
+                        format!("write e.g. `{name} = {min}`"),
+                    ),
+                }
+            }
+            AttrType::Bool => match value {
+                Value::Bool(_) => Some(value),
+                Value::String(ref s) if s == "true" || s == "false" => {
+                    Some(Value::Bool(s == "true"))
+                }
+                _ => wrong(
+                    self,
+                    codes::WRONG_TYPE,
+                    format!("`{name}` must be `true` or `false`, not {value}"),
+                    format!("write `{name} = true`"),
+                ),
+            },
+            AttrType::Enum(allowed) => {
+                let Some(s) = value.as_str() else {
+                    return wrong(
+                        self,
+                        codes::WRONG_TYPE,
+                        format!("`{name}` must be a string, not a {}", value.type_name()),
+                        format!("write one of {}", quoted(allowed)),
+                    );
+                };
+                match allowed.iter().find(|a| a.eq_ignore_ascii_case(s)) {
+                    Some(canonical) => Some(Value::from(*canonical)),
+                    None => {
+                        let hint = hint_for(s, allowed, || {
+                            format!("`{kind}.{name}` takes {}", quoted(allowed))
+                        });
+                        wrong(
+                            self,
+                            codes::NOT_ALLOWED,
+                            format!(
+                                "`{name}` is \"{s}\", which is not one of {}",
+                                quoted(allowed)
+                            ),
+                            hint,
+                        )
+                    }
+                }
+            }
+            AttrType::StringList => match value.as_sequence() {
+                Some(items)
+                    if items
+                        .iter()
+                        .all(|i| i.to_template_string().is_some() || *i == Value::Unknown) =>
+                {
+                    Some(Value::List(
+                        items
+                            .iter()
+                            .map(|i| i.to_template_string().map_or(Value::Unknown, Value::String))
+                            .collect(),
+                    ))
+                }
+                _ => wrong(
+                    self,
+                    codes::WRONG_TYPE,
+                    format!("`{name}` must be a list of strings, not {value}"),
+                    format!("write `{name} = [\"...\"]`"),
+                ),
+            },
+            AttrType::StringMap => match value {
+                Value::Map(ref map)
+                    if map
+                        .values()
+                        .all(|v| v.to_template_string().is_some() || *v == Value::Unknown) =>
+                {
+                    Some(Value::Map(
+                        map.iter()
+                            .map(|(k, v)| {
+                                (
+                                    k.clone(),
+                                    v.to_template_string().map_or(Value::Unknown, Value::String),
+                                )
+                            })
+                            .collect(),
+                    ))
+                }
+                _ => wrong(
+                    self,
+                    codes::WRONG_TYPE,
+                    format!("`{name}` must be a map of strings, not {value}"),
+                    format!("write `{name} = {{ key = \"value\" }}`"),
+                ),
+            },
+        }
+    }
+}
+
+fn quoted(values: &[&str]) -> String {
+    values
+        .iter()
+        .map(|v| format!("\"{v}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Which meta-references a block allows.
+#[derive(Debug, Clone, Copy, Default)]
+struct RefContext {
+    each: bool,
+    count: bool,
+}

@@ -1,0 +1,161 @@
+//! A configuration directory: its files, parsed, evaluated and checked.
+
+use crate::codes;
+use crate::config::Config;
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::evaluated_config::EvaluatedConfig;
+use crate::evaluator::{VariableInputs, evaluate};
+use crate::loader::load;
+use crate::source_map::SourceMap;
+use std::path::{Path, PathBuf};
+
+/// Configuration files end with this.
+pub const CONFIG_SUFFIX: &str = ".aml.hcl";
+/// Variable files loaded automatically end with this.
+pub const VARS_SUFFIX: &str = ".amlvars.hcl";
+/// Environment variables named `AMLFORM_VAR_<name>` set variable `<name>`.
+const ENV_PREFIX: &str = "AMLFORM_VAR_";
+
+/// Variable values given from outside the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// `--var-file` paths, in order.
+    pub var_files: Vec<PathBuf>,
+    /// `--var name=value`, in order.
+    pub vars: Vec<(String, String)>,
+    /// `AMLFORM_VAR_name` values.
+    pub env: Vec<(String, String)>,
+}
+
+impl LoadOptions {
+    /// Takes `AMLFORM_VAR_*` from the process environment.
+    pub fn with_process_env(mut self) -> Self {
+        self.env = std::env::vars()
+            .filter_map(|(key, value)| {
+                key.strip_prefix(ENV_PREFIX)
+                    .map(|name| (name.to_owned(), value))
+            })
+            .collect();
+        self.env.sort();
+        self
+    }
+}
+
+/// A loaded configuration: sources, the parsed and the evaluated forms, and every diagnostic.
+#[derive(Debug)]
+pub struct Module {
+    pub sources: SourceMap,
+    pub config: Config,
+    pub evaluated: EvaluatedConfig,
+    pub diagnostics: Diagnostics,
+}
+
+/// The `*.aml.hcl` files of a directory, sorted by name.
+pub fn config_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    files_with_suffix(dir, CONFIG_SUFFIX)
+}
+
+fn files_with_suffix(dir: &Path, suffix: &str) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_file()
+            && path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(suffix))
+        {
+            files.push(path);
+        }
+    }
+    files.sort();
+    Ok(files)
+}
+
+impl Module {
+    /// Loads every `*.aml.hcl` file of `dir`, its `*.amlvars.hcl` files and the given variables.
+    /// `Err` only when the directory cannot be read; problems in files are diagnostics.
+    pub fn load_dir(dir: &Path, options: &LoadOptions) -> std::io::Result<Module> {
+        let mut files = Vec::new();
+        let mut diagnostics = Diagnostics::default();
+        for path in config_files(dir)? {
+            match std::fs::read_to_string(&path) {
+                Ok(text) => files.push((display_name(dir, &path), text)),
+                Err(error) => diagnostics.push(
+                    Diagnostic::error(
+                        codes::SYNTAX,
+                        format!("cannot read {}: {error}", path.display()),
+                    )
+                    .hint("check the file's permissions and that it is UTF-8 text"),
+                ),
+            }
+        }
+        if files.is_empty() {
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::SYNTAX,
+                    format!("no `*{CONFIG_SUFFIX}` files in {}", dir.display()),
+                )
+                .hint("run amlform in a directory with configuration files, or pass `-C <dir>`"),
+            );
+        }
+        let mut var_files = files_with_suffix(dir, VARS_SUFFIX)?;
+        var_files.extend(options.var_files.iter().cloned());
+        let mut module = Module::load_sources(files, dir, &var_files, options);
+        diagnostics.extend(std::mem::take(&mut module.diagnostics));
+        diagnostics.sort();
+        module.diagnostics = diagnostics;
+        Ok(module)
+    }
+
+    /// Loads configuration text that is already in memory (`(name, text)` pairs). `base_dir` is
+    /// where `file()` and relative variable file paths are resolved.
+    pub fn load_sources(
+        files: Vec<(String, String)>,
+        base_dir: &Path,
+        var_files: &[PathBuf],
+        options: &LoadOptions,
+    ) -> Module {
+        let mut sources = SourceMap::default();
+        for (name, text) in files {
+            let path = base_dir.join(&name);
+            sources.add(name, path, text);
+        }
+        let (config, mut diagnostics) = load(&sources);
+        let mut inputs = VariableInputs {
+            env: options.env.clone(),
+            files: Vec::new(),
+            cli: options.vars.clone(),
+        };
+        for path in var_files {
+            let full = base_dir.join(path);
+            match std::fs::read_to_string(&full) {
+                Ok(text) => {
+                    inputs
+                        .files
+                        .push(sources.add(display_name(base_dir, &full), full, text))
+                }
+                Err(error) => diagnostics.push(
+                    Diagnostic::error(
+                        codes::VARIABLE_VALUE,
+                        format!("cannot read variable file {}: {error}", path.display()),
+                    )
+                    .hint("check the path given to `--var-file`"),
+                ),
+            }
+        }
+        let (evaluated, evaluation_diagnostics) = evaluate(&config, &sources, &inputs, base_dir);
+        diagnostics.extend(evaluation_diagnostics);
+        diagnostics.sort();
+        Module {
+            sources,
+            config,
+            evaluated,
+            diagnostics,
+        }
+    }
+}
+
+fn display_name(dir: &Path, path: &Path) -> String {
+    path.strip_prefix(dir).unwrap_or(path).display().to_string()
+}

@@ -1,0 +1,363 @@
+//! The static domain rules of `DOMAIN.md` that need no service: checked on the evaluated
+//! configuration, each reported at the attribute that breaks it.
+
+use crate::codes;
+use crate::config::{Config, Expr};
+use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::evaluated_config::{ComputeInstance, EvaluatedConfig};
+use crate::references::references;
+use crate::value::Value;
+use amlform_schema::check_compute_name;
+use hcl_edit::expr::Expression;
+use std::collections::BTreeMap;
+
+pub(crate) fn check(config: &Config, evaluated: &EvaluatedConfig, diagnostics: &mut Diagnostics) {
+    for compute in evaluated.computes.values() {
+        name(compute, diagnostics);
+        one_of(compute, diagnostics);
+        node_counts(compute, diagnostics);
+        identity(compute, diagnostics);
+        resource_id(compute, diagnostics);
+        credentials(compute, diagnostics);
+    }
+    duplicate_names(evaluated, diagnostics);
+    double_attachments(evaluated, diagnostics);
+    let _ = config;
+}
+
+/// Rule 1: 2 to 16 characters, letters, digits and hyphens, starting with a letter.
+fn name(compute: &ComputeInstance, diagnostics: &mut Diagnostics) {
+    let Some(name) = compute.str("name") else {
+        return;
+    };
+    if let Err(problem) = check_compute_name(name) {
+        let hint = if compute.is_set("name") {
+            "choose a name of 2 to 16 letters, digits or hyphens that starts with a letter"
+                .to_owned()
+        } else {
+            "the name defaults to the block label; set `name = \"...\"` to a valid compute name"
+                .to_owned()
+        };
+        diagnostics.push(
+            Diagnostic::error(codes::NAME, problem.message(name))
+                .at(compute.span_of("name"))
+                .hint(hint),
+        );
+    }
+}
+
+/// Rule 1: one name per workspace; compute instance names once per region.
+fn duplicate_names(evaluated: &EvaluatedConfig, diagnostics: &mut Diagnostics) {
+    let mut by_workspace: BTreeMap<(String, String), &ComputeInstance> = BTreeMap::new();
+    let mut instances_by_region: BTreeMap<(String, String), &ComputeInstance> = BTreeMap::new();
+    for compute in evaluated.computes.values() {
+        let Some(name) = compute.str("name") else {
+            continue;
+        };
+        let key = (compute.workspace.clone(), name.to_lowercase());
+        if let Some(first) = by_workspace.get(&key) {
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::DUPLICATE_NAME,
+                    format!(
+                        "`{}` and `{}` are both named \"{name}\" in workspace \"{}\"",
+                        first.address, compute.address, compute.workspace
+                    ),
+                )
+                .at(compute.span_of("name"))
+                .label("second use of the name")
+                .hint(
+                    "compute names are unique within a workspace (case-insensitively); rename one",
+                ),
+            );
+            continue;
+        }
+        by_workspace.insert(key, compute);
+        if compute.kind.block_name != "compute_instance" {
+            continue;
+        }
+        let Some(location) = evaluated
+            .workspaces
+            .get(&compute.workspace)
+            .and_then(|w| w.attribute("location"))
+        else {
+            continue;
+        };
+        let region_key = (location.to_lowercase(), name.to_lowercase());
+        if let Some(first) = instances_by_region.get(&region_key) {
+            diagnostics.push(
+                Diagnostic::error(codes::DUPLICATE_NAME, format!("compute instances `{}` and `{}` are both named \"{name}\" in region {location}", first.address, compute.address))
+                    .at(compute.span_of("name"))
+                    .label("second use of the name in this region")
+                    .hint("compute instance names are unique across the Azure region, not only the workspace; rename one"),
+            );
+        } else {
+            instances_by_region.insert(region_key, compute);
+        }
+    }
+}
+
+/// Rule 2: the same underlying resource attached twice breaks the earlier attachment.
+fn double_attachments(evaluated: &EvaluatedConfig, diagnostics: &mut Diagnostics) {
+    let mut seen: BTreeMap<(String, String), &ComputeInstance> = BTreeMap::new();
+    for compute in evaluated.computes.values().filter(|c| c.attached) {
+        let Some((resource, attribute)) = underlying_resource(compute) else {
+            continue;
+        };
+        let key = (compute.workspace.clone(), resource);
+        match seen.get(&key) {
+            Some(first) => diagnostics.push(
+                Diagnostic::error(codes::DOUBLE_ATTACH, format!("`{}` attaches the same resource as `{}`", compute.address, first.address))
+                    .at(compute.span_of(attribute))
+                    .label("already attached")
+                    .hint("each new attachment breaks the earlier one: attach a resource once and refer to that compute"),
+            ),
+            None => {
+                seen.insert(key, compute);
+            }
+        }
+    }
+}
+
+/// A normalised identity of what an attached compute points at, and the attribute naming it.
+fn underlying_resource(compute: &ComputeInstance) -> Option<(String, &'static str)> {
+    let lower = |name: &str| {
+        compute
+            .str(name)
+            .map(|s| s.trim_end_matches('/').to_lowercase())
+    };
+    match compute.kind.block_name {
+        "batch_compute" | "adla_compute" => Some((
+            format!(
+                "{}/{}/{}",
+                compute.kind.block_name,
+                lower("resource_group")?,
+                lower("account_name")?
+            ),
+            "account_name",
+        )),
+        "databricks_compute" => Some((
+            format!(
+                "databricks/{}/{}",
+                lower("resource_group")?,
+                lower("workspace_name")?
+            ),
+            "workspace_name",
+        )),
+        _ => match lower("resource_id") {
+            Some(id) => Some((id, "resource_id")),
+            None => Some((format!("address/{}", lower("address")?), "address")),
+        },
+    }
+}
+
+/// Exactly one of `resource_id` / `address`.
+fn one_of(compute: &ComputeInstance, diagnostics: &mut Diagnostics) {
+    let names = compute.kind.one_of;
+    if names.is_empty() {
+        return;
+    }
+    let set: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| compute.is_set(n))
+        .collect();
+    let list = names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(" or ");
+    match set.as_slice() {
+        [_] => {}
+        [] => diagnostics.push(
+            Diagnostic::error(codes::ONE_OF, format!("`{}` needs {list}", compute.address))
+                .at(compute.label_span.clone())
+                .hint(format!(
+                    "add `{} = \"/subscriptions/<sub>/resourceGroups/<rg>/providers/...\"`",
+                    names[0]
+                )),
+        ),
+        [_, second, ..] => diagnostics.push(
+            Diagnostic::error(
+                codes::ONE_OF,
+                format!("`{}` sets both {list}", compute.address),
+            )
+            .at(compute.span_of(second))
+            .hint(format!("keep one; `{}` is preferred", names[0])),
+        ),
+    }
+}
+
+/// Rule 5: `min_nodes <= max_nodes` (each bound is checked with the attribute's type).
+fn node_counts(compute: &ComputeInstance, diagnostics: &mut Diagnostics) {
+    if let (Some(min), Some(max)) = (
+        compute.value("min_nodes").as_integer(),
+        compute.value("max_nodes").as_integer(),
+    ) {
+        if min > max {
+            diagnostics.push(
+                Diagnostic::error(codes::NODE_COUNTS, format!("`min_nodes` ({min}) is greater than `max_nodes` ({max})"))
+                    .at(compute.span_of("min_nodes"))
+                    .hint("lower `min_nodes` or raise `max_nodes`; `min_nodes` nodes stay on (and billed) when idle"),
+            );
+        }
+    }
+}
+
+const IDENTITY_SHAPE: &str = "/subscriptions/<sub>/resourcegroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>";
+
+/// Rule 7: `UserAssigned` takes identity ids of the right shape; `SystemAssigned` takes none.
+fn identity(compute: &ComputeInstance, diagnostics: &mut Diagnostics) {
+    let ids = compute
+        .value("identity_id")
+        .as_sequence()
+        .map(<[Value]>::to_vec)
+        .unwrap_or_default();
+    match compute.str("identity_type") {
+        Some("UserAssigned") => {
+            if ids.is_empty() && compute.value("identity_id") != &Value::Unknown {
+                diagnostics.push(
+                    Diagnostic::error(
+                        codes::IDENTITY,
+                        "`UserAssigned` needs at least one identity in `identity_id`",
+                    )
+                    .at(compute.span_of("identity_type"))
+                    .hint(format!("add `identity_id = [\"{IDENTITY_SHAPE}\"]`")),
+                );
+            }
+            for id in ids.iter().filter_map(Value::as_str) {
+                if !arm_id_matches(id, "Microsoft.ManagedIdentity", "userAssignedIdentities") {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            codes::IDENTITY,
+                            format!("\"{id}\" is not a user-assigned identity id"),
+                        )
+                        .at(compute.span_of("identity_id"))
+                        .hint(format!("ids look like {IDENTITY_SHAPE}")),
+                    );
+                }
+            }
+        }
+        Some("SystemAssigned") if !ids.is_empty() => diagnostics.push(
+            Diagnostic::error(codes::IDENTITY, "`SystemAssigned` takes no identity ids")
+                .at(compute.span_of("identity_id"))
+                .hint("remove `identity_id`, or use `identity_type = \"UserAssigned\"`"),
+        ),
+        None if !ids.is_empty() => diagnostics.push(
+            Diagnostic::error(
+                codes::IDENTITY,
+                "`identity_id` is set without `identity_type`",
+            )
+            .at(compute.span_of("identity_id"))
+            .hint("add `identity_type = \"UserAssigned\"`"),
+        ),
+        _ => {}
+    }
+}
+
+/// Rule 8: resource ids of attached computes have fixed shapes.
+fn resource_id(compute: &ComputeInstance, diagnostics: &mut Diagnostics) {
+    let Some(id) = compute.str("resource_id") else {
+        return;
+    };
+    let (provider, kind) = match compute.kind.block_name {
+        "remote_compute" => ("Microsoft.Compute", "virtualMachines"),
+        "hdinsight_compute" => ("Microsoft.HDInsight", "clusters"),
+        "aks_compute" => ("Microsoft.ContainerService", "managedClusters"),
+        _ => return,
+    };
+    if !arm_id_matches(id, provider, kind) {
+        diagnostics.push(
+            Diagnostic::error(codes::RESOURCE_ID, format!("\"{id}\" is not a {provider}/{kind} resource id"))
+                .at(compute.span_of("resource_id"))
+                .hint(format!("write /subscriptions/<subscription_id>/resourceGroups/<resource_group>/providers/{provider}/{kind}/<name>")),
+        );
+    }
+}
+
+/// `/subscriptions/<s>/resourceGroups/<rg>/providers/<provider>/<kind>/<name>`, case-insensitive.
+fn arm_id_matches(id: &str, provider: &str, kind: &str) -> bool {
+    let parts: Vec<&str> = id.split('/').collect();
+    matches!(
+        parts.as_slice(),
+        ["", subscriptions, sub, groups, rg, providers, p, k, name]
+            if subscriptions.eq_ignore_ascii_case("subscriptions")
+                && groups.eq_ignore_ascii_case("resourcegroups")
+                && providers.eq_ignore_ascii_case("providers")
+                && p.eq_ignore_ascii_case(provider)
+                && k.eq_ignore_ascii_case(kind)
+                && [sub, rg, name].iter().all(|s| !s.is_empty())
+    )
+}
+
+/// Rule 9: a password or an SSH key, not both, and a passphrase only with a key.
+fn credentials(compute: &ComputeInstance, diagnostics: &mut Diagnostics) {
+    if !matches!(
+        compute.kind.block_name,
+        "remote_compute" | "hdinsight_compute"
+    ) {
+        return;
+    }
+    let password = compute.is_set("password");
+    let key = compute.is_set("private_key_file");
+    if password && key {
+        diagnostics.push(
+            Diagnostic::error(
+                codes::CREDENTIALS,
+                "`password` and `private_key_file` are both set",
+            )
+            .at(compute.span_of("password"))
+            .hint("use one credential; an SSH key is recommended over a password"),
+        );
+    } else if !password && !key {
+        diagnostics.push(
+            Diagnostic::error(codes::CREDENTIALS, format!("`{}` has no credential", compute.address))
+                .at(compute.label_span.clone())
+                .hint("add `private_key_file = \"~/.ssh/id_rsa\"` (recommended) or `password = var.<sensitive variable>`"),
+        );
+    }
+    if compute.is_set("private_key_passphrase") && !key {
+        diagnostics.push(
+            Diagnostic::error(
+                codes::CREDENTIALS,
+                "`private_key_passphrase` is set without `private_key_file`",
+            )
+            .at(compute.span_of("private_key_passphrase"))
+            .hint("add `private_key_file`, or remove the passphrase"),
+        );
+    }
+}
+
+/// Rule 9: a secret written in plain text, or fed by a variable not marked sensitive.
+pub(crate) fn check_secret_source(
+    config: &Config,
+    attribute: &str,
+    expr: &Expr,
+    diagnostics: &mut Diagnostics,
+) {
+    let refs = references(expr);
+    if refs.is_empty()
+        && matches!(
+            expr.expr,
+            Expression::String(_) | Expression::StringTemplate(_) | Expression::HeredocTemplate(_)
+        )
+    {
+        diagnostics.push(
+            Diagnostic::warning(codes::PLAIN_SECRET, format!("`{attribute}` is written in plain text in the configuration"))
+                .at(expr.span())
+                .hint(format!("declare `variable \"{attribute}\" {{ sensitive = true }}` and write `{attribute} = var.{attribute}`")),
+        );
+        return;
+    }
+    for reference in refs {
+        if let ("var", Some(name)) = (reference.root(), reference.name()) {
+            if config.variable(name).is_some_and(|v| !v.sensitive) {
+                diagnostics.push(
+                    Diagnostic::warning(codes::PLAIN_SECRET, format!("secret `{attribute}` comes from variable `{name}`, which is not sensitive"))
+                        .at(reference.span.clone())
+                        .hint(format!("add `sensitive = true` to variable \"{name}\" so its value is never shown")),
+                );
+            }
+        }
+    }
+}
