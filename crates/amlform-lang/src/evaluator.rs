@@ -6,7 +6,7 @@ use crate::config::{ComputeBlock, Config, Expr};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::evaluated_config::{
     ComputeInstance, EvaluatedAttribute, EvaluatedConfig, EvaluatedImport, EvaluatedOutput,
-    EvaluatedWorkspace,
+    EvaluatedVariable, EvaluatedWorkspace,
 };
 use crate::loader::{WORKSPACE_ATTRIBUTES, suggest_kind};
 use crate::references::{Reference, references};
@@ -198,6 +198,13 @@ impl Evaluator<'_> {
                 }
             };
             self.validate_variable(variable, &value);
+            self.out.variables.insert(
+                variable.name.clone(),
+                EvaluatedVariable {
+                    value: value.clone(),
+                    sensitive: variable.sensitive,
+                },
+            );
             self.variables.insert(variable.name.clone(), value);
         }
     }
@@ -576,6 +583,8 @@ impl Evaluator<'_> {
 
     /// The node a reference depends on (`None` for variables and `each`/`count`), or the
     /// diagnostic for an undefined one.
+    // The error is built at most once per bad reference; boxing it would buy nothing.
+    #[allow(clippy::result_large_err)]
     fn resolve(
         &self,
         reference: &Reference,
@@ -866,10 +875,7 @@ impl Evaluator<'_> {
 
         let address = block.address();
         let depends_on = self.block_dependencies(block);
-        let instances: Vec<(String, Option<(Value, Value)>, Option<usize>)> = if let Some(
-            count_expr,
-        ) = &block.count
-        {
+        let instances: Vec<Instance> = if let Some(count_expr) = &block.count {
             let Some(count) = self.eval(count_expr) else {
                 return;
             };
@@ -1264,6 +1270,9 @@ fn quoted(values: &[&str]) -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// One instance of a compute block: its address, `each` (key, value) and `count.index`.
+type Instance = (String, Option<(Value, Value)>, Option<usize>);
 
 /// Which meta-references a block allows.
 #[derive(Debug, Clone, Copy, Default)]

@@ -286,15 +286,11 @@ fn scan(line: &str, stack: &mut Vec<Context>) {
                         stack.pop();
                     }
                 }
-                b']' => {
-                    if stack.last() == Some(&Context::Bracket) {
-                        stack.pop();
-                    }
+                b']' if stack.last() == Some(&Context::Bracket) => {
+                    stack.pop();
                 }
-                b')' => {
-                    if stack.last() == Some(&Context::Paren) {
-                        stack.pop();
-                    }
+                b')' if stack.last() == Some(&Context::Paren) => {
+                    stack.pop();
                 }
                 b'<' if next == Some(b'<') => {
                     let rest = &line[i + 2..];
@@ -337,7 +333,7 @@ mod tests {
             "{formatted}"
         );
         assert!(
-            formatted.contains("  s      = \"a = b { [\"\n"),
+            formatted.contains("EOT\n  s = \"a = b { [\"\n"),
             "{formatted}"
         );
         assert_eq!(format_source(&formatted).unwrap(), formatted);

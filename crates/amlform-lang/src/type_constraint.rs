@@ -149,9 +149,13 @@ impl TypeConstraint {
 
     /// Whether a raw string (from `--var` or the environment) must be parsed as an expression.
     pub fn wants_expression(&self) -> bool {
+        // An untyped variable takes a raw string as it is, as Terraform does.
         !matches!(
             self,
-            TypeConstraint::String | TypeConstraint::Number | TypeConstraint::Bool
+            TypeConstraint::Any
+                | TypeConstraint::String
+                | TypeConstraint::Number
+                | TypeConstraint::Bool
         )
     }
 }

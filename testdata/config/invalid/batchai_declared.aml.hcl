@@ -1,0 +1,10 @@
+workspace "main" {
+  name           = "ml-ws"
+  resource_group = "ml-rg"
+  location       = "eastus"
+  subscription_id = "00000000-0000-0000-0000-000000000001"
+}
+
+batchai_compute "old" {
+  vm_size = "STANDARD_NC6"
+}

@@ -1,0 +1,18 @@
+workspace "main" {
+  name           = "ml-ws"
+  resource_group = "ml-rg"
+  location       = "eastus"
+  subscription_id = "00000000-0000-0000-0000-000000000001"
+}
+
+aml_compute "a" {
+  vm_size   = "STANDARD_D2_V2"
+  max_nodes = 2
+  tags      = { peer = aml_compute.b.name }
+}
+
+aml_compute "b" {
+  vm_size    = "STANDARD_D2_V2"
+  max_nodes  = 2
+  depends_on = [aml_compute.a]
+}

@@ -1,0 +1,19 @@
+workspace "main" {
+  name           = "ml-ws"
+  resource_group = "ml-rg"
+  location       = "eastus"
+  subscription_id = "00000000-0000-0000-0000-000000000001"
+}
+
+variable "protect" {
+  default = true
+}
+
+aml_compute "cpu" {
+  vm_size   = "STANDARD_D2_V2"
+  max_nodes = 2
+
+  lifecycle {
+    prevent_destroy = var.protect
+  }
+}

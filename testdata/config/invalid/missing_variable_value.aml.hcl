@@ -1,0 +1,15 @@
+workspace "main" {
+  name           = "ml-ws"
+  resource_group = "ml-rg"
+  location       = "eastus"
+  subscription_id = "00000000-0000-0000-0000-000000000001"
+}
+
+variable "size" {
+  type = string
+}
+
+aml_compute "cpu" {
+  vm_size   = var.size
+  max_nodes = 2
+}

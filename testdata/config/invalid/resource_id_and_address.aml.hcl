@@ -1,0 +1,13 @@
+workspace "main" {
+  name           = "ml-ws"
+  resource_group = "ml-rg"
+  location       = "eastus"
+  subscription_id = "00000000-0000-0000-0000-000000000001"
+}
+
+remote_compute "vm" {
+  resource_id      = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1"
+  address          = "10.0.0.4"
+  username         = "azureuser"
+  private_key_file = "id_rsa"
+}

@@ -1,0 +1,26 @@
+workspace "main" {
+  name            = "ml-ws"
+  resource_group  = "ml-rg"
+  location        = "eastus"
+  subscription_id = "00000000-0000-0000-0000-000000000001"
+}
+
+aml_compute "base" {
+  vm_size   = "STANDARD_D2_V2"
+  max_nodes = 2
+
+  lifecycle {
+    prevent_destroy = true
+  }
+}
+
+aml_compute "dependent" {
+  vm_size    = "STANDARD_D2_V2"
+  max_nodes  = 2
+  depends_on = [aml_compute.base]
+
+  lifecycle {
+    create_before_destroy = true
+    ignore_changes        = [tags, min_nodes]
+  }
+}
