@@ -6,7 +6,7 @@ use crate::type_constraint::TypeConstraint;
 use amlform_schema::ComputeKind;
 use hcl_edit::Span as _;
 use hcl_edit::expr::Expression;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// An expression and the file it is in.
 #[derive(Debug, Clone)]
@@ -37,9 +37,22 @@ pub struct Config {
     pub outputs: Vec<OutputBlock>,
     pub computes: Vec<ComputeBlock>,
     pub imports: Vec<ImportBlock>,
+    /// `kind.label` → index in `computes`, so lookups stay constant-time at thousands of blocks.
+    compute_index: HashMap<String, usize>,
 }
 
 impl Config {
+    /// Builds the lookup index; the loader calls it once all blocks are in.
+    pub(crate) fn index(&mut self) {
+        self.compute_index = self
+            .computes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.address(), i))
+            .rev()
+            .collect();
+    }
+
     pub fn variable(&self, name: &str) -> Option<&VariableBlock> {
         self.variables.iter().find(|v| v.name == name)
     }
@@ -49,9 +62,9 @@ impl Config {
     }
 
     pub fn compute(&self, kind: &str, label: &str) -> Option<&ComputeBlock> {
-        self.computes
-            .iter()
-            .find(|c| c.kind.block_name == kind && c.label == label)
+        self.compute_index
+            .get(&format!("{kind}.{label}"))
+            .map(|i| &self.computes[*i])
     }
 
     pub fn workspace(&self, label: &str) -> Option<&WorkspaceBlock> {

@@ -47,6 +47,7 @@ pub fn load(sources: &SourceMap) -> (Config, Diagnostics) {
         }
     }
     loader.check_duplicates();
+    loader.config.index();
     (loader.config, loader.diagnostics)
 }
 

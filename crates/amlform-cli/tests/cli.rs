@@ -1,0 +1,113 @@
+//! The `amlform` binary end to end: exit codes, rendered diagnostics, JSON, fmt.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn amlform(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_amlform"))
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("AMLFORM_VAR_prefix")
+        .output()
+        .unwrap()
+}
+
+fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("amlform-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (file, text) in files {
+        std::fs::write(dir.join(file), text).unwrap();
+    }
+    dir
+}
+
+fn quickstart() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart")
+}
+
+const BROKEN: &str = "workspace \"w\" {\n  name           = \"ws\"\n  resource_group = \"rg\"\n  location       = \"eastus\"\n  endpoint       = \"embedded\"\n}\n\naml_compute \"cpu\" {\n  vm_size   = \"STANDARD_D2_V2\"\n  max_nodes = 2\n  min_nodes = 5\n}\n";
+
+#[test]
+fn validate_accepts_the_quickstart() {
+    let output = amlform(&quickstart(), &["validate"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("4 compute(s) in 1 workspace(s)"));
+}
+
+#[test]
+fn validate_reports_errors_with_file_line_and_caret() {
+    let dir = scratch("broken", &[("main.aml.hcl", BROKEN)]);
+    let output = amlform(&dir, &["validate"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("AML105"), "{stderr}");
+    assert!(stderr.contains("main.aml.hcl:11:15"), "{stderr}");
+    assert!(stderr.contains("^"), "{stderr}");
+    assert!(
+        !stderr.contains('\x1b'),
+        "NO_COLOR output has escape codes: {stderr}"
+    );
+}
+
+#[test]
+fn validate_json_is_machine_readable() {
+    let dir = scratch("json", &[("main.aml.hcl", BROKEN)]);
+    let output = amlform(&dir, &["validate", "--json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["valid"], false);
+    assert_eq!(report["diagnostics"][0]["code"], "AML105");
+    assert_eq!(report["diagnostics"][0]["range"]["start"]["line"], 11);
+    assert_eq!(
+        report["diagnostics"][0]["range"]["filename"],
+        "main.aml.hcl"
+    );
+}
+
+#[test]
+fn validate_takes_variables_from_the_command_line() {
+    let output = amlform(
+        &quickstart(),
+        &["validate", "--var", "prefix=much-too-long"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("at most 6 characters"));
+}
+
+#[test]
+fn fmt_check_exits_3_and_fmt_rewrites() {
+    let messy = "aml_compute \"cpu\" {\nvm_size = \"A\"\n   max_nodes=2 # two\n}\n";
+    let dir = scratch("fmt", &[("main.aml.hcl", messy)]);
+    let check = amlform(&dir, &["fmt", "--check", "--diff"]);
+    assert_eq!(check.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&check.stdout).contains("+  max_nodes = 2 # two"));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("main.aml.hcl")).unwrap(),
+        messy,
+        "--check must not write"
+    );
+
+    assert_eq!(amlform(&dir, &["fmt"]).status.code(), Some(0));
+    let formatted = std::fs::read_to_string(dir.join("main.aml.hcl")).unwrap();
+    assert_eq!(
+        formatted,
+        "aml_compute \"cpu\" {\n  vm_size   = \"A\"\n  max_nodes = 2 # two\n}\n"
+    );
+    assert_eq!(amlform(&dir, &["fmt", "--check"]).status.code(), Some(0));
+}
+
+#[test]
+fn fmt_refuses_a_file_that_does_not_parse() {
+    let dir = scratch("fmt-bad", &[("main.aml.hcl", "a {\n  b = \n}\n")]);
+    let output = amlform(&dir, &["fmt"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("does not parse"));
+}

@@ -1,0 +1,61 @@
+//! `cargo bench -p amlform-lang --bench validate`: how long loading, evaluating and checking a
+//! generated 5,000-compute configuration takes. Prints numbers; asserts nothing about time.
+
+use amlform_lang::{LoadOptions, Module};
+use std::fmt::Write;
+use std::path::Path;
+use std::time::Instant;
+
+fn generate(workspaces: usize, computes_per_workspace: usize) -> Vec<(String, String)> {
+    let mut files = Vec::new();
+    for w in 0..workspaces {
+        let mut text = String::new();
+        writeln!(text, "workspace \"ws{w}\" {{\n  name           = \"ml-ws-{w}\"\n  resource_group = \"rg-{w}\"\n  location       = \"eastus\"\n  endpoint       = \"embedded\"\n}}\n").unwrap();
+        for c in 0..computes_per_workspace {
+            let kind = c % 4;
+            match kind {
+                0 => writeln!(text, "aml_compute \"c{w}_{c}\" {{\n  workspace = workspace.ws{w}\n  name      = \"${{var.prefix}}-{w}-{c}\"\n  vm_size   = \"STANDARD_D2_V2\"\n  max_nodes = {}\n  tags      = local.tags\n}}\n", c % 8 + 1),
+                1 => writeln!(text, "compute_instance \"c{w}_{c}\" {{\n  workspace = workspace.ws{w}\n  name      = \"ci-{w}-{c}\"\n  vm_size   = \"STANDARD_D3_V2\"\n}}\n"),
+                2 => writeln!(text, "remote_compute \"c{w}_{c}\" {{\n  workspace        = workspace.ws{w}\n  name             = \"vm-{w}-{c}\"\n  resource_id      = \"/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm{w}x{c}\"\n  username         = \"azureuser\"\n  private_key_file = \"id_rsa\"\n}}\n"),
+                _ => writeln!(text, "aml_compute \"c{w}_{c}\" {{\n  workspace = workspace.ws{w}\n  name      = \"dep-{w}-{c}\"\n  vm_size   = aml_compute.c{w}_{}.vm_size\n  max_nodes = 2\n  tags      = {{ peer = aml_compute.c{w}_{}.id }}\n}}\n", c - 3, c - 3),
+            }
+            .unwrap();
+        }
+        files.push((format!("ws{w}.aml.hcl"), text));
+    }
+    files.push((
+        "vars.aml.hcl".into(),
+        "variable \"prefix\" { default = \"p\" }\nlocals { tags = { owner = \"bench\" } }\n".into(),
+    ));
+    files
+}
+
+fn main() {
+    for (workspaces, per_workspace) in [(10, 100), (50, 100)] {
+        let files = generate(workspaces, per_workspace);
+        let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
+        let runs = 5;
+        let mut times = Vec::new();
+        for _ in 0..runs {
+            let start = Instant::now();
+            let module =
+                Module::load_sources(files.clone(), Path::new("."), &[], &LoadOptions::default());
+            times.push(start.elapsed());
+            assert!(
+                !module.diagnostics.has_errors(),
+                "{:?}",
+                module.diagnostics.iter().next()
+            );
+            assert_eq!(module.evaluated.computes.len(), workspaces * per_workspace);
+        }
+        times.sort();
+        println!(
+            "validate {:>5} computes in {:>2} workspaces ({} KiB): median {:>7.1} ms, min {:>7.1} ms over {runs} runs",
+            workspaces * per_workspace,
+            workspaces,
+            bytes / 1024,
+            times[runs / 2].as_secs_f64() * 1e3,
+            times[0].as_secs_f64() * 1e3,
+        );
+    }
+}
