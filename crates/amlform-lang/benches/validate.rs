@@ -1,6 +1,8 @@
 //! `cargo bench -p amlform-lang --bench validate`: how long loading, evaluating and checking a
 //! generated 5,000-compute configuration takes. Prints numbers; asserts nothing about time.
 
+#![allow(clippy::print_stdout)] // a benchmark reports by printing
+
 use amlform_lang::{LoadOptions, Module};
 use std::fmt::Write;
 use std::path::Path;
