@@ -1,0 +1,26 @@
+# amlform recipes. `just --list` shows them.
+
+# Build every crate.
+build:
+    cargo build --workspace
+
+# The README's test command (what .ci/run runs, with formatting and lints).
+test:
+    cargo test --workspace
+
+# Formatting and lints, as CI checks them.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Benchmarks: print numbers, assert nothing about time.
+bench:
+    cargo bench -p amlform-lang --bench validate
+
+# The README's first command: the quickstart, no Azure account needed.
+demo:
+    cargo run -q -p amlform-cli -- -C examples/quickstart validate
+
+# Accept changed snapshots after reviewing them.
+snapshots:
+    INSTA_UPDATE=always cargo test --workspace
