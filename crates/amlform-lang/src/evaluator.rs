@@ -94,7 +94,7 @@ pub(crate) fn evaluate(
         for node in order {
             evaluator.node(&node);
         }
-        rules::check(config, &evaluator.out, &mut evaluator.diagnostics);
+        rules::check(&evaluator.out, &mut evaluator.diagnostics);
     }
     (evaluator.out, evaluator.diagnostics)
 }
@@ -786,14 +786,12 @@ impl Evaluator<'_> {
                 }
             }
         }
-        if let Some(endpoint) = attributes.get("endpoint") {
-            if !attributes.contains_key("subscription_id") {
-                let _ = endpoint;
-                attributes.insert(
-                    "subscription_id".into(),
-                    Value::from("00000000-0000-0000-0000-000000000000"),
-                );
-            }
+        // The embedded emulator needs no subscription; give it a fixed one.
+        if attributes.contains_key("endpoint") && !attributes.contains_key("subscription_id") {
+            attributes.insert(
+                "subscription_id".into(),
+                Value::from("00000000-0000-0000-0000-000000000000"),
+            );
         }
         self.workspaces
             .insert(label.to_owned(), Value::Map(attributes.clone()));

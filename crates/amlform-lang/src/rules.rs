@@ -11,7 +11,7 @@ use amlform_schema::check_compute_name;
 use hcl_edit::expr::Expression;
 use std::collections::BTreeMap;
 
-pub(crate) fn check(config: &Config, evaluated: &EvaluatedConfig, diagnostics: &mut Diagnostics) {
+pub(crate) fn check(evaluated: &EvaluatedConfig, diagnostics: &mut Diagnostics) {
     for compute in evaluated.computes.values() {
         name(compute, diagnostics);
         one_of(compute, diagnostics);
@@ -22,7 +22,6 @@ pub(crate) fn check(config: &Config, evaluated: &EvaluatedConfig, diagnostics: &
     }
     duplicate_names(evaluated, diagnostics);
     double_attachments(evaluated, diagnostics);
-    let _ = config;
 }
 
 /// Rule 1: 2 to 16 characters, letters, digits and hyphens, starting with a letter.
