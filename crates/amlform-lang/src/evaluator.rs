@@ -186,6 +186,12 @@ impl Evaluator<'_> {
             let value = match variable.ty.convert(value) {
                 Ok(value) => value,
                 Err(message) => {
+                    // A sensitive variable's value never appears in a message.
+                    let message = if variable.sensitive {
+                        "it does not fit the type".to_owned()
+                    } else {
+                        message
+                    };
                     self.diagnostics.push(
                         Diagnostic::error(
                             codes::VARIABLE_VALUE,
@@ -1132,6 +1138,12 @@ impl Evaluator<'_> {
             None
         };
         let name = attribute.name;
+        // Messages below show the value; a secret's is replaced, so it cannot leak.
+        let shown = if attribute.sensitive {
+            Value::from("(sensitive value)")
+        } else {
+            value.clone()
+        };
         match attribute.ty {
             AttrType::String => match value.to_template_string() {
                 Some(s) => Some(Value::String(s)),
@@ -1169,7 +1181,7 @@ impl Evaluator<'_> {
                     _ => wrong(
                         self,
                         codes::WRONG_TYPE,
-                        format!("`{name}` must be a whole number, not {value}"),
+                        format!("`{name}` must be a whole number, not {shown}"),
                         format!("write e.g. `{name} = {min}`"),
                     ),
                 }
@@ -1182,7 +1194,7 @@ impl Evaluator<'_> {
                 _ => wrong(
                     self,
                     codes::WRONG_TYPE,
-                    format!("`{name}` must be `true` or `false`, not {value}"),
+                    format!("`{name}` must be `true` or `false`, not {shown}"),
                     format!("write `{name} = true`"),
                 ),
             },
@@ -1229,7 +1241,7 @@ impl Evaluator<'_> {
                 _ => wrong(
                     self,
                     codes::WRONG_TYPE,
-                    format!("`{name}` must be a list of strings, not {value}"),
+                    format!("`{name}` must be a list of strings, not {shown}"),
                     format!("write `{name} = [\"...\"]`"),
                 ),
             },
@@ -1253,7 +1265,7 @@ impl Evaluator<'_> {
                 _ => wrong(
                     self,
                     codes::WRONG_TYPE,
-                    format!("`{name}` must be a map of strings, not {value}"),
+                    format!("`{name}` must be a map of strings, not {shown}"),
                     format!("write `{name} = {{ key = \"value\" }}`"),
                 ),
             },

@@ -133,3 +133,26 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn type_errors_never_show_a_secret() {
+    let text = "variable \"flag\" {\n  type      = bool\n  sensitive = true\n}\n";
+    let options = LoadOptions {
+        vars: vec![("flag".into(), "canary-secret".into())],
+        ..LoadOptions::default()
+    };
+    let module = Module::load_sources(
+        vec![("main.aml.hcl".into(), text.into())],
+        Path::new("."),
+        &[],
+        &options,
+    );
+    let rendered = module
+        .diagnostics
+        .render(&module.sources, RenderStyle::PLAIN);
+    assert!(
+        rendered.contains("invalid value for variable `flag`"),
+        "{rendered}"
+    );
+    assert!(!rendered.contains("canary"), "a secret leaked:\n{rendered}");
+}
