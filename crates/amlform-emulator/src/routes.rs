@@ -1,0 +1,620 @@
+//! The HTTP surface: ARM paths routed to the service, and the pipeline every request goes
+//! through first (request id, authentication, api-version, throttling, injected faults).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use axum::body::Bytes;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Json, Router};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::arm_error::ArmError;
+use crate::compute_service::{OperationLink, Reply, Service, WorkspacePath};
+use crate::settings::TokenPolicy;
+use crate::store::Action;
+use crate::throttle::RequestClass;
+
+/// The API version the emulator implements; older ones are accepted too.
+pub const API_VERSION: &str = "2024-10-01";
+
+const WORKSPACE: &str = "/subscriptions/{subscription}/resourceGroups/{resource_group}/providers/Microsoft.MachineLearningServices/workspaces/{workspace}";
+const LOCATION: &str = "/subscriptions/{subscription}/providers/Microsoft.MachineLearningServices/locations/{location}";
+
+/// Everything the handlers share: the service behind one lock.
+#[derive(Debug)]
+pub struct Shared {
+    pub service: Mutex<Service>,
+}
+
+impl Shared {
+    pub fn lock(&self) -> MutexGuard<'_, Service> {
+        // A panic while holding the lock leaves data that is still consistent per record.
+        self.service.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Whether the router is reached over TLS, for the absolute URLs it hands out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    Http,
+    Https,
+}
+
+pub fn router(shared: Arc<Shared>, scheme: Scheme) -> Router {
+    let compute = format!("{WORKSPACE}/computes/{{compute}}");
+    let arm = Router::new()
+        .route(WORKSPACE, get(get_workspace).put(put_workspace))
+        .route(&format!("{WORKSPACE}/computes"), get(list_computes))
+        .route(
+            &compute,
+            get(get_compute)
+                .put(put_compute)
+                .patch(patch_compute)
+                .delete(delete_compute),
+        )
+        .route(&format!("{compute}/listNodes"), post(list_nodes))
+        .route(&format!("{compute}/listKeys"), post(list_keys))
+        .route(&format!("{compute}/start"), post(start_compute))
+        .route(&format!("{compute}/stop"), post(stop_compute))
+        .route(&format!("{compute}/restart"), post(restart_compute))
+        .route(&format!("{LOCATION}/usages"), get(usages))
+        .route(&format!("{LOCATION}/vmSizes"), get(vm_sizes))
+        .route(&format!("{LOCATION}/quotas"), get(quotas))
+        .route(&format!("{LOCATION}/updateQuotas"), post(update_quotas))
+        .route(
+            &format!("{LOCATION}/computeOperationsStatus/{{operation}}"),
+            get(operation_status),
+        )
+        .route(
+            &format!("{LOCATION}/computeOperationsResults/{{operation}}"),
+            get(operation_result),
+        )
+        .route("/_emulator/health", get(health))
+        .route("/_emulator/drift", post(crate::emulator::drift_endpoint))
+        .fallback(unknown_path)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(shared.clone());
+    // Routing happens inside the fallback so the pipeline can canonicalise the path first.
+    Router::new()
+        .fallback_service(arm)
+        .layer(middleware::from_fn_with_state(shared, pipeline))
+        .layer(Extension(scheme))
+}
+
+// ---- the pipeline ---------------------------------------------------------------------------
+
+async fn pipeline(State(shared): State<Arc<Shared>>, mut request: Request, next: Next) -> Response {
+    let (request_id, latency) = {
+        let mut service = shared.lock();
+        (service.random().uuid(), service.settings.latency)
+    };
+    let correlation = request
+        .headers()
+        .get("x-ms-client-request-id")
+        .and_then(|value| value.to_str().ok())
+        .map_or_else(|| request_id.clone(), str::to_owned);
+    let canonical = canonical_path(request.uri().path());
+    if canonical != request.uri().path() {
+        let rebuilt = match request.uri().query() {
+            Some(query) => format!("{canonical}?{query}"),
+            None => canonical,
+        };
+        if let Ok(uri) = rebuilt.parse::<Uri>() {
+            *request.uri_mut() = uri;
+        }
+    }
+    let mut ratelimit_header = None;
+    let mut response = match admit(&shared, &request) {
+        Ok(remaining) => {
+            ratelimit_header = remaining;
+            next.run(request).await
+        }
+        Err(error) => {
+            if let Some((class, _)) = error.1 {
+                ratelimit_header = Some((class, 0));
+            }
+            error.0.into_response()
+        }
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        headers.insert("x-ms-request-id", value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&correlation) {
+        headers.insert("x-ms-correlation-request-id", value);
+    }
+    if let Some((class, remaining)) = ratelimit_header {
+        headers.insert(class.remaining_header(), HeaderValue::from(remaining));
+    }
+    response
+}
+
+type Rejection = (ArmError, Option<(RequestClass, u32)>);
+
+/// Authentication, api-version, throttling and injected faults, in the order ARM applies them.
+/// `Ok` carries the rate-limit header to add, when the request was counted.
+fn admit(shared: &Shared, request: &Request) -> Result<Option<(RequestClass, u32)>, Rejection> {
+    let mut service = shared.lock();
+    check_token(&service.settings.token, request.headers()).map_err(|error| (error, None))?;
+    if request.uri().path().starts_with("/_emulator/") {
+        return Ok(None);
+    }
+    check_api_version(request.uri()).map_err(|error| (error, None))?;
+    let class = RequestClass::of(request.method());
+    let mut remaining = None;
+    if let Some(subscription) = subscription_of(request.uri().path())
+        && let Some(throttle) = service.throttle.as_mut()
+    {
+        match throttle.admit(&subscription, class, Instant::now()) {
+            Ok(left) => remaining = Some((class, left)),
+            Err(seconds) => return Err((throttled(&subscription, class, seconds), Some((class, 0)))),
+        }
+    }
+    let faults = service.settings.faults;
+    let random = service.random();
+    if random.chance(faults.throttled) {
+        let subscription = subscription_of(request.uri().path()).unwrap_or_default();
+        return Err((throttled(&subscription, class, 1), remaining));
+    }
+    if random.chance(faults.internal_error) {
+        return Err((
+            ArmError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalServerError",
+                "The service encountered an internal error (injected by the emulator). Retry the request.",
+            ),
+            remaining,
+        ));
+    }
+    if random.chance(faults.unavailable) {
+        return Err((
+            ArmError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                "The service is temporarily unavailable (injected by the emulator). Retry after the given delay.",
+            )
+            .with_retry_after(1),
+            remaining,
+        ));
+    }
+    service.settle().map_err(|error| (error, remaining))?;
+    Ok(remaining)
+}
+
+fn throttled(subscription: &str, class: RequestClass, seconds: u64) -> ArmError {
+    let kind = match class {
+        RequestClass::Read => "read",
+        RequestClass::Write => "write",
+    };
+    ArmError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "SubscriptionRequestsThrottled",
+        format!(
+            "Number of '{kind}' requests for subscription '{subscription}' exceeded the limit. Please try again after '{seconds}' seconds."
+        ),
+    )
+    .with_retry_after(seconds)
+}
+
+fn check_token(policy: &TokenPolicy, headers: &HeaderMap) -> Result<(), ArmError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| {
+            let (scheme, token) = value.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
+        .filter(|token| !token.is_empty());
+    let accepted = match (policy, token) {
+        (_, None) => false,
+        (TokenPolicy::AnyBearer, Some(_)) => true,
+        (TokenPolicy::Exact(expected), Some(token)) => token == expected,
+    };
+    if accepted {
+        Ok(())
+    } else if token.is_none() {
+        Err(ArmError::new(
+            StatusCode::UNAUTHORIZED,
+            "AuthenticationFailed",
+            "Authentication failed. The 'Authorization' header is missing a bearer token.",
+        ))
+    } else {
+        Err(ArmError::new(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationToken",
+            "The access token is invalid.",
+        ))
+    }
+}
+
+fn check_api_version(uri: &Uri) -> Result<(), ArmError> {
+    let version = uri.query().and_then(|query| {
+        query
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .find(|(key, _)| *key == "api-version")
+            .map(|(_, value)| value.to_owned())
+    });
+    let Some(version) = version else {
+        return Err(ArmError::bad_request(
+            "MissingApiVersionParameter",
+            format!("The api-version query parameter (?api-version=) is required for all requests. Use {API_VERSION}."),
+        ));
+    };
+    // Dated versions up to the one implemented, previews included (2023-04-01-preview).
+    let date = version.get(..10).unwrap_or_default();
+    let dated = date.len() == 10
+        && date.chars().enumerate().all(|(index, c)| if index == 4 || index == 7 { c == '-' } else { c.is_ascii_digit() })
+        && (version.len() == 10 || version[10..] == *"-preview");
+    if dated && date <= API_VERSION {
+        Ok(())
+    } else {
+        Err(ArmError::bad_request(
+            "InvalidApiVersionParameter",
+            format!("The api-version '{version}' is invalid. The supported versions are '{API_VERSION}' and earlier."),
+        ))
+    }
+}
+
+fn subscription_of(path: &str) -> Option<String> {
+    let mut segments = path.split('/').filter(|segment| !segment.is_empty());
+    (segments.next()? == "subscriptions").then(|| segments.next().map(str::to_owned))?
+}
+
+/// ARM matches its literal path segments without regard to case (`resourcegroups`).
+fn canonical_path(path: &str) -> String {
+    const NAMED: &[&str] = &[
+        "subscriptions",
+        "resourceGroups",
+        "workspaces",
+        "computes",
+        "locations",
+        "computeOperationsStatus",
+        "computeOperationsResults",
+    ];
+    const LITERAL: &[&str] = &[
+        "providers",
+        "Microsoft.MachineLearningServices",
+        "listNodes",
+        "listKeys",
+        "start",
+        "stop",
+        "restart",
+        "usages",
+        "vmSizes",
+        "quotas",
+        "updateQuotas",
+    ];
+    let mut value_next = false;
+    let segments: Vec<String> = path
+        .split('/')
+        .map(|segment| {
+            if segment.is_empty() {
+                return String::new();
+            }
+            if value_next {
+                value_next = false;
+                return segment.to_owned();
+            }
+            if let Some(named) = NAMED.iter().find(|named| named.eq_ignore_ascii_case(segment)) {
+                value_next = true;
+                return (*named).to_owned();
+            }
+            LITERAL
+                .iter()
+                .find(|literal| literal.eq_ignore_ascii_case(segment))
+                .map_or_else(|| segment.to_owned(), |literal| (*literal).to_owned())
+        })
+        .collect();
+    segments.join("/")
+}
+
+// ---- replies --------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+struct ComputeParams {
+    subscription: String,
+    resource_group: String,
+    workspace: String,
+    compute: String,
+}
+
+impl ComputeParams {
+    fn workspace(&self) -> WorkspacePath {
+        WorkspacePath {
+            subscription: self.subscription.clone(),
+            resource_group: self.resource_group.clone(),
+            workspace: self.workspace.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct WorkspaceParams {
+    subscription: String,
+    resource_group: String,
+    workspace: String,
+}
+
+impl From<WorkspaceParams> for WorkspacePath {
+    fn from(params: WorkspaceParams) -> Self {
+        WorkspacePath {
+            subscription: params.subscription,
+            resource_group: params.resource_group,
+            workspace: params.workspace,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct LocationParams {
+    subscription: String,
+    location: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct OperationParams {
+    #[allow(dead_code)]
+    subscription: String,
+    #[allow(dead_code)]
+    location: String,
+    operation: String,
+}
+
+/// `scheme://host` as the caller reached us, for `Azure-AsyncOperation` and `nextLink`.
+fn base_url(headers: &HeaderMap, scheme: Scheme) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or("127.0.0.1");
+    let scheme = match scheme {
+        Scheme::Http => "http",
+        Scheme::Https => "https",
+    };
+    format!("{scheme}://{host}")
+}
+
+fn operation_url(base: &str, link: &OperationLink, kind: &str) -> String {
+    format!(
+        "{base}/subscriptions/{}/providers/Microsoft.MachineLearningServices/locations/{}/{kind}/{}?api-version={API_VERSION}",
+        link.subscription, link.location, link.id
+    )
+}
+
+fn reply(reply: Reply, base: &str) -> Response {
+    let mut response = match reply.body {
+        Some(body) => (reply.status, Json(body)).into_response(),
+        None => reply.status.into_response(),
+    };
+    if let Some(link) = reply.operation {
+        let headers = response.headers_mut();
+        if let Ok(value) = HeaderValue::from_str(&operation_url(base, &link, "computeOperationsStatus")) {
+            headers.insert("Azure-AsyncOperation", value);
+        }
+        if link.with_location
+            && let Ok(value) = HeaderValue::from_str(&operation_url(base, &link, "computeOperationsResults"))
+        {
+            headers.insert(header::LOCATION, value);
+        }
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(1));
+    }
+    response
+}
+
+fn parse_body(body: &Bytes) -> Result<Value, ArmError> {
+    serde_json::from_slice(body).map_err(|error| ArmError::invalid_content(format!("The request content is not valid JSON: {error}.")))
+}
+
+// ---- handlers -------------------------------------------------------------------------------
+
+async fn get_workspace(State(shared): State<Arc<Shared>>, Path(params): Path<WorkspaceParams>) -> Result<Json<Value>, ArmError> {
+    shared.lock().get_workspace(&params.into()).map(Json)
+}
+
+async fn put_workspace(
+    State(shared): State<Arc<Shared>>,
+    Extension(scheme): Extension<Scheme>,
+    headers: HeaderMap,
+    Path(params): Path<WorkspaceParams>,
+    body: Bytes,
+) -> Result<Response, ArmError> {
+    let body = parse_body(&body)?;
+    let outcome = shared.lock().put_workspace(&params.into(), &body)?;
+    Ok(reply(outcome, &base_url(&headers, scheme)))
+}
+
+async fn get_compute(State(shared): State<Arc<Shared>>, Path(params): Path<ComputeParams>) -> Result<Json<Value>, ArmError> {
+    shared.lock().get_compute(&params.workspace(), &params.compute).map(Json)
+}
+
+async fn list_computes(
+    State(shared): State<Arc<Shared>>,
+    Extension(scheme): Extension<Scheme>,
+    headers: HeaderMap,
+    uri: Uri,
+    Path(params): Path<WorkspaceParams>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ArmError> {
+    let skip = match query.get("$skip") {
+        None => 0,
+        Some(token) => token
+            .parse()
+            .map_err(|_| ArmError::bad_request("InvalidSkipToken", format!("'{token}' is not a continuation token this service issued.")))?,
+    };
+    let compute_type = query.get("compute-type").map(String::as_str);
+    let (page, next) = shared.lock().list_computes(&params.into(), skip, compute_type)?;
+    let mut body = json!({ "value": page });
+    if let Some(next) = next {
+        body["nextLink"] = json!(format!(
+            "{}{}?api-version={API_VERSION}&$skip={next}",
+            base_url(&headers, scheme),
+            uri.path()
+        ));
+    }
+    Ok(Json(body))
+}
+
+async fn put_compute(
+    State(shared): State<Arc<Shared>>,
+    Extension(scheme): Extension<Scheme>,
+    headers: HeaderMap,
+    Path(params): Path<ComputeParams>,
+    body: Bytes,
+) -> Result<Response, ArmError> {
+    let body = parse_body(&body)?;
+    let outcome = shared.lock().put_compute(&params.workspace(), &params.compute, &body)?;
+    Ok(reply(outcome, &base_url(&headers, scheme)))
+}
+
+async fn patch_compute(
+    State(shared): State<Arc<Shared>>,
+    Extension(scheme): Extension<Scheme>,
+    headers: HeaderMap,
+    Path(params): Path<ComputeParams>,
+    body: Bytes,
+) -> Result<Response, ArmError> {
+    let body = parse_body(&body)?;
+    let outcome = shared.lock().patch_compute(&params.workspace(), &params.compute, &body)?;
+    Ok(reply(outcome, &base_url(&headers, scheme)))
+}
+
+async fn delete_compute(
+    State(shared): State<Arc<Shared>>,
+    Extension(scheme): Extension<Scheme>,
+    headers: HeaderMap,
+    Path(params): Path<ComputeParams>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Result<Response, ArmError> {
+    let action = query.get("underlyingResourceAction").map(String::as_str);
+    let outcome = shared.lock().delete_compute(&params.workspace(), &params.compute, action)?;
+    Ok(reply(outcome, &base_url(&headers, scheme)))
+}
+
+async fn power(shared: &Shared, scheme: Scheme, headers: &HeaderMap, params: &ComputeParams, action: Action) -> Result<Response, ArmError> {
+    let outcome = shared.lock().power(&params.workspace(), &params.compute, action)?;
+    Ok(reply(outcome, &base_url(headers, scheme)))
+}
+
+async fn start_compute(
+    State(shared): State<Arc<Shared>>,
+    Extension(scheme): Extension<Scheme>,
+    headers: HeaderMap,
+    Path(params): Path<ComputeParams>,
+) -> Result<Response, ArmError> {
+    power(&shared, scheme, &headers, &params, Action::Start).await
+}
+
+async fn stop_compute(
+    State(shared): State<Arc<Shared>>,
+    Extension(scheme): Extension<Scheme>,
+    headers: HeaderMap,
+    Path(params): Path<ComputeParams>,
+) -> Result<Response, ArmError> {
+    power(&shared, scheme, &headers, &params, Action::Stop).await
+}
+
+async fn restart_compute(
+    State(shared): State<Arc<Shared>>,
+    Extension(scheme): Extension<Scheme>,
+    headers: HeaderMap,
+    Path(params): Path<ComputeParams>,
+) -> Result<Response, ArmError> {
+    power(&shared, scheme, &headers, &params, Action::Restart).await
+}
+
+async fn list_nodes(State(shared): State<Arc<Shared>>, Path(params): Path<ComputeParams>) -> Result<Json<Value>, ArmError> {
+    shared.lock().list_nodes(&params.workspace(), &params.compute).map(Json)
+}
+
+async fn list_keys(State(shared): State<Arc<Shared>>, Path(params): Path<ComputeParams>) -> Result<Json<Value>, ArmError> {
+    shared.lock().list_keys(&params.workspace(), &params.compute).map(Json)
+}
+
+async fn usages(State(shared): State<Arc<Shared>>, Path(params): Path<LocationParams>) -> Json<Value> {
+    Json(shared.lock().usages(&params.subscription, &params.location))
+}
+
+async fn vm_sizes(State(shared): State<Arc<Shared>>) -> Json<Value> {
+    Json(shared.lock().vm_sizes())
+}
+
+async fn quotas(State(shared): State<Arc<Shared>>, Path(params): Path<LocationParams>) -> Json<Value> {
+    Json(shared.lock().quotas(&params.subscription, &params.location))
+}
+
+async fn update_quotas(State(shared): State<Arc<Shared>>, body: Bytes) -> Result<Json<Value>, ArmError> {
+    let body = parse_body(&body)?;
+    shared.lock().update_quotas(&body).map(Json)
+}
+
+async fn operation_status(State(shared): State<Arc<Shared>>, Path(params): Path<OperationParams>) -> Result<Json<Value>, ArmError> {
+    shared.lock().operation_status(&params.operation).map(Json)
+}
+
+async fn operation_result(State(shared): State<Arc<Shared>>, Path(params): Path<OperationParams>) -> Result<Response, ArmError> {
+    let (status, body) = shared.lock().operation_result(&params.operation)?;
+    let mut response = match body {
+        Some(body) => (status, Json(body)).into_response(),
+        None => status.into_response(),
+    };
+    if status == StatusCode::ACCEPTED {
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(1));
+    }
+    Ok(response)
+}
+
+async fn health() -> Json<Value> {
+    Json(json!({ "status": "ok", "apiVersion": API_VERSION }))
+}
+
+async fn unknown_path(uri: Uri) -> ArmError {
+    ArmError::not_found(
+        "InvalidResourceType",
+        format!(
+            "'{}' is not an operation of this service. The emulator serves Azure ML workspace computes, usages, quotas and VM sizes (api-version {API_VERSION}).",
+            uri.path()
+        ),
+    )
+}
+
+async fn method_not_allowed(request: Request) -> ArmError {
+    ArmError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "HttpMethodNotAllowed",
+        format!("{} is not supported on '{}'.", request.method(), request.uri().path()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_segments_are_matched_without_case() {
+        assert_eq!(
+            canonical_path("/subscriptions/S/resourcegroups/Rg/providers/microsoft.machinelearningservices/workspaces/computes/COMPUTES/start/listnodes"),
+            "/subscriptions/S/resourceGroups/Rg/providers/Microsoft.MachineLearningServices/workspaces/computes/computes/start/listNodes"
+        );
+    }
+
+    #[test]
+    fn api_versions_up_to_the_implemented_one_are_accepted() {
+        let ok = |version: &str| check_api_version(&format!("/x?api-version={version}").parse().unwrap()).is_ok();
+        assert!(ok("2024-10-01"));
+        assert!(ok("2023-04-01"));
+        assert!(ok("2021-07-01-preview"));
+        assert!(!ok("2099-01-01"));
+        assert!(!ok("latest"));
+        assert!(check_api_version(&"/x".parse().unwrap()).unwrap_err().code == "MissingApiVersionParameter");
+    }
+}

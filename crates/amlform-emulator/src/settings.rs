@@ -1,0 +1,82 @@
+//! What an emulator instance is configured with: delays, faults, limits, token, persistence.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::throttle::RateLimits;
+
+/// Probabilities (0.0 to 1.0) of the service misbehaving, rolled independently per request.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Faults {
+    /// Answer 429 `SubscriptionRequestsThrottled` before doing anything.
+    pub throttled: f64,
+    /// Answer 500 `InternalServerError` before doing anything.
+    pub internal_error: f64,
+    /// Answer 503 `ServiceUnavailable` before doing anything.
+    pub unavailable: f64,
+    /// A create, attach or update is accepted but its long-running operation ends `Failed`.
+    pub failed_provisioning: f64,
+}
+
+/// How the emulator authenticates callers.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum TokenPolicy {
+    /// Any non-empty bearer token is accepted, as a stand-in for Azure AD.
+    #[default]
+    AnyBearer,
+    /// Only this bearer token is accepted (for tests of credential plumbing).
+    Exact(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// How long a create, update, delete, start or stop takes to finish.
+    pub provisioning_delay: Duration,
+    /// Added to every response.
+    pub latency: Duration,
+    pub faults: Faults,
+    pub seed: u64,
+    /// `None` turns throttling off (for speed benchmarks).
+    pub rate_limits: Option<RateLimits>,
+    pub token: TokenPolicy,
+    /// Where state is persisted; `None` keeps it in memory.
+    pub state_dir: Option<PathBuf>,
+    /// Workspaces that do not exist are created on first use, in this region; `None` answers 404.
+    pub auto_create_workspaces: Option<String>,
+    /// vCPU quota per VM family and region, for dedicated nodes.
+    pub family_quota: u64,
+    /// vCPU quota per region for low-priority nodes.
+    pub low_priority_quota: u64,
+    /// Per-family overrides of `family_quota`, by family name (`standardNCFamily`).
+    pub family_quota_overrides: Vec<(String, u64)>,
+    /// Computes per page of a list.
+    pub page_size: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            provisioning_delay: Duration::ZERO,
+            latency: Duration::ZERO,
+            faults: Faults::default(),
+            seed: 0x5eed,
+            rate_limits: Some(RateLimits::default()),
+            token: TokenPolicy::default(),
+            state_dir: None,
+            auto_create_workspaces: Some("eastus".to_owned()),
+            family_quota: 400,
+            low_priority_quota: 400,
+            family_quota_overrides: Vec::new(),
+            page_size: 100,
+        }
+    }
+}
+
+impl Settings {
+    pub fn quota_for_family(&self, family: &str) -> u64 {
+        self.family_quota_overrides
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(family))
+            .map_or(self.family_quota, |(_, quota)| *quota)
+    }
+}
