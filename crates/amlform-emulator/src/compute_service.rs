@@ -350,7 +350,8 @@ impl Service {
                     "privateIpAddress": format!("10.0.0.{}", index + 4),
                     "publicIpAddress": format!("20.0.0.{}", index + 4),
                     "port": 50_000 + index,
-                    "nodeState": "idle"
+                    "nodeState": "idle",
+                    "runId": null
                 })
             })
             .collect();
@@ -1021,6 +1022,7 @@ impl ComputeRequest {
                 settable.insert(field.to_owned(), value.clone());
             }
         }
+        settable.entry("disableLocalAuth".to_owned()).or_insert(json!(false));
         let address = properties.as_ref().and_then(|value| value.get("address")).and_then(Value::as_str);
 
         let is_attached = match kind.family {
@@ -1567,9 +1569,7 @@ pub fn render_compute(workspace: &Workspace, compute: &Compute) -> Value {
     for (field, value) in &compute.settable {
         properties.insert(field.clone(), value.clone());
     }
-    if let Some(description) = &compute.description {
-        properties.insert("description".into(), json!(description));
-    }
+    properties.insert("description".into(), json!(compute.description));
     properties.insert("provisioningState".into(), json!(compute.provisioning_state));
     properties.insert(
         "provisioningErrors".into(),
@@ -1585,7 +1585,6 @@ pub fn render_compute(workspace: &Workspace, compute: &Compute) -> Value {
         properties.insert("resourceId".into(), json!(resource_id));
     }
     properties.insert("isAttachedCompute".into(), json!(compute.is_attached));
-    properties.entry("disableLocalAuth").or_insert(json!(false));
     if let Some(typed) = render_type_properties(workspace, compute) {
         properties.insert("properties".into(), typed);
     }
