@@ -194,12 +194,12 @@ async fn immutable_settings_conflict_and_the_same_request_is_idempotent() {
 
 #[tokio::test]
 async fn operations_in_progress_and_power_states_are_respected() {
-    let emulator = Emulator::builder()
+    let slow = Emulator::builder()
         .without_rate_limits()
         .provisioning_delay(Duration::from_secs(30))
         .build()
         .unwrap();
-    let client = Client::new(&emulator);
+    let client = Client::new(&slow);
     let path = compute_path("mlws", "cpu");
     let first = client.put(&path, &aml_compute("STANDARD_D2_V2", 0, 2)).await;
     // The same request while creating is the same operation; a different one must wait.
