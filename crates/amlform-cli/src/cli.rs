@@ -33,6 +33,15 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Rewrite configuration files in the canonical format.
     Fmt(FmtArgs),
+    /// Run the local Azure ML compute API that tests and examples use.
+    #[command(subcommand)]
+    Emulator(EmulatorCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EmulatorCommand {
+    /// Serve it on 127.0.0.1 over HTTPS (and optionally HTTP) until Ctrl-C.
+    Serve(amlform_emulator::ServeArgs),
 }
 
 #[derive(Debug, Args)]

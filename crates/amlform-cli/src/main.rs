@@ -4,6 +4,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cli;
+mod emulator_command;
 mod fmt_command;
 mod validate_command;
 
@@ -26,6 +27,7 @@ fn main() -> ExitCode {
     let status = match cli.command {
         Command::Validate(args) => validate_command::run(&args, color),
         Command::Fmt(args) => fmt_command::run(&args, color),
+        Command::Emulator(cli::EmulatorCommand::Serve(args)) => emulator_command::serve(&args),
     };
     match status {
         Ok(code) => ExitCode::from(code),

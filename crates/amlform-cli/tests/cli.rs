@@ -111,3 +111,49 @@ fn fmt_refuses_a_file_that_does_not_parse() {
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("does not parse"));
 }
+
+#[test]
+fn emulator_serve_answers_on_loopback_until_stopped() {
+    use std::io::{BufRead, BufReader, Read, Write};
+
+    let tls_dir = std::env::temp_dir().join(format!("amlform-cli-emulator-{}", std::process::id()));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_amlform"))
+        .args([
+            "emulator",
+            "serve",
+            "--port",
+            "0",
+            "--http-port",
+            "0",
+            "--tls-dir",
+        ])
+        .arg(&tls_dir)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let https = lines.next().unwrap().unwrap();
+    let http = lines.next().unwrap().unwrap();
+    let ca = lines.next().unwrap().unwrap();
+    assert!(https.contains("https://127.0.0.1:"), "{https}");
+    assert!(
+        ca.ends_with("ca.pem") && tls_dir.join("ca.pem").exists(),
+        "{ca}"
+    );
+    let address = http.rsplit("http://").next().unwrap().trim().to_owned();
+
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "GET /subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/mlws/computes?api-version=2024-10-01 HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer t\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let _ = std::fs::remove_dir_all(&tls_dir);
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("x-ms-request-id"), "{response}");
+    assert!(response.ends_with("{\"value\":[]}"), "{response}");
+}

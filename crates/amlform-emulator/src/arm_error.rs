@@ -44,7 +44,8 @@ impl ArmError {
     }
 
     pub fn with_detail(mut self, code: &str, target: &str, message: impl Into<String>) -> Self {
-        self.details.push((code.to_owned(), target.to_owned(), message.into()));
+        self.details
+            .push((code.to_owned(), target.to_owned(), message.into()));
         self
     }
 

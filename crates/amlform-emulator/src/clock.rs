@@ -30,7 +30,8 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let day_of_era = z.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let mp = (5 * day_of_year + 2) / 153;
     let day = (day_of_year - (153 * mp + 2) / 5 + 1) as u32;
@@ -47,8 +48,14 @@ mod tests {
     fn formats_known_instants() {
         assert_eq!(timestamp(0), "1970-01-01T00:00:00.0000000+00:00");
         // 2021-04-01T22:00:00.123Z
-        assert_eq!(timestamp(1_617_314_400_123), "2021-04-01T22:00:00.1230000+00:00");
+        assert_eq!(
+            timestamp(1_617_314_400_123),
+            "2021-04-01T22:00:00.1230000+00:00"
+        );
         // 2024-02-29T12:34:56Z, a leap day
-        assert_eq!(timestamp(1_709_210_096_000), "2024-02-29T12:34:56.0000000+00:00");
+        assert_eq!(
+            timestamp(1_709_210_096_000),
+            "2024-02-29T12:34:56.0000000+00:00"
+        );
     }
 }

@@ -14,8 +14,8 @@ use crate::clock::{now_ms, timestamp};
 use crate::compute_types::{self, ComputeType, Family};
 use crate::random::Random;
 use crate::settings::Settings;
-use crate::throttle::Throttle;
 use crate::store::{Action, Compute, Operation, OperationStatus, Store, Workspace};
+use crate::throttle::Throttle;
 use crate::vm_size_catalog::{self, VmSize};
 
 pub const COMPUTE_RESOURCE_TYPE: &str = "Microsoft.MachineLearningServices/workspaces/computes";
@@ -115,18 +115,24 @@ impl Service {
                 (Action::Create | Action::Update, None) => {
                     compute.provisioning_state = "Succeeded".to_owned();
                     compute.provisioning_errors.clear();
-                    if compute.compute_type == "ComputeInstance" && operation.action == Action::Create {
+                    if compute.compute_type == "ComputeInstance"
+                        && operation.action == Action::Create
+                    {
                         compute.instance_state = Some("Running".to_owned());
                     }
                 }
                 (Action::Create | Action::Update, Some(error)) => {
                     compute.provisioning_state = "Failed".to_owned();
                     compute.provisioning_errors = vec![json!({ "error": error })];
-                    if compute.compute_type == "ComputeInstance" && operation.action == Action::Create {
+                    if compute.compute_type == "ComputeInstance"
+                        && operation.action == Action::Create
+                    {
                         compute.instance_state = Some("CreateFailed".to_owned());
                     }
                 }
-                (Action::Start | Action::Restart, _) => compute.instance_state = Some("Running".to_owned()),
+                (Action::Start | Action::Restart, _) => {
+                    compute.instance_state = Some("Running".to_owned())
+                }
                 (Action::Stop, _) => compute.instance_state = Some("Stopped".to_owned()),
                 (Action::Delete { .. }, _) => {}
             }
@@ -164,7 +170,11 @@ impl Service {
         let operation = Operation {
             id: self.random.uuid(),
             action,
-            workspace: Workspace::key(&workspace.subscription, &workspace.resource_group, &workspace.name),
+            workspace: Workspace::key(
+                &workspace.subscription,
+                &workspace.resource_group,
+                &workspace.name,
+            ),
             compute: compute_name.to_ascii_lowercase(),
             subscription: workspace.subscription.clone(),
             location: location.to_owned(),
@@ -211,7 +221,10 @@ impl Service {
             OperationStatus::Succeeded => (StatusCode::OK, None),
             OperationStatus::Failed => (
                 StatusCode::OK,
-                operation.error.as_ref().map(|error| json!({ "error": error })),
+                operation
+                    .error
+                    .as_ref()
+                    .map(|error| json!({ "error": error })),
             ),
         })
     }
@@ -245,7 +258,11 @@ impl Service {
         }
     }
 
-    fn create_workspace(&mut self, path: &WorkspacePath, location: &str) -> Result<Workspace, ArmError> {
+    fn create_workspace(
+        &mut self,
+        path: &WorkspacePath,
+        location: &str,
+    ) -> Result<Workspace, ArmError> {
         check_workspace_name(&path.workspace)?;
         let workspace = Workspace {
             subscription: path.subscription.clone(),
@@ -254,7 +271,9 @@ impl Service {
             location: location.to_ascii_lowercase(),
             created_ms: now_ms(),
         };
-        self.store.put_workspace(workspace.clone()).map_err(persist)?;
+        self.store
+            .put_workspace(workspace.clone())
+            .map_err(persist)?;
         Ok(workspace)
     }
 
@@ -310,8 +329,14 @@ impl Service {
     }
 
     fn existing(&self, workspace: &Workspace, name: &str) -> Result<&Compute, ArmError> {
-        let key = Workspace::key(&workspace.subscription, &workspace.resource_group, &workspace.name);
-        self.store.compute(&key, name).ok_or_else(|| compute_not_found(workspace, name))
+        let key = Workspace::key(
+            &workspace.subscription,
+            &workspace.resource_group,
+            &workspace.name,
+        );
+        self.store
+            .compute(&key, name)
+            .ok_or_else(|| compute_not_found(workspace, name))
     }
 
     /// One page of the workspace's computes (sorted by name) and the `$skip` of the next.
@@ -328,7 +353,9 @@ impl Service {
         let mut matching = self
             .store
             .computes(&key)
-            .filter(|compute| compute_type.is_none_or(|kind| compute.compute_type.eq_ignore_ascii_case(kind)))
+            .filter(|compute| {
+                compute_type.is_none_or(|kind| compute.compute_type.eq_ignore_ascii_case(kind))
+            })
             .skip(skip);
         for compute in matching.by_ref().take(page_size) {
             page.push(render_compute(&workspace, compute));
@@ -365,12 +392,21 @@ impl Service {
         let secrets = compute.secrets.clone().unwrap_or(Value::Null);
         match compute.compute_type.as_str() {
             "AKS" => {
-                keys["userKubeConfig"] = json!(format!("apiVersion: v1\nkind: Config\n# user kubeconfig of {}\n", compute.name));
-                keys["adminKubeConfig"] = json!(format!("apiVersion: v1\nkind: Config\n# admin kubeconfig of {}\n", compute.name));
+                keys["userKubeConfig"] = json!(format!(
+                    "apiVersion: v1\nkind: Config\n# user kubeconfig of {}\n",
+                    compute.name
+                ));
+                keys["adminKubeConfig"] = json!(format!(
+                    "apiVersion: v1\nkind: Config\n# admin kubeconfig of {}\n",
+                    compute.name
+                ));
                 keys["imagePullSecretName"] = json!(format!("{}-image-pull", compute.name));
             }
             "VirtualMachine" | "HDInsight" => {
-                let mut account = secrets.get("administratorAccount").cloned().unwrap_or_else(|| json!({}));
+                let mut account = secrets
+                    .get("administratorAccount")
+                    .cloned()
+                    .unwrap_or_else(|| json!({}));
                 if let Some(username) = compute
                     .properties
                     .as_ref()
@@ -393,7 +429,12 @@ impl Service {
     // ---- create, update, delete ---------------------------------------------------------
 
     /// `PUT .../computes/{name}`: create, attach, update in place, or nothing when unchanged.
-    pub fn put_compute(&mut self, path: &WorkspacePath, name: &str, body: &Value) -> Result<Reply, ArmError> {
+    pub fn put_compute(
+        &mut self,
+        path: &WorkspacePath,
+        name: &str,
+        body: &Value,
+    ) -> Result<Reply, ArmError> {
         let workspace = self.workspace(path)?;
         check_compute_name(name)?;
         let mut request = ComputeRequest::parse(body, &workspace)?;
@@ -412,7 +453,9 @@ impl Service {
         let link = self.start_operation(&workspace, name, &request.location, Action::Create)?;
         let kind = request.kind;
         let compute = Compute {
-            name: existing.as_ref().map_or_else(|| name.to_owned(), |old| old.name.clone()),
+            name: existing
+                .as_ref()
+                .map_or_else(|| name.to_owned(), |old| old.name.clone()),
             compute_type: kind.name.to_owned(),
             location: request.location,
             description: request.description,
@@ -420,7 +463,9 @@ impl Service {
             is_attached: request.is_attached,
             properties: request.properties,
             settable: request.settable,
-            identity: request.identity.map(|identity| self.render_identity(identity)),
+            identity: request
+                .identity
+                .map(|identity| self.render_identity(identity)),
             tags: request.tags,
             sku: request.sku,
             provisioning_state: "Creating".to_owned(),
@@ -432,7 +477,9 @@ impl Service {
             secrets: request.secrets,
         };
         if let Some(resource_id) = &compute.resource_id {
-            self.store.set_underlying(resource_id, true).map_err(persist)?;
+            self.store
+                .set_underlying(resource_id, true)
+                .map_err(persist)?;
             if compute.is_attached {
                 self.break_earlier_attachments(&key, &compute)?;
             }
@@ -440,19 +487,34 @@ impl Service {
         let body = render_compute(&workspace, &compute);
         self.store.put_compute(&key, compute).map_err(persist)?;
         Ok(Reply {
-            status: if existing.is_some() { StatusCode::OK } else { StatusCode::CREATED },
+            status: if existing.is_some() {
+                StatusCode::OK
+            } else {
+                StatusCode::CREATED
+            },
             body: Some(body),
             operation: Some(link),
         })
     }
 
-    fn validate_new(&mut self, workspace: &Workspace, name: &str, request: &mut ComputeRequest) -> Result<(), ArmError> {
+    fn validate_new(
+        &mut self,
+        workspace: &Workspace,
+        name: &str,
+        request: &mut ComputeRequest,
+    ) -> Result<(), ArmError> {
         let kind = request.kind;
         match kind.name {
             "AmlCompute" => {
                 let size = check_vm_size(request.properties.as_ref(), kind)?;
                 check_scale_settings(request.properties.as_ref())?;
-                self.check_quota(workspace, name, &request.location, size, request.properties.as_ref())?;
+                self.check_quota(
+                    workspace,
+                    name,
+                    &request.location,
+                    size,
+                    request.properties.as_ref(),
+                )?;
             }
             "ComputeInstance" => {
                 check_vm_size(request.properties.as_ref(), kind)?;
@@ -465,7 +527,9 @@ impl Service {
             if self.store.underlying.get(&resource_id.to_ascii_lowercase()) == Some(&false) {
                 return Err(ArmError::bad_request(
                     "UnderlyingResourceNotFound",
-                    format!("The resource '{resource_id}' to attach does not exist (it was deleted)."),
+                    format!(
+                        "The resource '{resource_id}' to attach does not exist (it was deleted)."
+                    ),
                 ));
             }
         } else if kind.name == "AKS" {
@@ -479,8 +543,17 @@ impl Service {
         Ok(())
     }
 
-    fn update_compute(&mut self, workspace: &Workspace, existing: &Compute, request: ComputeRequest) -> Result<Reply, ArmError> {
-        let key = Workspace::key(&workspace.subscription, &workspace.resource_group, &workspace.name);
+    fn update_compute(
+        &mut self,
+        workspace: &Workspace,
+        existing: &Compute,
+        request: ComputeRequest,
+    ) -> Result<Reply, ArmError> {
+        let key = Workspace::key(
+            &workspace.subscription,
+            &workspace.resource_group,
+            &workspace.name,
+        );
         let kind = request.kind;
         if !existing.compute_type.eq_ignore_ascii_case(kind.name) {
             return Err(ArmError::conflict(
@@ -490,7 +563,11 @@ impl Service {
                     existing.name, existing.compute_type, kind.name
                 ),
             )
-            .with_detail("PropertyChangeNotAllowed", "properties.computeType", "computeType is fixed at creation"));
+            .with_detail(
+                "PropertyChangeNotAllowed",
+                "properties.computeType",
+                "computeType is fixed at creation",
+            ));
         }
         let changed = request.changed_paths(existing);
         let in_progress = existing.operation.clone();
@@ -519,7 +596,11 @@ impl Service {
             .filter(|path| !is_in_place(kind, existing.is_attached, path))
             .collect();
         if !fixed.is_empty() {
-            let names = fixed.iter().map(|path| path.as_str()).collect::<Vec<_>>().join(", ");
+            let names = fixed
+                .iter()
+                .map(|path| path.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
             let mut error = if existing.is_attached {
                 ArmError::conflict(
                     "DetachRequired",
@@ -538,17 +619,34 @@ impl Service {
                 )
             };
             for path in fixed {
-                error = error.with_detail("PropertyChangeNotAllowed", path, "cannot be updated on an existing compute");
+                error = error.with_detail(
+                    "PropertyChangeNotAllowed",
+                    path,
+                    "cannot be updated on an existing compute",
+                );
             }
             return Err(error);
         }
         if kind.name == "AmlCompute" {
             check_scale_settings(request.properties.as_ref())?;
             let size = check_vm_size(request.properties.as_ref(), kind)?;
-            self.check_quota(workspace, &existing.name, &existing.location, size, request.properties.as_ref())?;
+            self.check_quota(
+                workspace,
+                &existing.name,
+                &existing.location,
+                size,
+                request.properties.as_ref(),
+            )?;
         }
-        let link = self.start_operation(workspace, &existing.name, &existing.location, Action::Update)?;
-        let identity = request.identity.map(|identity| self.render_identity(identity));
+        let link = self.start_operation(
+            workspace,
+            &existing.name,
+            &existing.location,
+            Action::Update,
+        )?;
+        let identity = request
+            .identity
+            .map(|identity| self.render_identity(identity));
         let mut updated = existing.clone();
         updated.description = request.description;
         updated.properties = request.properties;
@@ -570,7 +668,12 @@ impl Service {
     }
 
     /// `PATCH`: new scale settings for an AmlCompute cluster.
-    pub fn patch_compute(&mut self, path: &WorkspacePath, name: &str, body: &Value) -> Result<Reply, ArmError> {
+    pub fn patch_compute(
+        &mut self,
+        path: &WorkspacePath,
+        name: &str,
+        body: &Value,
+    ) -> Result<Reply, ArmError> {
         let workspace = self.workspace(path)?;
         let existing = self.existing(&workspace, name)?.clone();
         if existing.compute_type != "AmlCompute" {
@@ -578,9 +681,13 @@ impl Service {
         }
         let scale = body
             .pointer("/properties/properties/scaleSettings")
-            .ok_or_else(|| ArmError::invalid_content("The body needs properties.properties.scaleSettings."))?;
+            .ok_or_else(|| {
+                ArmError::invalid_content("The body needs properties.properties.scaleSettings.")
+            })?;
         if !scale.is_object() {
-            return Err(ArmError::invalid_content("properties.properties.scaleSettings must be an object."));
+            return Err(ArmError::invalid_content(
+                "properties.properties.scaleSettings must be an object.",
+            ));
         }
         let mut properties = existing.properties.clone().unwrap_or_else(|| json!({}));
         let merged = properties
@@ -596,14 +703,21 @@ impl Service {
     }
 
     /// `DELETE ...?underlyingResourceAction=Delete|Detach`.
-    pub fn delete_compute(&mut self, path: &WorkspacePath, name: &str, action: Option<&str>) -> Result<Reply, ArmError> {
+    pub fn delete_compute(
+        &mut self,
+        path: &WorkspacePath,
+        name: &str,
+        action: Option<&str>,
+    ) -> Result<Reply, ArmError> {
         let delete_underlying = match action {
             Some(action) if action.eq_ignore_ascii_case("Delete") => true,
             Some(action) if action.eq_ignore_ascii_case("Detach") => false,
             Some(other) => {
                 return Err(ArmError::bad_request(
                     "InvalidUnderlyingResourceAction",
-                    format!("underlyingResourceAction '{other}' is not valid; use 'Delete' or 'Detach'."),
+                    format!(
+                        "underlyingResourceAction '{other}' is not valid; use 'Delete' or 'Detach'."
+                    ),
                 ));
             }
             None => {
@@ -653,7 +767,12 @@ impl Service {
                 }),
             });
         }
-        let link = self.start_operation(&workspace, &existing.name, &existing.location, Action::Delete { delete_underlying })?;
+        let link = self.start_operation(
+            &workspace,
+            &existing.name,
+            &existing.location,
+            Action::Delete { delete_underlying },
+        )?;
         if let Some(compute) = self.store.compute_mut(&key, name) {
             compute.provisioning_state = "Deleting".to_owned();
             compute.operation = Some(link.id.clone());
@@ -667,7 +786,12 @@ impl Service {
     }
 
     /// `POST .../start|stop|restart` of a compute instance.
-    pub fn power(&mut self, path: &WorkspacePath, name: &str, action: Action) -> Result<Reply, ArmError> {
+    pub fn power(
+        &mut self,
+        path: &WorkspacePath,
+        name: &str,
+        action: Action,
+    ) -> Result<Reply, ArmError> {
         let workspace = self.workspace(path)?;
         let key = path.key();
         let existing = self.existing(&workspace, name)?.clone();
@@ -713,14 +837,30 @@ impl Service {
     // ---- rules --------------------------------------------------------------------------
 
     /// Compute instance names are unique in a region, across every workspace.
-    fn check_instance_name_free(&self, workspace: &Workspace, name: &str, location: &str) -> Result<(), ArmError> {
-        let here = Workspace::key(&workspace.subscription, &workspace.resource_group, &workspace.name);
-        let taken = self.store.all_computes().find(|(other_workspace, compute)| {
-            compute.compute_type == "ComputeInstance"
-                && compute.name.eq_ignore_ascii_case(name)
-                && compute.location.eq_ignore_ascii_case(location)
-                && Workspace::key(&other_workspace.subscription, &other_workspace.resource_group, &other_workspace.name) != here
-        });
+    fn check_instance_name_free(
+        &self,
+        workspace: &Workspace,
+        name: &str,
+        location: &str,
+    ) -> Result<(), ArmError> {
+        let here = Workspace::key(
+            &workspace.subscription,
+            &workspace.resource_group,
+            &workspace.name,
+        );
+        let taken = self
+            .store
+            .all_computes()
+            .find(|(other_workspace, compute)| {
+                compute.compute_type == "ComputeInstance"
+                    && compute.name.eq_ignore_ascii_case(name)
+                    && compute.location.eq_ignore_ascii_case(location)
+                    && Workspace::key(
+                        &other_workspace.subscription,
+                        &other_workspace.resource_group,
+                        &other_workspace.name,
+                    ) != here
+            });
         match taken {
             Some(_) => Err(ArmError::conflict(
                 "ComputeNameUnavailable",
@@ -743,13 +883,23 @@ impl Service {
     ) -> Result<(), ArmError> {
         let low_priority = is_low_priority(properties);
         let wanted = max_nodes(properties) * u64::from(size.vcpus);
-        let here = Workspace::key(&workspace.subscription, &workspace.resource_group, &workspace.name);
+        let here = Workspace::key(
+            &workspace.subscription,
+            &workspace.resource_group,
+            &workspace.name,
+        );
         let mut in_use = 0;
         let mut in_use_here = 0;
         for (other_workspace, compute) in self.store.all_computes() {
-            let other_key = Workspace::key(&other_workspace.subscription, &other_workspace.resource_group, &other_workspace.name);
+            let other_key = Workspace::key(
+                &other_workspace.subscription,
+                &other_workspace.resource_group,
+                &other_workspace.name,
+            );
             if compute.compute_type != "AmlCompute"
-                || !other_workspace.subscription.eq_ignore_ascii_case(&workspace.subscription)
+                || !other_workspace
+                    .subscription
+                    .eq_ignore_ascii_case(&workspace.subscription)
                 || !compute.location.eq_ignore_ascii_case(location)
                 || (other_key == here && compute.name.eq_ignore_ascii_case(name))
                 || is_low_priority(compute.properties.as_ref()) != low_priority
@@ -768,7 +918,10 @@ impl Service {
             }
         }
         let (limit, quota_name) = if low_priority {
-            (self.settings.low_priority_quota, "Total Cluster LowPriority Regional vCPUs".to_owned())
+            (
+                self.settings.low_priority_quota,
+                "Total Cluster LowPriority Regional vCPUs".to_owned(),
+            )
         } else {
             (
                 self.settings.quota_for_family(size.family),
@@ -790,7 +943,9 @@ impl Service {
         if in_use + wanted > limit {
             return Err(exceeded(in_use, limit, "the subscription's"));
         }
-        let workspace_quota_id = format!("{}/quotas/{}", workspace.id(), quota_name.replace(' ', "_")).to_ascii_lowercase();
+        let workspace_quota_id =
+            format!("{}/quotas/{}", workspace.id(), quota_name.replace(' ', "_"))
+                .to_ascii_lowercase();
         if let Some(&workspace_limit) = self.store.workspace_quotas.get(&workspace_quota_id)
             && in_use_here + wanted > workspace_limit
         {
@@ -801,7 +956,11 @@ impl Service {
 
     /// Attaching a resource that another compute of the workspace already attaches breaks
     /// the earlier attachment, as the service warns: it turns `Failed`.
-    fn break_earlier_attachments(&mut self, workspace_key: &str, compute: &Compute) -> Result<(), ArmError> {
+    fn break_earlier_attachments(
+        &mut self,
+        workspace_key: &str,
+        compute: &Compute,
+    ) -> Result<(), ArmError> {
         let Some(resource_id) = &compute.resource_id else {
             return Ok(());
         };
@@ -811,17 +970,26 @@ impl Service {
             .filter(|other| {
                 other.is_attached
                     && !other.name.eq_ignore_ascii_case(&compute.name)
-                    && other.resource_id.as_deref().is_some_and(|id| id.eq_ignore_ascii_case(resource_id))
+                    && other
+                        .resource_id
+                        .as_deref()
+                        .is_some_and(|id| id.eq_ignore_ascii_case(resource_id))
             })
             .map(|other| other.name.clone())
             .collect();
         for name in earlier {
-            self.break_attachment(workspace_key, &name, &compute.name).map_err(persist)?;
+            self.break_attachment(workspace_key, &name, &compute.name)
+                .map_err(persist)?;
         }
         Ok(())
     }
 
-    pub fn break_attachment(&mut self, workspace_key: &str, name: &str, replaced_by: &str) -> io::Result<bool> {
+    pub fn break_attachment(
+        &mut self,
+        workspace_key: &str,
+        name: &str,
+        replaced_by: &str,
+    ) -> io::Result<bool> {
         let Some(compute) = self.store.compute_mut(workspace_key, name) else {
             return Ok(false);
         };
@@ -841,14 +1009,22 @@ impl Service {
     }
 
     fn render_identity(&mut self, mut identity: Value) -> Value {
-        let kind = identity.get("type").and_then(Value::as_str).unwrap_or("None").to_owned();
+        let kind = identity
+            .get("type")
+            .and_then(Value::as_str)
+            .unwrap_or("None")
+            .to_owned();
         if kind.contains("SystemAssigned") {
             identity["principalId"] = json!(self.random.uuid());
             identity["tenantId"] = json!("00000000-0000-0000-0000-000000000000");
         }
-        if let Some(assigned) = identity.get_mut("userAssignedIdentities").and_then(Value::as_object_mut) {
+        if let Some(assigned) = identity
+            .get_mut("userAssignedIdentities")
+            .and_then(Value::as_object_mut)
+        {
             for value in assigned.values_mut() {
-                *value = json!({ "principalId": self.random.uuid(), "clientId": self.random.uuid() });
+                *value =
+                    json!({ "principalId": self.random.uuid(), "clientId": self.random.uuid() });
             }
         }
         identity
@@ -857,7 +1033,10 @@ impl Service {
     // ---- usages, quotas and sizes -------------------------------------------------------
 
     pub fn vm_sizes(&self) -> Value {
-        let sizes: Vec<Value> = vm_size_catalog::VM_SIZES.iter().map(vm_size_catalog::to_json).collect();
+        let sizes: Vec<Value> = vm_size_catalog::VM_SIZES
+            .iter()
+            .map(vm_size_catalog::to_json)
+            .collect();
         json!({ "value": sizes })
     }
 
@@ -891,7 +1070,10 @@ impl Service {
         for family in vm_size_catalog::families() {
             let name = vm_size_catalog::family_quota_name(family);
             usages.push(usage(
-                &format!("/subscriptions/{subscription}/usages/{}", name.replace(' ', "_")),
+                &format!(
+                    "/subscriptions/{subscription}/usages/{}",
+                    name.replace(' ', "_")
+                ),
                 "Microsoft.MachineLearningServices/vmFamily/usages",
                 &name,
                 dedicated_by_family.get(family).copied().unwrap_or(0),
@@ -935,27 +1117,27 @@ impl Service {
 
     /// `updateQuotas`: sets workspace-level limits, each at most the subscription's.
     pub fn update_quotas(&mut self, body: &Value) -> Result<Value, ArmError> {
-        let items = body
-            .get("value")
-            .and_then(Value::as_array)
-            .ok_or_else(|| ArmError::invalid_content("The body needs a 'value' array of quotas."))?;
+        let items = body.get("value").and_then(Value::as_array).ok_or_else(|| {
+            ArmError::invalid_content("The body needs a 'value' array of quotas.")
+        })?;
         let mut results = Vec::new();
         for item in items {
             let id = item
                 .get("id")
                 .and_then(Value::as_str)
                 .ok_or_else(|| ArmError::invalid_content("Each quota needs an 'id'."))?;
-            let limit = item
-                .get("limit")
-                .and_then(Value::as_u64)
-                .ok_or_else(|| ArmError::invalid_content("Each quota needs a non-negative integer 'limit'."))?;
+            let limit = item.get("limit").and_then(Value::as_u64).ok_or_else(|| {
+                ArmError::invalid_content("Each quota needs a non-negative integer 'limit'.")
+            })?;
             let quota_name = id.rsplit('/').next().unwrap_or_default().replace('_', " ");
-            let family = vm_size_catalog::families()
-                .into_iter()
-                .find(|family| vm_size_catalog::family_quota_name(family).eq_ignore_ascii_case(&quota_name));
+            let family = vm_size_catalog::families().into_iter().find(|family| {
+                vm_size_catalog::family_quota_name(family).eq_ignore_ascii_case(&quota_name)
+            });
             let status = match family {
                 None => "InvalidVMFamilyName",
-                Some(family) if limit > self.settings.quota_for_family(family) => "InvalidQuotaExceedsSubscriptionLimit",
+                Some(family) if limit > self.settings.quota_for_family(family) => {
+                    "InvalidQuotaExceedsSubscriptionLimit"
+                }
                 Some(_) => {
                     self.store.set_workspace_quota(id, limit).map_err(persist)?;
                     "Success"
@@ -993,18 +1175,27 @@ struct ComputeRequest {
 
 impl ComputeRequest {
     fn parse(body: &Value, workspace: &Workspace) -> Result<Self, ArmError> {
-        let envelope = body
-            .as_object()
-            .ok_or_else(|| ArmError::invalid_content("The request body must be a JSON object (a ComputeResource)."))?;
+        let envelope = body.as_object().ok_or_else(|| {
+            ArmError::invalid_content("The request body must be a JSON object (a ComputeResource).")
+        })?;
         let outer = envelope
             .get("properties")
             .and_then(Value::as_object)
-            .ok_or_else(|| ArmError::invalid_content("The request body needs a 'properties' object with a 'computeType'."))?;
+            .ok_or_else(|| {
+                ArmError::invalid_content(
+                    "The request body needs a 'properties' object with a 'computeType'.",
+                )
+            })?;
         let type_name = outer
             .get("computeType")
             .and_then(Value::as_str)
-            .ok_or_else(|| ArmError::invalid_content("properties.computeType is required (for example 'AmlCompute')."))?;
-        let kind = compute_types::find(type_name).map_err(|message| ArmError::bad_request("UnsupportedComputeType", message))?;
+            .ok_or_else(|| {
+                ArmError::invalid_content(
+                    "properties.computeType is required (for example 'AmlCompute').",
+                )
+            })?;
+        let kind = compute_types::find(type_name)
+            .map_err(|message| ArmError::bad_request("UnsupportedComputeType", message))?;
 
         let location = optional_string(envelope, "location", "location")?
             .unwrap_or_else(|| workspace.location.clone())
@@ -1014,7 +1205,11 @@ impl ComputeRequest {
         let mut properties = match outer.get("properties") {
             None | Some(Value::Null) => None,
             Some(value @ Value::Object(_)) => Some(value.clone()),
-            Some(_) => return Err(ArmError::invalid_content("properties.properties must be an object.")),
+            Some(_) => {
+                return Err(ArmError::invalid_content(
+                    "properties.properties must be an object.",
+                ));
+            }
         };
         let mut settable = std::collections::BTreeMap::new();
         for field in ["computeLocation", "disableLocalAuth"] {
@@ -1022,8 +1217,13 @@ impl ComputeRequest {
                 settable.insert(field.to_owned(), value.clone());
             }
         }
-        settable.entry("disableLocalAuth".to_owned()).or_insert(json!(false));
-        let address = properties.as_ref().and_then(|value| value.get("address")).and_then(Value::as_str);
+        settable
+            .entry("disableLocalAuth".to_owned())
+            .or_insert(json!(false));
+        let address = properties
+            .as_ref()
+            .and_then(|value| value.get("address"))
+            .and_then(Value::as_str);
 
         let is_attached = match kind.family {
             Family::Managed => {
@@ -1064,7 +1264,9 @@ impl ComputeRequest {
             normalise(kind, &mut defaults);
             properties = Some(defaults);
         }
-        let secrets = properties.as_mut().and_then(|properties| take_secrets(kind, properties));
+        let secrets = properties
+            .as_mut()
+            .and_then(|properties| take_secrets(kind, properties));
 
         let identity = match envelope.get("identity") {
             None | Some(Value::Null) => None,
@@ -1072,8 +1274,14 @@ impl ComputeRequest {
         };
         let tags = match envelope.get("tags") {
             None | Some(Value::Null) => None,
-            Some(tags @ Value::Object(map)) if map.values().all(Value::is_string) => Some(tags.clone()),
-            Some(_) => return Err(ArmError::invalid_content("tags must be an object of string values.")),
+            Some(tags @ Value::Object(map)) if map.values().all(Value::is_string) => {
+                Some(tags.clone())
+            }
+            Some(_) => {
+                return Err(ArmError::invalid_content(
+                    "tags must be an object of string values.",
+                ));
+            }
         };
         Ok(ComputeRequest {
             kind,
@@ -1144,17 +1352,25 @@ fn diff_values(path: &str, old: &Value, new: &Value, changed: &mut Vec<String>) 
                 diff_values(&format!("{path}.{key}"), old_value, new_value, changed);
             }
         }
-        (Value::Object(map), Value::Null) | (Value::Null, Value::Object(map)) if map.values().all(Value::is_null) => {}
-        (Value::String(a), Value::String(b)) if is_case_insensitive(path) && a.eq_ignore_ascii_case(b) => {}
+        (Value::Object(map), Value::Null) | (Value::Null, Value::Object(map))
+            if map.values().all(Value::is_null) => {}
+        (Value::String(a), Value::String(b))
+            if is_case_insensitive(path) && a.eq_ignore_ascii_case(b) => {}
         (old, new) if old == new => {}
         _ => changed.push(path.to_owned()),
     }
 }
 
 fn is_case_insensitive(path: &str) -> bool {
-    ["vmSize", "agentVmSize", "virtualMachineSize", "id", "resourceId"]
-        .iter()
-        .any(|field| path.ends_with(&format!(".{field}")))
+    [
+        "vmSize",
+        "agentVmSize",
+        "virtualMachineSize",
+        "id",
+        "resourceId",
+    ]
+    .iter()
+    .any(|field| path.ends_with(&format!(".{field}")))
 }
 
 fn is_in_place(kind: &ComputeType, attached: bool, path: &str) -> bool {
@@ -1173,11 +1389,17 @@ fn is_in_place(kind: &ComputeType, attached: bool, path: &str) -> bool {
     })
 }
 
-fn optional_string(object: &Map<String, Value>, field: &str, path: &str) -> Result<Option<String>, ArmError> {
+fn optional_string(
+    object: &Map<String, Value>,
+    field: &str,
+    path: &str,
+) -> Result<Option<String>, ArmError> {
     match object.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(text)) => Ok(Some(text.clone())),
-        Some(_) => Err(ArmError::invalid_content(format!("{path} must be a string."))),
+        Some(_) => Err(ArmError::invalid_content(format!(
+            "{path} must be a string."
+        ))),
     }
 }
 
@@ -1185,10 +1407,12 @@ fn optional_string(object: &Map<String, Value>, field: &str, path: &str) -> Resu
 fn check_property_types(kind: &ComputeType, properties: &Value) -> Result<(), ArmError> {
     let expect = |pointer: &str, ok: fn(&Value) -> bool, what: &str| -> Result<(), ArmError> {
         match properties.pointer(pointer) {
-            Some(value) if !value.is_null() && !ok(value) => Err(ArmError::invalid_content(format!(
-                "properties.properties{} must be {what}.",
-                pointer.replace('/', ".")
-            ))),
+            Some(value) if !value.is_null() && !ok(value) => {
+                Err(ArmError::invalid_content(format!(
+                    "properties.properties{} must be {what}.",
+                    pointer.replace('/', ".")
+                )))
+            }
             _ => Ok(()),
         }
     };
@@ -1199,8 +1423,13 @@ fn check_property_types(kind: &ComputeType, properties: &Value) -> Result<(), Ar
             expect("/scaleSettings", Value::is_object, "an object")?;
             expect("/scaleSettings/maxNodeCount", Value::is_i64, "an integer")?;
             expect("/scaleSettings/minNodeCount", Value::is_i64, "an integer")?;
-            expect("/scaleSettings/nodeIdleTimeBeforeScaleDown", Value::is_string, "an ISO 8601 duration such as PT120S")?;
-            if let Some(Value::String(idle)) = properties.pointer("/scaleSettings/nodeIdleTimeBeforeScaleDown")
+            expect(
+                "/scaleSettings/nodeIdleTimeBeforeScaleDown",
+                Value::is_string,
+                "an ISO 8601 duration such as PT120S",
+            )?;
+            if let Some(Value::String(idle)) =
+                properties.pointer("/scaleSettings/nodeIdleTimeBeforeScaleDown")
                 && !is_iso_duration(idle)
             {
                 return Err(ArmError::invalid_content(format!(
@@ -1208,7 +1437,9 @@ fn check_property_types(kind: &ComputeType, properties: &Value) -> Result<(), Ar
                 )));
             }
             if let Some(Value::String(priority)) = properties.get("vmPriority")
-                && !["Dedicated", "LowPriority"].iter().any(|known| known.eq_ignore_ascii_case(priority))
+                && !["Dedicated", "LowPriority"]
+                    .iter()
+                    .any(|known| known.eq_ignore_ascii_case(priority))
             {
                 return Err(ArmError::invalid_content(format!(
                     "vmPriority '{priority}' is not valid; use 'Dedicated' or 'LowPriority'."
@@ -1235,7 +1466,9 @@ fn is_iso_duration(text: &str) -> bool {
         return false;
     };
     !rest.is_empty()
-        && rest.chars().all(|c| c.is_ascii_digit() || "DTHMS.".contains(c))
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_digit() || "DTHMS.".contains(c))
         && rest.chars().any(|c| c.is_ascii_digit())
 }
 
@@ -1258,11 +1491,21 @@ fn normalise(kind: &ComputeType, properties: &mut Value) {
             default("remoteLoginPortPublicAccess", json!("NotSpecified"));
             default("enableNodePublicIp", json!(true));
             if let Some(Value::String(priority)) = object.get_mut("vmPriority") {
-                *priority = if priority.eq_ignore_ascii_case("lowpriority") { "LowPriority" } else { "Dedicated" }.to_owned();
+                *priority = if priority.eq_ignore_ascii_case("lowpriority") {
+                    "LowPriority"
+                } else {
+                    "Dedicated"
+                }
+                .to_owned();
             }
-            if let Some(scale) = object.get_mut("scaleSettings").and_then(Value::as_object_mut) {
+            if let Some(scale) = object
+                .get_mut("scaleSettings")
+                .and_then(Value::as_object_mut)
+            {
                 scale.entry("minNodeCount").or_insert(json!(0));
-                scale.entry("nodeIdleTimeBeforeScaleDown").or_insert(json!("PT120S"));
+                scale
+                    .entry("nodeIdleTimeBeforeScaleDown")
+                    .or_insert(json!("PT120S"));
             }
         }
         "ComputeInstance" => {
@@ -1307,12 +1550,27 @@ fn check_identity(identity: &Value) -> Result<Value, ArmError> {
     let kind = identity
         .get("type")
         .and_then(Value::as_str)
-        .ok_or_else(|| ArmError::invalid_content("identity.type is required (SystemAssigned, UserAssigned or None)."))?;
-    let canonical = ["None", "SystemAssigned", "UserAssigned", "SystemAssigned,UserAssigned"]
-        .into_iter()
-        .find(|known| known.replace(',', "").eq_ignore_ascii_case(&kind.replace([',', ' '], "")))
-        .ok_or_else(|| ArmError::invalid_content(format!("identity.type '{kind}' is not valid.")))?;
-    let assigned = identity.get("userAssignedIdentities").and_then(Value::as_object);
+        .ok_or_else(|| {
+            ArmError::invalid_content(
+                "identity.type is required (SystemAssigned, UserAssigned or None).",
+            )
+        })?;
+    let canonical = [
+        "None",
+        "SystemAssigned",
+        "UserAssigned",
+        "SystemAssigned,UserAssigned",
+    ]
+    .into_iter()
+    .find(|known| {
+        known
+            .replace(',', "")
+            .eq_ignore_ascii_case(&kind.replace([',', ' '], ""))
+    })
+    .ok_or_else(|| ArmError::invalid_content(format!("identity.type '{kind}' is not valid.")))?;
+    let assigned = identity
+        .get("userAssignedIdentities")
+        .and_then(Value::as_object);
     if canonical.contains("UserAssigned") {
         let ids = assigned.filter(|ids| !ids.is_empty()).ok_or_else(|| {
             ArmError::bad_request(
@@ -1342,7 +1600,8 @@ fn check_identity(identity: &Value) -> Result<Value, ArmError> {
     }
     let mut checked = json!({ "type": canonical });
     if let Some(ids) = assigned.filter(|ids| !ids.is_empty()) {
-        checked["userAssignedIdentities"] = Value::Object(ids.keys().map(|id| (id.clone(), json!({}))).collect());
+        checked["userAssignedIdentities"] =
+            Value::Object(ids.keys().map(|id| (id.clone(), json!({}))).collect());
     }
     Ok(checked)
 }
@@ -1350,7 +1609,10 @@ fn check_identity(identity: &Value) -> Result<Value, ArmError> {
 /// What identity a caller asked for, ignoring the ids the service generated.
 fn identity_view(identity: Option<&Value>) -> Option<(String, Vec<String>)> {
     let identity = identity?;
-    let kind = identity.get("type").and_then(Value::as_str).unwrap_or("None");
+    let kind = identity
+        .get("type")
+        .and_then(Value::as_str)
+        .unwrap_or("None");
     if kind == "None" {
         return None;
     }
@@ -1367,10 +1629,12 @@ fn check_resource_id(kind: &ComputeType, resource_id: &str) -> Result<(), ArmErr
     let lower = resource_id.to_ascii_lowercase();
     let shaped = lower.starts_with("/subscriptions/")
         && lower.contains("/resourcegroups/")
-        && kind
-            .attachable_resource_types
-            .iter()
-            .any(|resource_type| lower.contains(&format!("/providers/{}/", resource_type.to_ascii_lowercase())));
+        && kind.attachable_resource_types.iter().any(|resource_type| {
+            lower.contains(&format!(
+                "/providers/{}/",
+                resource_type.to_ascii_lowercase()
+            ))
+        });
     if shaped {
         Ok(())
     } else {
@@ -1385,7 +1649,10 @@ fn check_resource_id(kind: &ComputeType, resource_id: &str) -> Result<(), ArmErr
     }
 }
 
-fn check_vm_size(properties: Option<&Value>, kind: &ComputeType) -> Result<&'static VmSize, ArmError> {
+fn check_vm_size(
+    properties: Option<&Value>,
+    kind: &ComputeType,
+) -> Result<&'static VmSize, ArmError> {
     let name = properties
         .and_then(|properties| properties.get("vmSize"))
         .and_then(Value::as_str)
@@ -1404,7 +1671,10 @@ fn check_vm_size(properties: Option<&Value>, kind: &ComputeType) -> Result<&'sta
 
 fn check_scale_settings(properties: Option<&Value>) -> Result<(), ArmError> {
     let scale = properties.and_then(|properties| properties.get("scaleSettings"));
-    let Some(max) = scale.and_then(|scale| scale.get("maxNodeCount")).and_then(Value::as_i64) else {
+    let Some(max) = scale
+        .and_then(|scale| scale.get("maxNodeCount"))
+        .and_then(Value::as_i64)
+    else {
         return Err(ArmError::bad_request(
             "InvalidScaleSettings",
             "An AmlCompute needs properties.properties.scaleSettings.maxNodeCount.",
@@ -1454,7 +1724,9 @@ fn check_workspace_name(name: &str) -> Result<(), ArmError> {
     } else {
         Err(ArmError::bad_request(
             "InvalidResourceName",
-            format!("The workspace name '{name}' does not match ^[a-zA-Z0-9][a-zA-Z0-9_-]{{2,32}}$."),
+            format!(
+                "The workspace name '{name}' does not match ^[a-zA-Z0-9][a-zA-Z0-9_-]{{2,32}}$."
+            ),
         ))
     }
 }
@@ -1538,8 +1810,17 @@ fn usage(id: &str, kind: &str, name: &str, current: u64, limit: u64, location: &
 
 /// Drops what a client cannot set, so a rendered resource can be sent back as a request.
 fn strip_read_only(mut resource: Value) -> Value {
-    if let Some(properties) = resource.get_mut("properties").and_then(Value::as_object_mut) {
-        for field in ["provisioningState", "provisioningErrors", "createdOn", "modifiedOn", "isAttachedCompute"] {
+    if let Some(properties) = resource
+        .get_mut("properties")
+        .and_then(Value::as_object_mut)
+    {
+        for field in [
+            "provisioningState",
+            "provisioningErrors",
+            "createdOn",
+            "modifiedOn",
+            "isAttachedCompute",
+        ] {
             properties.remove(field);
         }
     }
@@ -1570,7 +1851,10 @@ pub fn render_compute(workspace: &Workspace, compute: &Compute) -> Value {
         properties.insert(field.clone(), value.clone());
     }
     properties.insert("description".into(), json!(compute.description));
-    properties.insert("provisioningState".into(), json!(compute.provisioning_state));
+    properties.insert(
+        "provisioningState".into(),
+        json!(compute.provisioning_state),
+    );
     properties.insert(
         "provisioningErrors".into(),
         if compute.provisioning_errors.is_empty() {
@@ -1595,7 +1879,11 @@ pub fn render_compute(workspace: &Workspace, compute: &Compute) -> Value {
         "location": compute.location,
         "properties": properties,
     });
-    for (field, value) in [("identity", &compute.identity), ("tags", &compute.tags), ("sku", &compute.sku)] {
+    for (field, value) in [
+        ("identity", &compute.identity),
+        ("tags", &compute.tags),
+        ("sku", &compute.sku),
+    ] {
         if let Some(value) = value {
             resource[field] = value.clone();
         }
@@ -1617,7 +1905,10 @@ fn render_type_properties(workspace: &Workspace, compute: &Compute) -> Option<Va
             fill("virtualMachineImage", Value::Null);
             fill("subnet", Value::Null);
             fill("userAccountCredentials", Value::Null);
-            fill("allocationState", json!(if steady { "Steady" } else { "Resizing" }));
+            fill(
+                "allocationState",
+                json!(if steady { "Steady" } else { "Resizing" }),
+            );
             fill("allocationStateTransitionTime", modified);
             fill("errors", Value::Null);
             fill("currentNodeCount", json!(nodes));
@@ -1635,31 +1926,58 @@ fn render_type_properties(workspace: &Workspace, compute: &Compute) -> Option<Va
             );
         }
         "ComputeInstance" => {
-            let host = format!("{}.{}.instances.azureml.ms", compute.name.to_ascii_lowercase(), compute.location);
+            let host = format!(
+                "{}.{}.instances.azureml.ms",
+                compute.name.to_ascii_lowercase(),
+                compute.location
+            );
             fill("subnet", Value::Null);
-            fill("osImageMetadata", json!({
-                "currentImageVersion": "26.11.01",
-                "latestImageVersion": "26.11.01",
-                "isLatestOsImageVersion": true
-            }));
-            fill("connectivityEndpoints", json!({"publicIpAddress": "20.0.0.10", "privateIpAddress": "10.0.0.10"}));
-            fill("applications", json!([
-                {"displayName": "Jupyter", "endpointUri": format!("https://{host}/tree/")},
-                {"displayName": "Jupyter Lab", "endpointUri": format!("https://{host}/lab")}
-            ]));
-            fill("createdBy", json!({
-                "userName": "emulator@amlform.local",
-                "userOrgId": "00000000-0000-0000-0000-000000000000",
-                "userId": "00000000-0000-0000-0000-000000000000"
-            }));
+            fill(
+                "osImageMetadata",
+                json!({
+                    "currentImageVersion": "26.11.01",
+                    "latestImageVersion": "26.11.01",
+                    "isLatestOsImageVersion": true
+                }),
+            );
+            fill(
+                "connectivityEndpoints",
+                json!({"publicIpAddress": "20.0.0.10", "privateIpAddress": "10.0.0.10"}),
+            );
+            fill(
+                "applications",
+                json!([
+                    {"displayName": "Jupyter", "endpointUri": format!("https://{host}/tree/")},
+                    {"displayName": "Jupyter Lab", "endpointUri": format!("https://{host}/lab")}
+                ]),
+            );
+            fill(
+                "createdBy",
+                json!({
+                    "userName": "emulator@amlform.local",
+                    "userOrgId": "00000000-0000-0000-0000-000000000000",
+                    "userId": "00000000-0000-0000-0000-000000000000"
+                }),
+            );
             fill("errors", Value::Null);
-            fill("state", json!(compute.instance_state.clone().unwrap_or_else(|| "Unknown".to_owned())));
-            fill("lastOperation", json!({
-                "operationName": "Create",
-                "operationTime": timestamp(compute.created_ms),
-                "operationStatus": if compute.provisioning_state == "Failed" { "CreateFailed" } else { "Succeeded" },
-                "operationTrigger": "User"
-            }));
+            fill(
+                "state",
+                json!(
+                    compute
+                        .instance_state
+                        .clone()
+                        .unwrap_or_else(|| "Unknown".to_owned())
+                ),
+            );
+            fill(
+                "lastOperation",
+                json!({
+                    "operationName": "Create",
+                    "operationTime": timestamp(compute.created_ms),
+                    "operationStatus": if compute.provisioning_state == "Failed" { "CreateFailed" } else { "Succeeded" },
+                    "operationTrigger": "User"
+                }),
+            );
             if let Some(ssh) = object.get_mut("sshSettings").and_then(Value::as_object_mut) {
                 ssh.entry("adminUserName").or_insert(json!("azureuser"));
                 ssh.entry("sshPort").or_insert(json!(50_000));
@@ -1667,9 +1985,20 @@ fn render_type_properties(workspace: &Workspace, compute: &Compute) -> Option<Va
         }
         "AKS" => {
             if !compute.is_attached {
-                fill("clusterFqdn", json!(format!("{}-{}.hcp.{}.azmk8s.io", compute.name.to_ascii_lowercase(), workspace.resource_group.to_ascii_lowercase(), compute.location)));
+                fill(
+                    "clusterFqdn",
+                    json!(format!(
+                        "{}-{}.hcp.{}.azmk8s.io",
+                        compute.name.to_ascii_lowercase(),
+                        workspace.resource_group.to_ascii_lowercase(),
+                        compute.location
+                    )),
+                );
             }
-            fill("systemServices", json!([{"systemServiceType": "ScoringFrontEnd", "publicIpAddress": "20.0.0.20", "version": "1.0"}]));
+            fill(
+                "systemServices",
+                json!([{"systemServiceType": "ScoringFrontEnd", "publicIpAddress": "20.0.0.20", "version": "1.0"}]),
+            );
             fill("clusterPurpose", json!("FastProd"));
             fill("loadBalancerType", json!("PublicIp"));
         }
@@ -1698,7 +2027,11 @@ mod tests {
         assert!(check_compute_name("cpu-cluster").is_ok());
         assert!(check_compute_name("ab").is_ok());
         for bad in ["a", "1cpu", "cpu_cluster", "a-name-that-is-too-long", ""] {
-            assert_eq!(check_compute_name(bad).unwrap_err().code, "InvalidResourceName", "{bad}");
+            assert_eq!(
+                check_compute_name(bad).unwrap_err().code,
+                "InvalidResourceName",
+                "{bad}"
+            );
         }
     }
 
@@ -1717,10 +2050,17 @@ mod tests {
     #[test]
     fn secrets_are_taken_out_of_the_properties() {
         let kind = compute_types::find("VirtualMachine").unwrap();
-        let mut properties = json!({"administratorAccount": {"username": "u", "password": "hunter2"}});
+        let mut properties =
+            json!({"administratorAccount": {"username": "u", "password": "hunter2"}});
         let secrets = take_secrets(kind, &mut properties).unwrap();
-        assert_eq!(properties, json!({"administratorAccount": {"username": "u"}}));
-        assert_eq!(secrets, json!({"administratorAccount": {"password": "hunter2"}}));
+        assert_eq!(
+            properties,
+            json!({"administratorAccount": {"username": "u"}})
+        );
+        assert_eq!(
+            secrets,
+            json!({"administratorAccount": {"password": "hunter2"}})
+        );
     }
 
     #[test]

@@ -143,10 +143,16 @@ const NOT_CREATABLE: &[(&str, &str)] = &[
 
 /// The type named `name` (any case), or why it cannot be used.
 pub fn find(name: &str) -> Result<&'static ComputeType, String> {
-    if let Some(found) = COMPUTE_TYPES.iter().find(|kind| kind.name.eq_ignore_ascii_case(name)) {
+    if let Some(found) = COMPUTE_TYPES
+        .iter()
+        .find(|kind| kind.name.eq_ignore_ascii_case(name))
+    {
         return Ok(found);
     }
-    if let Some((_, why)) = NOT_CREATABLE.iter().find(|(kind, _)| kind.eq_ignore_ascii_case(name)) {
+    if let Some((_, why)) = NOT_CREATABLE
+        .iter()
+        .find(|(kind, _)| kind.eq_ignore_ascii_case(name))
+    {
         return Err(format!("computeType '{name}' is not supported: {why}."));
     }
     let known: Vec<&str> = COMPUTE_TYPES.iter().map(|kind| kind.name).collect();

@@ -83,7 +83,13 @@ impl EmulatorBuilder {
     }
 
     /// A workspace that exists from the start.
-    pub fn workspace(mut self, subscription: &str, resource_group: &str, name: &str, location: &str) -> Self {
+    pub fn workspace(
+        mut self,
+        subscription: &str,
+        resource_group: &str,
+        name: &str,
+        location: &str,
+    ) -> Self {
         self.workspaces.push((
             subscription.to_owned(),
             resource_group.to_owned(),
@@ -101,7 +107,9 @@ impl EmulatorBuilder {
 
     /// The dedicated vCPU quota of one family (`standardNCFamily`).
     pub fn quota_for_family(mut self, family: &str, vcpus: u64) -> Self {
-        self.settings.family_quota_overrides.push((family.to_owned(), vcpus));
+        self.settings
+            .family_quota_overrides
+            .push((family.to_owned(), vcpus));
         self
     }
 
@@ -121,7 +129,10 @@ impl EmulatorBuilder {
             None => Store::in_memory(),
         };
         for (subscription, resource_group, name, location) in self.workspaces {
-            if store.workspace(&Workspace::key(&subscription, &resource_group, &name)).is_none() {
+            if store
+                .workspace(&Workspace::key(&subscription, &resource_group, &name))
+                .is_none()
+            {
                 store.put_workspace(Workspace {
                     subscription,
                     resource_group,
@@ -146,7 +157,9 @@ impl Emulator {
 
     /// An in-memory emulator with the default settings.
     pub fn in_memory() -> Emulator {
-        Emulator::builder().build().expect("an in-memory store cannot fail to open")
+        Emulator::builder()
+            .build()
+            .expect("an in-memory store cannot fail to open")
     }
 
     /// The axum router for plain HTTP.
@@ -195,19 +208,32 @@ impl Emulator {
         let mut service = self.shared.lock();
         let _ = service.settle();
         let found = service.store.workspace(&workspace)?.clone();
-        service.store.compute(&workspace, &name).map(|compute| render_compute(&found, compute))
+        service
+            .store
+            .compute(&workspace, &name)
+            .map(|compute| render_compute(&found, compute))
     }
 
     /// Whether an underlying resource (a VM, a cluster, ...) exists: `None` if never seen.
     pub fn underlying_resource_exists(&self, resource_id: &str) -> Option<bool> {
-        self.shared.lock().store.underlying.get(&resource_id.to_ascii_lowercase()).copied()
+        self.shared
+            .lock()
+            .store
+            .underlying
+            .get(&resource_id.to_ascii_lowercase())
+            .copied()
     }
 
     // ---- drift: changes made outside the client ---------------------------------------------
 
     /// Sets a value inside a compute's `properties.properties` (a JSON pointer such as
     /// `/scaleSettings/maxNodeCount`), as an edit in the portal would. False if no such compute.
-    pub fn drift_set_property(&self, compute_id: &str, pointer: &str, value: Value) -> io::Result<bool> {
+    pub fn drift_set_property(
+        &self,
+        compute_id: &str,
+        pointer: &str,
+        value: Value,
+    ) -> io::Result<bool> {
         self.with_compute(compute_id, |compute| {
             let mut properties = compute.properties.take().unwrap_or_else(|| json!({}));
             set_pointer(&mut properties, pointer, value);
@@ -216,18 +242,33 @@ impl Emulator {
     }
 
     /// Sets an AmlCompute's scale settings.
-    pub fn drift_scale(&self, compute_id: &str, min_nodes: u64, max_nodes: u64) -> io::Result<bool> {
+    pub fn drift_scale(
+        &self,
+        compute_id: &str,
+        min_nodes: u64,
+        max_nodes: u64,
+    ) -> io::Result<bool> {
         self.with_compute(compute_id, |compute| {
             let mut properties = compute.properties.take().unwrap_or_else(|| json!({}));
-            set_pointer(&mut properties, "/scaleSettings/minNodeCount", json!(min_nodes));
-            set_pointer(&mut properties, "/scaleSettings/maxNodeCount", json!(max_nodes));
+            set_pointer(
+                &mut properties,
+                "/scaleSettings/minNodeCount",
+                json!(min_nodes),
+            );
+            set_pointer(
+                &mut properties,
+                "/scaleSettings/maxNodeCount",
+                json!(max_nodes),
+            );
             compute.properties = Some(properties);
         })
     }
 
     /// Sets a compute instance's power state (`Stopped`, `Running`).
     pub fn drift_instance_state(&self, compute_id: &str, state: &str) -> io::Result<bool> {
-        self.with_compute(compute_id, |compute| compute.instance_state = Some(state.to_owned()))
+        self.with_compute(compute_id, |compute| {
+            compute.instance_state = Some(state.to_owned())
+        })
     }
 
     /// Sets or removes (`None`) a tag.
@@ -249,7 +290,12 @@ impl Emulator {
         let Some((workspace, name)) = parse_compute_id(compute_id) else {
             return Ok(false);
         };
-        Ok(self.shared.lock().store.remove_compute(&workspace, &name)?.is_some())
+        Ok(self
+            .shared
+            .lock()
+            .store
+            .remove_compute(&workspace, &name)?
+            .is_some())
     }
 
     /// Breaks an attachment (as attaching its resource again under another name would).
@@ -257,10 +303,16 @@ impl Emulator {
         let Some((workspace, name)) = parse_compute_id(compute_id) else {
             return Ok(false);
         };
-        self.shared.lock().break_attachment(&workspace, &name, "another compute")
+        self.shared
+            .lock()
+            .break_attachment(&workspace, &name, "another compute")
     }
 
-    fn with_compute(&self, compute_id: &str, change: impl FnOnce(&mut crate::store::Compute)) -> io::Result<bool> {
+    fn with_compute(
+        &self,
+        compute_id: &str,
+        change: impl FnOnce(&mut crate::store::Compute),
+    ) -> io::Result<bool> {
         let Some((workspace, name)) = parse_compute_id(compute_id) else {
             return Ok(false);
         };
@@ -281,13 +333,20 @@ impl Emulator {
 
 /// `POST /_emulator/drift` with `{"computeId", "action", ...}`: the drift levers over HTTP,
 /// for tests that drive a standalone emulator from another process.
-pub(crate) async fn drift_endpoint(State(shared): State<Arc<Shared>>, Json(request): Json<Value>) -> Result<Json<Value>, ArmError> {
+pub(crate) async fn drift_endpoint(
+    State(shared): State<Arc<Shared>>,
+    Json(request): Json<Value>,
+) -> Result<Json<Value>, ArmError> {
     let emulator = Emulator::from_shared(shared);
     let id = request["computeId"]
         .as_str()
         .ok_or_else(|| ArmError::invalid_content("computeId is required."))?;
     let failed = |error: io::Error| {
-        ArmError::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, "InternalServerError", error.to_string())
+        ArmError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            error.to_string(),
+        )
     };
     let changed = match request["action"].as_str().unwrap_or_default() {
         "delete" => emulator.drift_delete(id),
@@ -316,7 +375,10 @@ pub(crate) async fn drift_endpoint(State(shared): State<Arc<Shared>>, Json(reque
 
 /// `(workspace key, compute name)` from `/subscriptions/.../workspaces/W/computes/C`.
 fn parse_compute_id(id: &str) -> Option<(String, String)> {
-    let segments: Vec<&str> = id.split('/').filter(|segment| !segment.is_empty()).collect();
+    let segments: Vec<&str> = id
+        .split('/')
+        .filter(|segment| !segment.is_empty())
+        .collect();
     let value_after = |name: &str| {
         segments
             .iter()
@@ -324,14 +386,21 @@ fn parse_compute_id(id: &str) -> Option<(String, String)> {
             .and_then(|index| segments.get(index + 1).copied())
     };
     Some((
-        Workspace::key(value_after("subscriptions")?, value_after("resourceGroups")?, value_after("workspaces")?),
+        Workspace::key(
+            value_after("subscriptions")?,
+            value_after("resourceGroups")?,
+            value_after("workspaces")?,
+        ),
         value_after("computes")?.to_ascii_lowercase(),
     ))
 }
 
 fn set_pointer(target: &mut Value, pointer: &str, value: Value) {
     let mut current = target;
-    let segments: Vec<&str> = pointer.split('/').filter(|segment| !segment.is_empty()).collect();
+    let segments: Vec<&str> = pointer
+        .split('/')
+        .filter(|segment| !segment.is_empty())
+        .collect();
     for (index, segment) in segments.iter().enumerate() {
         if !current.is_object() {
             *current = json!({});

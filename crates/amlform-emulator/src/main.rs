@@ -7,7 +7,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Debug, Parser)]
-#[command(name = "amlform-emulator", version, about = "A local Azure ML compute API for tests and demos")]
+#[command(
+    name = "amlform-emulator",
+    version,
+    about = "A local Azure ML compute API for tests and demos"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -24,14 +28,7 @@ async fn main() -> ExitCode {
     let Cli {
         command: Command::Serve(args),
     } = Cli::parse();
-    let ready = |info: &amlform_emulator::ServeInfo| {
-        println!("amlform emulator listening on https://{}", info.https);
-        if let Some(http) = info.http {
-            println!("                        and http://{http}");
-        }
-        println!("trust its certificate authority: {}", info.ca_path.display());
-        println!("press Ctrl-C to stop");
-    };
+    let ready = |info: &amlform_emulator::ServeInfo| println!("{info}");
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };

@@ -36,7 +36,9 @@ pub struct Shared {
 impl Shared {
     pub fn lock(&self) -> MutexGuard<'_, Service> {
         // A panic while holding the lock leaves data that is still consistent per record.
-        self.service.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.service
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -157,7 +159,9 @@ fn admit(shared: &Shared, request: &Request) -> Result<Option<(RequestClass, u32
     {
         match throttle.admit(&subscription, class, Instant::now()) {
             Ok(left) => remaining = Some((class, left)),
-            Err(seconds) => return Err((throttled(&subscription, class, seconds), Some((class, 0)))),
+            Err(seconds) => {
+                return Err((throttled(&subscription, class, seconds), Some((class, 0))));
+            }
         }
     }
     let faults = service.settings.faults;
@@ -248,20 +252,30 @@ fn check_api_version(uri: &Uri) -> Result<(), ArmError> {
     let Some(version) = version else {
         return Err(ArmError::bad_request(
             "MissingApiVersionParameter",
-            format!("The api-version query parameter (?api-version=) is required for all requests. Use {API_VERSION}."),
+            format!(
+                "The api-version query parameter (?api-version=) is required for all requests. Use {API_VERSION}."
+            ),
         ));
     };
     // Dated versions up to the one implemented, previews included (2023-04-01-preview).
     let date = version.get(..10).unwrap_or_default();
     let dated = date.len() == 10
-        && date.chars().enumerate().all(|(index, c)| if index == 4 || index == 7 { c == '-' } else { c.is_ascii_digit() })
+        && date.chars().enumerate().all(|(index, c)| {
+            if index == 4 || index == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
         && (version.len() == 10 || version[10..] == *"-preview");
     if dated && date <= API_VERSION {
         Ok(())
     } else {
         Err(ArmError::bad_request(
             "InvalidApiVersionParameter",
-            format!("The api-version '{version}' is invalid. The supported versions are '{API_VERSION}' and earlier."),
+            format!(
+                "The api-version '{version}' is invalid. The supported versions are '{API_VERSION}' and earlier."
+            ),
         ))
     }
 }
@@ -306,7 +320,10 @@ fn canonical_path(path: &str) -> String {
                 value_next = false;
                 return segment.to_owned();
             }
-            if let Some(named) = NAMED.iter().find(|named| named.eq_ignore_ascii_case(segment)) {
+            if let Some(named) = NAMED
+                .iter()
+                .find(|named| named.eq_ignore_ascii_case(segment))
+            {
                 value_next = true;
                 return (*named).to_owned();
             }
@@ -398,11 +415,14 @@ fn reply(reply: Reply, base: &str) -> Response {
     };
     if let Some(link) = reply.operation {
         let headers = response.headers_mut();
-        if let Ok(value) = HeaderValue::from_str(&operation_url(base, &link, "computeOperationsStatus")) {
+        if let Ok(value) =
+            HeaderValue::from_str(&operation_url(base, &link, "computeOperationsStatus"))
+        {
             headers.insert("Azure-AsyncOperation", value);
         }
         if link.with_location
-            && let Ok(value) = HeaderValue::from_str(&operation_url(base, &link, "computeOperationsResults"))
+            && let Ok(value) =
+                HeaderValue::from_str(&operation_url(base, &link, "computeOperationsResults"))
         {
             headers.insert(header::LOCATION, value);
         }
@@ -412,12 +432,17 @@ fn reply(reply: Reply, base: &str) -> Response {
 }
 
 fn parse_body(body: &Bytes) -> Result<Value, ArmError> {
-    serde_json::from_slice(body).map_err(|error| ArmError::invalid_content(format!("The request content is not valid JSON: {error}.")))
+    serde_json::from_slice(body).map_err(|error| {
+        ArmError::invalid_content(format!("The request content is not valid JSON: {error}."))
+    })
 }
 
 // ---- handlers -------------------------------------------------------------------------------
 
-async fn get_workspace(State(shared): State<Arc<Shared>>, Path(params): Path<WorkspaceParams>) -> Result<Json<Value>, ArmError> {
+async fn get_workspace(
+    State(shared): State<Arc<Shared>>,
+    Path(params): Path<WorkspaceParams>,
+) -> Result<Json<Value>, ArmError> {
     shared.lock().get_workspace(&params.into()).map(Json)
 }
 
@@ -433,8 +458,14 @@ async fn put_workspace(
     Ok(reply(outcome, &base_url(&headers, scheme)))
 }
 
-async fn get_compute(State(shared): State<Arc<Shared>>, Path(params): Path<ComputeParams>) -> Result<Json<Value>, ArmError> {
-    shared.lock().get_compute(&params.workspace(), &params.compute).map(Json)
+async fn get_compute(
+    State(shared): State<Arc<Shared>>,
+    Path(params): Path<ComputeParams>,
+) -> Result<Json<Value>, ArmError> {
+    shared
+        .lock()
+        .get_compute(&params.workspace(), &params.compute)
+        .map(Json)
 }
 
 async fn list_computes(
@@ -447,12 +478,17 @@ async fn list_computes(
 ) -> Result<Json<Value>, ArmError> {
     let skip = match query.get("$skip") {
         None => 0,
-        Some(token) => token
-            .parse()
-            .map_err(|_| ArmError::bad_request("InvalidSkipToken", format!("'{token}' is not a continuation token this service issued.")))?,
+        Some(token) => token.parse().map_err(|_| {
+            ArmError::bad_request(
+                "InvalidSkipToken",
+                format!("'{token}' is not a continuation token this service issued."),
+            )
+        })?,
     };
     let compute_type = query.get("compute-type").map(String::as_str);
-    let (page, next) = shared.lock().list_computes(&params.into(), skip, compute_type)?;
+    let (page, next) = shared
+        .lock()
+        .list_computes(&params.into(), skip, compute_type)?;
     let mut body = json!({ "value": page });
     if let Some(next) = next {
         body["nextLink"] = json!(format!(
@@ -472,7 +508,9 @@ async fn put_compute(
     body: Bytes,
 ) -> Result<Response, ArmError> {
     let body = parse_body(&body)?;
-    let outcome = shared.lock().put_compute(&params.workspace(), &params.compute, &body)?;
+    let outcome = shared
+        .lock()
+        .put_compute(&params.workspace(), &params.compute, &body)?;
     Ok(reply(outcome, &base_url(&headers, scheme)))
 }
 
@@ -484,7 +522,9 @@ async fn patch_compute(
     body: Bytes,
 ) -> Result<Response, ArmError> {
     let body = parse_body(&body)?;
-    let outcome = shared.lock().patch_compute(&params.workspace(), &params.compute, &body)?;
+    let outcome = shared
+        .lock()
+        .patch_compute(&params.workspace(), &params.compute, &body)?;
     Ok(reply(outcome, &base_url(&headers, scheme)))
 }
 
@@ -496,12 +536,22 @@ async fn delete_compute(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ArmError> {
     let action = query.get("underlyingResourceAction").map(String::as_str);
-    let outcome = shared.lock().delete_compute(&params.workspace(), &params.compute, action)?;
+    let outcome = shared
+        .lock()
+        .delete_compute(&params.workspace(), &params.compute, action)?;
     Ok(reply(outcome, &base_url(&headers, scheme)))
 }
 
-async fn power(shared: &Shared, scheme: Scheme, headers: &HeaderMap, params: &ComputeParams, action: Action) -> Result<Response, ArmError> {
-    let outcome = shared.lock().power(&params.workspace(), &params.compute, action)?;
+async fn power(
+    shared: &Shared,
+    scheme: Scheme,
+    headers: &HeaderMap,
+    params: &ComputeParams,
+    action: Action,
+) -> Result<Response, ArmError> {
+    let outcome = shared
+        .lock()
+        .power(&params.workspace(), &params.compute, action)?;
     Ok(reply(outcome, &base_url(headers, scheme)))
 }
 
@@ -532,15 +582,30 @@ async fn restart_compute(
     power(&shared, scheme, &headers, &params, Action::Restart).await
 }
 
-async fn list_nodes(State(shared): State<Arc<Shared>>, Path(params): Path<ComputeParams>) -> Result<Json<Value>, ArmError> {
-    shared.lock().list_nodes(&params.workspace(), &params.compute).map(Json)
+async fn list_nodes(
+    State(shared): State<Arc<Shared>>,
+    Path(params): Path<ComputeParams>,
+) -> Result<Json<Value>, ArmError> {
+    shared
+        .lock()
+        .list_nodes(&params.workspace(), &params.compute)
+        .map(Json)
 }
 
-async fn list_keys(State(shared): State<Arc<Shared>>, Path(params): Path<ComputeParams>) -> Result<Json<Value>, ArmError> {
-    shared.lock().list_keys(&params.workspace(), &params.compute).map(Json)
+async fn list_keys(
+    State(shared): State<Arc<Shared>>,
+    Path(params): Path<ComputeParams>,
+) -> Result<Json<Value>, ArmError> {
+    shared
+        .lock()
+        .list_keys(&params.workspace(), &params.compute)
+        .map(Json)
 }
 
-async fn usages(State(shared): State<Arc<Shared>>, Path(params): Path<LocationParams>) -> Json<Value> {
+async fn usages(
+    State(shared): State<Arc<Shared>>,
+    Path(params): Path<LocationParams>,
+) -> Json<Value> {
     Json(shared.lock().usages(&params.subscription, &params.location))
 }
 
@@ -548,27 +613,41 @@ async fn vm_sizes(State(shared): State<Arc<Shared>>) -> Json<Value> {
     Json(shared.lock().vm_sizes())
 }
 
-async fn quotas(State(shared): State<Arc<Shared>>, Path(params): Path<LocationParams>) -> Json<Value> {
+async fn quotas(
+    State(shared): State<Arc<Shared>>,
+    Path(params): Path<LocationParams>,
+) -> Json<Value> {
     Json(shared.lock().quotas(&params.subscription, &params.location))
 }
 
-async fn update_quotas(State(shared): State<Arc<Shared>>, body: Bytes) -> Result<Json<Value>, ArmError> {
+async fn update_quotas(
+    State(shared): State<Arc<Shared>>,
+    body: Bytes,
+) -> Result<Json<Value>, ArmError> {
     let body = parse_body(&body)?;
     shared.lock().update_quotas(&body).map(Json)
 }
 
-async fn operation_status(State(shared): State<Arc<Shared>>, Path(params): Path<OperationParams>) -> Result<Json<Value>, ArmError> {
+async fn operation_status(
+    State(shared): State<Arc<Shared>>,
+    Path(params): Path<OperationParams>,
+) -> Result<Json<Value>, ArmError> {
     shared.lock().operation_status(&params.operation).map(Json)
 }
 
-async fn operation_result(State(shared): State<Arc<Shared>>, Path(params): Path<OperationParams>) -> Result<Response, ArmError> {
+async fn operation_result(
+    State(shared): State<Arc<Shared>>,
+    Path(params): Path<OperationParams>,
+) -> Result<Response, ArmError> {
     let (status, body) = shared.lock().operation_result(&params.operation)?;
     let mut response = match body {
         Some(body) => (status, Json(body)).into_response(),
         None => status.into_response(),
     };
     if status == StatusCode::ACCEPTED {
-        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(1));
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(1));
     }
     Ok(response)
 }
@@ -591,7 +670,11 @@ async fn method_not_allowed(request: Request) -> ArmError {
     ArmError::new(
         StatusCode::METHOD_NOT_ALLOWED,
         "HttpMethodNotAllowed",
-        format!("{} is not supported on '{}'.", request.method(), request.uri().path()),
+        format!(
+            "{} is not supported on '{}'.",
+            request.method(),
+            request.uri().path()
+        ),
     )
 }
 
@@ -602,19 +685,26 @@ mod tests {
     #[test]
     fn literal_segments_are_matched_without_case() {
         assert_eq!(
-            canonical_path("/subscriptions/S/resourcegroups/Rg/providers/microsoft.machinelearningservices/workspaces/computes/COMPUTES/start/listnodes"),
+            canonical_path(
+                "/subscriptions/S/resourcegroups/Rg/providers/microsoft.machinelearningservices/workspaces/computes/COMPUTES/start/listnodes"
+            ),
             "/subscriptions/S/resourceGroups/Rg/providers/Microsoft.MachineLearningServices/workspaces/computes/computes/start/listNodes"
         );
     }
 
     #[test]
     fn api_versions_up_to_the_implemented_one_are_accepted() {
-        let ok = |version: &str| check_api_version(&format!("/x?api-version={version}").parse().unwrap()).is_ok();
+        let ok = |version: &str| {
+            check_api_version(&format!("/x?api-version={version}").parse().unwrap()).is_ok()
+        };
         assert!(ok("2024-10-01"));
         assert!(ok("2023-04-01"));
         assert!(ok("2021-07-01-preview"));
         assert!(!ok("2099-01-01"));
         assert!(!ok("latest"));
-        assert!(check_api_version(&"/x".parse().unwrap()).unwrap_err().code == "MissingApiVersionParameter");
+        assert!(
+            check_api_version(&"/x".parse().unwrap()).unwrap_err().code
+                == "MissingApiVersionParameter"
+        );
     }
 }

@@ -84,6 +84,25 @@ pub struct ServeInfo {
     pub ca_path: PathBuf,
 }
 
+impl std::fmt::Display for ServeInfo {
+    /// The lines a person needs: where to connect and which CA to trust.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "amlform emulator listening on https://{}", self.https)?;
+        if let Some(http) = self.http {
+            writeln!(f, "                        and http://{http}")?;
+        }
+        writeln!(
+            f,
+            "trust its certificate authority: {}",
+            self.ca_path.display()
+        )?;
+        write!(
+            f,
+            "any non-empty bearer token is accepted unless --token is given; Ctrl-C stops it"
+        )
+    }
+}
+
 impl ServeArgs {
     pub fn emulator(&self) -> io::Result<Emulator> {
         let mut builder = Emulator::builder()
@@ -127,7 +146,11 @@ impl ServeArgs {
 
 /// Serves until `shutdown` completes, then lets in-flight requests finish.
 /// `ready` is told where the server listens before the first request is accepted.
-pub async fn serve(args: &ServeArgs, ready: impl FnOnce(&ServeInfo), shutdown: impl Future<Output = ()> + Send + 'static) -> io::Result<()> {
+pub async fn serve(
+    args: &ServeArgs,
+    ready: impl FnOnce(&ServeInfo),
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
     let emulator = args.emulator()?;
     let material = TlsMaterial::load_or_create(&args.tls_dir())?;
     let https_listener = TcpListener::bind((Ipv4Addr::LOCALHOST, args.port)).await?;
@@ -138,7 +161,10 @@ pub async fn serve(args: &ServeArgs, ready: impl FnOnce(&ServeInfo), shutdown: i
     };
     ready(&ServeInfo {
         https: https_addr,
-        http: http_listener.as_ref().map(TcpListener::local_addr).transpose()?,
+        http: http_listener
+            .as_ref()
+            .map(TcpListener::local_addr)
+            .transpose()?,
         ca_path: material.ca_path.clone(),
     });
 
@@ -146,8 +172,11 @@ pub async fn serve(args: &ServeArgs, ready: impl FnOnce(&ServeInfo), shutdown: i
     let wait = |mut stopped: tokio::sync::watch::Receiver<bool>| async move {
         let _ = stopped.wait_for(|stop| *stop).await;
     };
-    let https = axum::serve(TlsListener::new(https_listener, &material)?, emulator.https_router())
-        .with_graceful_shutdown(wait(stopped.clone()));
+    let https = axum::serve(
+        TlsListener::new(https_listener, &material)?,
+        emulator.https_router(),
+    )
+    .with_graceful_shutdown(wait(stopped.clone()));
     let http = http_listener.map(|listener| {
         axum::serve(listener, emulator.router()).with_graceful_shutdown(wait(stopped.clone()))
     });
@@ -170,7 +199,9 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let (number, unit) = text
         .find(|c: char| !c.is_ascii_digit() && c != '.')
         .map_or((text, "ms"), |index| text.split_at(index));
-    let value: f64 = number.parse().map_err(|_| format!("'{text}' is not a duration such as 500ms, 2s or 1m"))?;
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("'{text}' is not a duration such as 500ms, 2s or 1m"))?;
     let seconds = match unit {
         "ms" => value / 1000.0,
         "s" => value,

@@ -121,12 +121,28 @@ pub struct WorkspaceEntry {
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(tag = "record", rename_all = "snake_case")]
 enum JournalRecord {
-    Workspace { workspace: Workspace },
-    Compute { workspace: String, compute: Compute },
-    ComputeRemoved { workspace: String, name: String },
-    Operation { operation: Operation },
-    Underlying { id: String, exists: bool },
-    WorkspaceQuota { id: String, limit: u64 },
+    Workspace {
+        workspace: Workspace,
+    },
+    Compute {
+        workspace: String,
+        compute: Box<Compute>,
+    },
+    ComputeRemoved {
+        workspace: String,
+        name: String,
+    },
+    Operation {
+        operation: Operation,
+    },
+    Underlying {
+        id: String,
+        exists: bool,
+    },
+    WorkspaceQuota {
+        id: String,
+        limit: u64,
+    },
 }
 
 #[derive(Debug, Default)]
@@ -181,12 +197,18 @@ impl Store {
     fn replay(&mut self, record: JournalRecord) {
         match record {
             JournalRecord::Workspace { workspace } => {
-                let key = Workspace::key(&workspace.subscription, &workspace.resource_group, &workspace.name);
+                let key = Workspace::key(
+                    &workspace.subscription,
+                    &workspace.resource_group,
+                    &workspace.name,
+                );
                 self.workspaces.entry(key).or_default().workspace = Some(workspace);
             }
             JournalRecord::Compute { workspace, compute } => {
                 let entry = self.workspaces.entry(workspace).or_default();
-                entry.computes.insert(compute.name.to_ascii_lowercase(), compute);
+                entry
+                    .computes
+                    .insert(compute.name.to_ascii_lowercase(), *compute);
             }
             JournalRecord::ComputeRemoved { workspace, name } => {
                 if let Some(entry) = self.workspaces.get_mut(&workspace) {
@@ -195,9 +217,11 @@ impl Store {
             }
             JournalRecord::Operation { operation } => {
                 if operation.status == OperationStatus::InProgress {
-                    self.pending.insert((operation.ready_ms, operation.id.clone()));
+                    self.pending
+                        .insert((operation.ready_ms, operation.id.clone()));
                 } else {
-                    self.pending.remove(&(operation.ready_ms, operation.id.clone()));
+                    self.pending
+                        .remove(&(operation.ready_ms, operation.id.clone()));
                 }
                 self.operations.insert(operation.id.clone(), operation);
             }
@@ -238,22 +262,32 @@ impl Store {
             for compute in entry.computes.values() {
                 records.push(JournalRecord::Compute {
                     workspace: key.clone(),
-                    compute: compute.clone(),
+                    compute: Box::new(compute.clone()),
                 });
             }
         }
         let mut operations: Vec<&Operation> = self.operations.values().collect();
         operations.sort_by(|a, b| (a.started_ms, &a.id).cmp(&(b.started_ms, &b.id)));
-        records.extend(operations.into_iter().map(|operation| JournalRecord::Operation {
-            operation: operation.clone(),
-        }));
-        records.extend(self.underlying.iter().map(|(id, exists)| JournalRecord::Underlying {
-            id: id.clone(),
-            exists: *exists,
-        }));
-        records.extend(self.workspace_quotas.iter().map(|(id, limit)| JournalRecord::WorkspaceQuota {
-            id: id.clone(),
-            limit: *limit,
+        records.extend(
+            operations
+                .into_iter()
+                .map(|operation| JournalRecord::Operation {
+                    operation: operation.clone(),
+                }),
+        );
+        records.extend(
+            self.underlying
+                .iter()
+                .map(|(id, exists)| JournalRecord::Underlying {
+                    id: id.clone(),
+                    exists: *exists,
+                }),
+        );
+        records.extend(self.workspace_quotas.iter().map(|(id, limit)| {
+            JournalRecord::WorkspaceQuota {
+                id: id.clone(),
+                limit: *limit,
+            }
         }));
         records
     }
@@ -268,11 +302,17 @@ impl Store {
     }
 
     pub fn workspace(&self, key: &str) -> Option<&Workspace> {
-        self.workspaces.get(key).and_then(|entry| entry.workspace.as_ref())
+        self.workspaces
+            .get(key)
+            .and_then(|entry| entry.workspace.as_ref())
     }
 
     pub fn put_workspace(&mut self, workspace: Workspace) -> io::Result<()> {
-        let key = Workspace::key(&workspace.subscription, &workspace.resource_group, &workspace.name);
+        let key = Workspace::key(
+            &workspace.subscription,
+            &workspace.resource_group,
+            &workspace.name,
+        );
         self.append(&JournalRecord::Workspace {
             workspace: workspace.clone(),
         })?;
@@ -302,17 +342,19 @@ impl Store {
     /// Every compute with the workspace it is in.
     pub fn all_computes(&self) -> impl Iterator<Item = (&Workspace, &Compute)> {
         self.workspaces.values().flat_map(|entry| {
-            entry
-                .workspace
-                .iter()
-                .flat_map(move |workspace| entry.computes.values().map(move |compute| (workspace, compute)))
+            entry.workspace.iter().flat_map(move |workspace| {
+                entry
+                    .computes
+                    .values()
+                    .map(move |compute| (workspace, compute))
+            })
         })
     }
 
     pub fn put_compute(&mut self, workspace: &str, compute: Compute) -> io::Result<()> {
         self.append(&JournalRecord::Compute {
             workspace: workspace.to_owned(),
-            compute: compute.clone(),
+            compute: Box::new(compute.clone()),
         })?;
         self.workspaces
             .entry(workspace.to_owned())
@@ -327,7 +369,7 @@ impl Store {
         match self.compute(workspace, name).cloned() {
             Some(compute) => self.append(&JournalRecord::Compute {
                 workspace: workspace.to_owned(),
-                compute,
+                compute: Box::new(compute),
             }),
             None => Ok(()),
         }
@@ -380,7 +422,10 @@ impl Store {
 
     pub fn set_workspace_quota(&mut self, id: &str, limit: u64) -> io::Result<()> {
         let id = id.to_ascii_lowercase();
-        self.append(&JournalRecord::WorkspaceQuota { id: id.clone(), limit })?;
+        self.append(&JournalRecord::WorkspaceQuota {
+            id: id.clone(),
+            limit,
+        })?;
         self.workspace_quotas.insert(id, limit);
         Ok(())
     }

@@ -67,7 +67,9 @@ impl TokenBucket {
 
     /// Takes a token and returns how many remain, or the whole seconds to wait for one.
     fn take(&mut self, now: Instant) -> Result<u32, u64> {
-        let elapsed = now.saturating_duration_since(self.last_refill).as_secs_f64();
+        let elapsed = now
+            .saturating_duration_since(self.last_refill)
+            .as_secs_f64();
         self.tokens = (self.tokens + elapsed * self.refill_per_second).min(self.capacity);
         self.last_refill = now;
         if self.tokens >= 1.0 {
@@ -96,14 +98,23 @@ impl Throttle {
     }
 
     /// `Ok(remaining)` to let the request through, `Err(retry_after_seconds)` to answer 429.
-    pub fn admit(&mut self, subscription: &str, class: RequestClass, now: Instant) -> Result<u32, u64> {
+    pub fn admit(
+        &mut self,
+        subscription: &str,
+        class: RequestClass,
+        now: Instant,
+    ) -> Result<u32, u64> {
         let limits = self.limits;
         let is_write = class == RequestClass::Write;
         self.buckets
             .entry((subscription.to_ascii_lowercase(), is_write))
             .or_insert_with(|| match class {
-                RequestClass::Read => TokenBucket::new(limits.read_burst, limits.read_refill_per_second, now),
-                RequestClass::Write => TokenBucket::new(limits.write_burst, limits.write_refill_per_second, now),
+                RequestClass::Read => {
+                    TokenBucket::new(limits.read_burst, limits.read_refill_per_second, now)
+                }
+                RequestClass::Write => {
+                    TokenBucket::new(limits.write_burst, limits.write_refill_per_second, now)
+                }
             })
             .take(now)
     }
@@ -119,7 +130,10 @@ mod tests {
         let start = Instant::now();
         let mut throttle = Throttle::new(RateLimits::default());
         for expected in (0..250).rev() {
-            assert_eq!(throttle.admit("sub", RequestClass::Read, start), Ok(expected));
+            assert_eq!(
+                throttle.admit("sub", RequestClass::Read, start),
+                Ok(expected)
+            );
         }
         assert_eq!(throttle.admit("sub", RequestClass::Read, start), Err(1));
         // Writes and other subscriptions have their own buckets.

@@ -32,7 +32,8 @@ impl TlsMaterial {
     /// `localhost` and `127.0.0.1` signed by it.
     pub fn load_or_create(dir: &Path) -> io::Result<TlsMaterial> {
         fs::create_dir_all(dir)?;
-        let (ca_path, cert_path, key_path) = (dir.join(CA_FILE), dir.join(CERT_FILE), dir.join(KEY_FILE));
+        let (ca_path, cert_path, key_path) =
+            (dir.join(CA_FILE), dir.join(CERT_FILE), dir.join(KEY_FILE));
         if !(ca_path.exists() && cert_path.exists() && key_path.exists()) {
             generate(&ca_path, &cert_path, &key_path).map_err(io::Error::other)?;
         }
@@ -55,7 +56,9 @@ impl TlsMaterial {
 }
 
 fn generate(ca_path: &Path, cert_path: &Path, key_path: &Path) -> Result<(), rcgen::Error> {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose};
+    use rcgen::{
+        BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair, KeyUsagePurpose,
+    };
 
     let mut ca_params = CertificateParams::new(Vec::<String>::new())?;
     ca_params
@@ -67,14 +70,17 @@ fn generate(ca_path: &Path, cert_path: &Path, key_path: &Path) -> Result<(), rcg
     let ca_cert = ca_params.self_signed(&ca_key)?;
     let issuer = Issuer::new(ca_params, ca_key);
 
-    let mut server_params = CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])?;
+    let mut server_params =
+        CertificateParams::new(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])?;
     server_params
         .distinguished_name
         .push(DnType::CommonName, "amlform emulator");
     let server_key = KeyPair::generate()?;
     let server_cert = server_params.signed_by(&server_key, &issuer)?;
 
-    let write = |path: &Path, contents: String| fs::write(path, contents).map_err(|_| rcgen::Error::CouldNotParseCertificate);
+    let write = |path: &Path, contents: String| {
+        fs::write(path, contents).map_err(|_| rcgen::Error::CouldNotParseCertificate)
+    };
     write(ca_path, ca_cert.pem())?;
     write(cert_path, format!("{}{}", server_cert.pem(), ca_cert.pem()))?;
     write(key_path, server_key.serialize_pem())?;
@@ -120,7 +126,10 @@ impl TlsListener {
                 }
             }
         });
-        Ok(TlsListener { incoming, local_addr })
+        Ok(TlsListener {
+            incoming,
+            local_addr,
+        })
     }
 }
 

@@ -50,8 +50,13 @@ fn shape_mismatches(path: &str, expected: &Value, actual: &Value, out: &mut Vec<
                 let child = format!("{path}.{key}");
                 match actual.get(key) {
                     None => out.push(format!("{child}: missing")),
-                    Some(Value::Null) if NULLABLE.get().is_some_and(|nullable| nullable.contains(key)) => {}
-                    Some(actual_value) => shape_mismatches(&child, expected_value, actual_value, out),
+                    Some(Value::Null)
+                        if NULLABLE
+                            .get()
+                            .is_some_and(|nullable| nullable.contains(key)) => {}
+                    Some(actual_value) => {
+                        shape_mismatches(&child, expected_value, actual_value, out)
+                    }
                 }
             }
         }
@@ -62,10 +67,17 @@ fn shape_mismatches(path: &str, expected: &Value, actual: &Value, out: &mut Vec<
                 }
             }
             None if expected.is_empty() => {}
-            None => out.push(format!("{path}: empty, the example has {} elements", expected.len())),
+            None => out.push(format!(
+                "{path}: empty, the example has {} elements",
+                expected.len()
+            )),
         },
-        (Value::Number(_), Value::Number(_)) | (Value::String(_), Value::String(_)) | (Value::Bool(_), Value::Bool(_)) => {}
-        (expected, actual) => out.push(format!("{path}: example has {expected}, emulator has {actual}")),
+        (Value::Number(_), Value::Number(_))
+        | (Value::String(_), Value::String(_))
+        | (Value::Bool(_), Value::Bool(_)) => {}
+        (expected, actual) => out.push(format!(
+            "{path}: example has {expected}, emulator has {actual}"
+        )),
     }
 }
 
@@ -80,7 +92,12 @@ fn assert_shape(what: &str, expected: &Value, actual: &Value) {
 }
 
 fn example_path(parameters: &Value) -> String {
-    let text = |name: &str| parameters[name].as_str().unwrap_or_else(|| panic!("example parameter {name}")).to_owned();
+    let text = |name: &str| {
+        parameters[name]
+            .as_str()
+            .unwrap_or_else(|| panic!("example parameter {name}"))
+            .to_owned()
+    };
     format!(
         "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.MachineLearningServices/workspaces/{}/computes/{}",
         text("subscriptionId"),
@@ -94,7 +111,13 @@ fn example_path(parameters: &Value) -> String {
 fn as_request(resource: &Value) -> Value {
     let mut request = resource.clone();
     if let Some(properties) = request["properties"].as_object_mut() {
-        for field in ["provisioningState", "provisioningErrors", "createdOn", "modifiedOn", "isAttachedCompute"] {
+        for field in [
+            "provisioningState",
+            "provisioningErrors",
+            "createdOn",
+            "modifiedOn",
+            "isAttachedCompute",
+        ] {
             properties.remove(field);
         }
     }
@@ -103,19 +126,33 @@ fn as_request(resource: &Value) -> Value {
 
 fn emulator() -> (Emulator, Client) {
     if let Some(api) = api_reference() {
-        NULLABLE.get_or_init(|| nullable_properties(&read_json(&api.join("machineLearningServices.json"))));
+        NULLABLE.get_or_init(|| {
+            nullable_properties(&read_json(&api.join("machineLearningServices.json")))
+        });
     }
-    let emulator = Emulator::builder().without_rate_limits().page_size(1).build().unwrap();
+    let emulator = Emulator::builder()
+        .without_rate_limits()
+        .page_size(1)
+        .build()
+        .unwrap();
     let client = Client::new(&emulator);
     (emulator, client)
 }
 
 fn examples(dir: &Path) -> Vec<(String, Value)> {
-    let mut files: Vec<_> = std::fs::read_dir(dir).unwrap().map(|entry| entry.unwrap().path()).collect();
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
     files.sort();
     files
         .into_iter()
-        .map(|path| (path.file_name().unwrap().to_string_lossy().into_owned(), read_json(&path)))
+        .map(|path| {
+            (
+                path.file_name().unwrap().to_string_lossy().into_owned(),
+                read_json(&path),
+            )
+        })
         .collect()
 }
 
@@ -127,17 +164,28 @@ async fn every_create_example_is_accepted_with_the_example_fields() {
     for (name, example) in found {
         let (_emulator, client) = emulator();
         let path = example_path(&example["parameters"]);
-        let reply = client.put(&path, &example["parameters"]["parameters"]).await;
+        let reply = client
+            .put(&path, &example["parameters"]["parameters"])
+            .await;
         assert_eq!(reply.status, StatusCode::CREATED, "{name}: {}", reply.body);
-        assert!(reply.header("azure-asyncoperation").is_some(), "{name}: no Azure-AsyncOperation");
+        assert!(
+            reply.header("azure-asyncoperation").is_some(),
+            "{name}: no Azure-AsyncOperation"
+        );
         assert_shape(&name, &example["responses"]["201"]["body"], &reply.body);
         let outcome = client.wait(&reply).await;
         assert_eq!(outcome["status"], "Succeeded", "{name}: {outcome}");
 
         // Sending the same request again is an idempotent 200 with the example's 200 fields.
-        let again = client.put(&path, &example["parameters"]["parameters"]).await;
+        let again = client
+            .put(&path, &example["parameters"]["parameters"])
+            .await;
         assert_eq!(again.status, StatusCode::OK, "{name}: {}", again.body);
-        assert_shape(&format!("{name} (again)"), &example["responses"]["200"]["body"], &again.body);
+        assert_shape(
+            &format!("{name} (again)"),
+            &example["responses"]["200"]["body"],
+            &again.body,
+        );
     }
 }
 
@@ -150,7 +198,10 @@ async fn every_get_example_round_trips() {
         let expected = &example["responses"]["200"]["body"];
         let got = client.create(&path, &as_request(expected)).await;
         assert_shape(&name, expected, &got);
-        assert_eq!(got["properties"]["provisioningState"], "Succeeded", "{name}");
+        assert_eq!(
+            got["properties"]["provisioningState"], "Succeeded",
+            "{name}"
+        );
     }
 }
 
@@ -164,7 +215,9 @@ async fn list_example_pages_with_next_link() {
     for item in expected["value"].as_array().unwrap() {
         let mut with_name = parameters.clone();
         with_name["computeName"] = item["name"].clone();
-        client.create(&example_path(&with_name), &as_request(item)).await;
+        client
+            .create(&example_path(&with_name), &as_request(item))
+            .await;
     }
     let workspace = example_path(&json!({
         "subscriptionId": parameters["subscriptionId"],
@@ -181,8 +234,16 @@ async fn list_example_pages_with_next_link() {
     let mut names = Vec::new();
     let mut page = first.body;
     loop {
-        names.extend(page["value"].as_array().unwrap().iter().map(|item| item["name"].as_str().unwrap().to_owned()));
-        let Some(next) = page["nextLink"].as_str() else { break };
+        names.extend(
+            page["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|item| item["name"].as_str().unwrap().to_owned()),
+        );
+        let Some(next) = page["nextLink"].as_str() else {
+            break;
+        };
         let path = next.strip_prefix("http://emulator.test").unwrap();
         page = client.raw(Method::GET, path, None).await.body;
     }
@@ -198,41 +259,84 @@ async fn patch_delete_start_list_keys_and_list_nodes_examples() {
     let (_emulator, client) = emulator();
     let patch = compute("patch.json");
     let path = example_path(&patch["parameters"]);
-    client.create(&path, &create["parameters"]["parameters"]).await;
-    let reply = client.patch(&path, &patch["parameters"]["parameters"]).await;
+    client
+        .create(&path, &create["parameters"]["parameters"])
+        .await;
+    let reply = client
+        .patch(&path, &patch["parameters"]["parameters"])
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
     assert!(reply.header("azure-asyncoperation").is_some());
-    assert_shape("patch.json", &patch["responses"]["200"]["body"], &reply.body);
+    assert_shape(
+        "patch.json",
+        &patch["responses"]["200"]["body"],
+        &reply.body,
+    );
     assert_eq!(client.wait(&reply).await["status"], "Succeeded");
     let scaled = client.get(&path).await.body;
-    assert_eq!(scaled["properties"]["properties"]["scaleSettings"]["maxNodeCount"], 4);
+    assert_eq!(
+        scaled["properties"]["properties"]["scaleSettings"]["maxNodeCount"],
+        4
+    );
 
     let nodes = compute("listNodes.json");
     let listed = client.post(&format!("{path}/listNodes")).await;
     assert_eq!(listed.status, StatusCode::OK);
-    assert_shape("listNodes.json", &json!({"nodes": nodes["responses"]["200"]["body"]["nodes"]}), &listed.body);
-    assert_eq!(listed.body["nodes"].as_array().unwrap().len(), 4, "minNodeCount 4 after the patch");
+    assert_shape(
+        "listNodes.json",
+        &json!({"nodes": nodes["responses"]["200"]["body"]["nodes"]}),
+        &listed.body,
+    );
+    assert_eq!(
+        listed.body["nodes"].as_array().unwrap().len(),
+        4,
+        "minNodeCount 4 after the patch"
+    );
 
     let delete = compute("delete.json");
-    let reply = client.delete(&path, delete["parameters"]["underlyingResourceAction"].as_str().unwrap()).await;
+    let reply = client
+        .delete(
+            &path,
+            delete["parameters"]["underlyingResourceAction"]
+                .as_str()
+                .unwrap(),
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::ACCEPTED);
-    for header in delete["responses"]["202"]["headers"].as_object().unwrap().keys() {
-        assert!(reply.header(header).is_some(), "delete.json: no {header} header");
+    for header in delete["responses"]["202"]["headers"]
+        .as_object()
+        .unwrap()
+        .keys()
+    {
+        assert!(
+            reply.header(header).is_some(),
+            "delete.json: no {header} header"
+        );
     }
     assert_eq!(client.wait(&reply).await["status"], "Succeeded");
     assert_eq!(client.get(&path).await.status, StatusCode::NOT_FOUND);
 
     // start.json: a stopped compute instance starts.
     let start = compute("start.json");
-    let instance = read_json(&api.join("examples/Compute/createOrUpdate/ComputeInstanceMinimal.json"));
+    let instance =
+        read_json(&api.join("examples/Compute/createOrUpdate/ComputeInstanceMinimal.json"));
     let path = example_path(&start["parameters"]);
-    client.create(&path, &instance["parameters"]["parameters"]).await;
+    client
+        .create(&path, &instance["parameters"]["parameters"])
+        .await;
     let stopped = client.post(&format!("{path}/stop")).await;
     client.wait(&stopped).await;
     let reply = client.post(&format!("{path}/start")).await;
     assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.body);
-    for header in start["responses"]["202"]["headers"].as_object().unwrap().keys() {
-        assert!(reply.header(header).is_some(), "start.json: no {header} header");
+    for header in start["responses"]["202"]["headers"]
+        .as_object()
+        .unwrap()
+        .keys()
+    {
+        assert!(
+            reply.header(header).is_some(),
+            "start.json: no {header} header"
+        );
     }
 
     // listKeys.json is an AKS compute's keys.
@@ -243,14 +347,22 @@ async fn patch_delete_start_list_keys_and_list_nodes_examples() {
     client.create(&path, &aks["parameters"]["parameters"]).await;
     let reply = client.post(&format!("{path}/listKeys")).await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert_shape("listKeys.json", &keys["responses"]["200"]["body"], &reply.body);
+    assert_shape(
+        "listKeys.json",
+        &keys["responses"]["200"]["body"],
+        &reply.body,
+    );
 }
 
 #[tokio::test]
 async fn location_examples_usages_quotas_and_sizes() {
     let Some(api) = api_reference() else { return };
     let (_emulator, client) = emulator();
-    for file in ["Usage/list.json", "Quota/list.json", "VirtualMachineSize/list.json"] {
+    for file in [
+        "Usage/list.json",
+        "Quota/list.json",
+        "VirtualMachineSize/list.json",
+    ] {
         let example = read_json(&api.join("examples").join(file));
         let parameters = &example["parameters"];
         let operation = match file {
@@ -269,7 +381,17 @@ async fn location_examples_usages_quotas_and_sizes() {
         // Quotas list subscription-level family quotas first; the example's workspace-level
         // entries (no `name`) exist only once updateQuotas sets them.
         if file == "Quota/list.json" {
-            expected["value"] = json!(expected["value"].as_array().unwrap().iter().filter(|item| item["type"] == "Microsoft.MachineLearningServices/vmFamily/quotas").cloned().collect::<Vec<_>>());
+            expected["value"] = json!(
+                expected["value"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(
+                        |item| item["type"] == "Microsoft.MachineLearningServices/vmFamily/quotas"
+                    )
+                    .cloned()
+                    .collect::<Vec<_>>()
+            );
         }
         expected.as_object_mut().unwrap().remove("nextLink");
         assert_shape(file, &expected, &reply.body);
@@ -282,10 +404,22 @@ async fn location_examples_usages_quotas_and_sizes() {
         parameters["subscriptionId"].as_str().unwrap(),
         parameters["location"].as_str().unwrap()
     );
-    let reply = client.send(Method::POST, &path, Some(&parameters["parameters"])).await;
+    let reply = client
+        .send(Method::POST, &path, Some(&parameters["parameters"]))
+        .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    assert_shape("Quota/update.json", &update["responses"]["200"]["body"], &reply.body);
-    assert!(reply.body["value"].as_array().unwrap().iter().all(|item| item["status"] == "Success"));
+    assert_shape(
+        "Quota/update.json",
+        &update["responses"]["200"]["body"],
+        &reply.body,
+    );
+    assert!(
+        reply.body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|item| item["status"] == "Success")
+    );
 }
 
 /// Every path and method of the API description reaches a handler (not the "unknown path"
@@ -303,17 +437,35 @@ async fn every_swagger_operation_is_routed() {
             .replace("{workspaceName}", "routing")
             .replace("{computeName}", "routed")
             .replace("{location}", "eastus");
-        for method in operations.as_object().unwrap().keys().filter(|method| *method != "parameters") {
+        for method in operations
+            .as_object()
+            .unwrap()
+            .keys()
+            .filter(|method| *method != "parameters")
+        {
             let method: Method = method.to_uppercase().parse().unwrap();
             let body = json!({});
             let reply = client.send(method.clone(), &path, Some(&body)).await;
-            assert_ne!(reply.code(), "InvalidResourceType", "{method} {template} is not routed");
-            assert_ne!(reply.status, StatusCode::METHOD_NOT_ALLOWED, "{method} {template} is not routed");
+            assert_ne!(
+                reply.code(),
+                "InvalidResourceType",
+                "{method} {template} is not routed"
+            );
+            assert_ne!(
+                reply.status,
+                StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {template} is not routed"
+            );
             checked += 1;
         }
     }
     assert!(checked >= 14, "only {checked} operations in the swagger");
     // The fallback really answers what the assertions above look for.
-    let unknown = client.get("/subscriptions/s/providers/Microsoft.MachineLearningServices/nothing").await;
-    assert_eq!((unknown.status, unknown.code()), (StatusCode::NOT_FOUND, "InvalidResourceType"));
+    let unknown = client
+        .get("/subscriptions/s/providers/Microsoft.MachineLearningServices/nothing")
+        .await;
+    assert_eq!(
+        (unknown.status, unknown.code()),
+        (StatusCode::NOT_FOUND, "InvalidResourceType")
+    );
 }

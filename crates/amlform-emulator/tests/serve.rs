@@ -67,22 +67,44 @@ async fn https_with_the_printed_ca_and_http_on_loopback() {
         .await
         .expect("an HTTPS request trusted through the generated CA");
     assert_eq!(created.status(), 201);
-    let operation = created.headers()["azure-asyncoperation"].to_str().unwrap().to_owned();
-    assert!(operation.starts_with(&format!("https://localhost:{}/", info.https.port())), "{operation}");
+    let operation = created.headers()["azure-asyncoperation"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        operation.starts_with(&format!("https://localhost:{}/", info.https.port())),
+        "{operation}"
+    );
 
     // A client that does not trust the CA is refused.
-    let untrusting = reqwest::Client::builder().tls_certs_only([]).build().unwrap();
+    let untrusting = reqwest::Client::builder()
+        .tls_certs_only([])
+        .build()
+        .unwrap();
     assert!(untrusting.get(&url).bearer_auth("t").send().await.is_err());
 
     // Plain HTTP sees the same state.
-    let http_url = format!("http://127.0.0.1:{}{workspace}/computes/cpu?api-version=2024-10-01", info.http.unwrap().port());
-    let got = reqwest::Client::new().get(&http_url).bearer_auth("t").send().await.unwrap();
+    let http_url = format!(
+        "http://127.0.0.1:{}{workspace}/computes/cpu?api-version=2024-10-01",
+        info.http.unwrap().port()
+    );
+    let got = reqwest::Client::new()
+        .get(&http_url)
+        .bearer_auth("t")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(got.status(), 200);
 
     stop.send(()).unwrap();
-    let outcome = tokio::time::timeout(Duration::from_secs(10), server).await.expect("graceful shutdown");
+    let outcome = tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("graceful shutdown");
     outcome.unwrap().unwrap();
-    assert!(reqwest::Client::new().get(&http_url).send().await.is_err(), "stopped servers refuse connections");
+    assert!(
+        reqwest::Client::new().get(&http_url).send().await.is_err(),
+        "stopped servers refuse connections"
+    );
 
     // The state directory kept the compute and a certificate reused on the next start.
     assert!(dir.join(amlform_emulator::JOURNAL_FILE).exists());

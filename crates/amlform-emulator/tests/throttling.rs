@@ -30,20 +30,38 @@ async fn a_read_burst_beyond_the_bucket_waits_for_retry_after() {
         }
         assert_eq!(reply.status, StatusCode::OK);
         admitted += 1;
-        last_left = reply.header("x-ms-ratelimit-remaining-subscription-reads").unwrap().parse().unwrap();
+        last_left = reply
+            .header("x-ms-ratelimit-remaining-subscription-reads")
+            .unwrap()
+            .parse()
+            .unwrap();
     }
-    assert!(admitted >= 250, "only {admitted} reads before the first 429");
+    assert!(
+        admitted >= 250,
+        "only {admitted} reads before the first 429"
+    );
     assert_eq!(last_left, 0, "the last admitted read saw an empty bucket");
     let throttled = throttled.expect("the read bucket never ran out");
     assert_eq!(throttled.code(), "SubscriptionRequestsThrottled");
-    assert_eq!(throttled.header("x-ms-ratelimit-remaining-subscription-reads"), Some("0"));
-    let retry_after: u64 = throttled.header("retry-after").expect("a Retry-After header").parse().unwrap();
+    assert_eq!(
+        throttled.header("x-ms-ratelimit-remaining-subscription-reads"),
+        Some("0")
+    );
+    let retry_after: u64 = throttled
+        .header("retry-after")
+        .expect("a Retry-After header")
+        .parse()
+        .unwrap();
     assert!((1..=2).contains(&retry_after), "retry after {retry_after}s");
 
     // Writes have their own bucket, and so does every other subscription.
     let write = client.put(&path, &json!({"location": "eastus"})).await;
     assert_eq!(write.status, StatusCode::OK);
-    assert!(write.header("x-ms-ratelimit-remaining-subscription-writes").is_some());
+    assert!(
+        write
+            .header("x-ms-ratelimit-remaining-subscription-writes")
+            .is_some()
+    );
     let other = client
         .get("/subscriptions/another-subscription/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/mlws")
         .await;
@@ -51,7 +69,11 @@ async fn a_read_burst_beyond_the_bucket_waits_for_retry_after() {
 
     tokio::time::sleep(Duration::from_secs(retry_after)).await;
     let after = client.get(&path).await;
-    assert_eq!(after.status, StatusCode::OK, "honouring Retry-After succeeds");
+    assert_eq!(
+        after.status,
+        StatusCode::OK,
+        "honouring Retry-After succeeds"
+    );
 }
 
 #[tokio::test]
@@ -68,7 +90,12 @@ async fn a_write_burst_is_throttled_and_configurable_limits_apply() {
     let statuses: Vec<StatusCode> = {
         let mut statuses = Vec::new();
         for index in 0..6 {
-            let reply = client.put(&compute_path("mlws", &format!("cpu{index}")), &aml_compute("STANDARD_D2_V2", 0, 1)).await;
+            let reply = client
+                .put(
+                    &compute_path("mlws", &format!("cpu{index}")),
+                    &aml_compute("STANDARD_D2_V2", 0, 1),
+                )
+                .await;
             statuses.push(reply.status);
         }
         statuses
@@ -76,16 +103,28 @@ async fn a_write_burst_is_throttled_and_configurable_limits_apply() {
     assert_eq!(&statuses[..5], &[StatusCode::CREATED; 5]);
     assert_eq!(statuses[5], StatusCode::TOO_MANY_REQUESTS);
     // A throttled request did nothing.
-    assert_eq!(client.get(&compute_path("mlws", "cpu5")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        client.get(&compute_path("mlws", "cpu5")).await.status,
+        StatusCode::NOT_FOUND
+    );
     tokio::time::sleep(Duration::from_secs(1)).await;
     assert_eq!(
-        client.put(&compute_path("mlws", "cpu5"), &aml_compute("STANDARD_D2_V2", 0, 1)).await.status,
+        client
+            .put(
+                &compute_path("mlws", "cpu5"),
+                &aml_compute("STANDARD_D2_V2", 0, 1)
+            )
+            .await
+            .status,
         StatusCode::CREATED
     );
 
     // Off means off.
     emulator.set_rate_limits(None);
     for _ in 0..300 {
-        assert_eq!(client.get(&compute_path("mlws", "cpu0")).await.status, StatusCode::OK);
+        assert_eq!(
+            client.get(&compute_path("mlws", "cpu0")).await.status,
+            StatusCode::OK
+        );
     }
 }

@@ -16,7 +16,9 @@ pub const SUB: &str = "00000000-1111-2222-3333-444444444444";
 pub const RG: &str = "rg";
 
 pub fn workspace_path(workspace: &str) -> String {
-    format!("/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.MachineLearningServices/workspaces/{workspace}")
+    format!(
+        "/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.MachineLearningServices/workspaces/{workspace}"
+    )
 }
 
 pub fn compute_path(workspace: &str, name: &str) -> String {
@@ -24,7 +26,9 @@ pub fn compute_path(workspace: &str, name: &str) -> String {
 }
 
 pub fn location_path(location: &str, operation: &str) -> String {
-    format!("/subscriptions/{SUB}/providers/Microsoft.MachineLearningServices/locations/{location}/{operation}")
+    format!(
+        "/subscriptions/{SUB}/providers/Microsoft.MachineLearningServices/locations/{location}/{operation}"
+    )
 }
 
 /// Appends `api-version` to a path that may already have a query.
@@ -47,7 +51,9 @@ impl Reply {
 
     /// The ARM error code of an error reply.
     pub fn code(&self) -> &str {
-        self.body["error"]["code"].as_str().unwrap_or("<no error code>")
+        self.body["error"]["code"]
+            .as_str()
+            .unwrap_or("<no error code>")
     }
 }
 
@@ -67,7 +73,10 @@ impl Client {
 
     /// Sends `method path` (path and query exactly as given) with an optional JSON body.
     pub async fn raw(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {
-        let mut request = Request::builder().method(method).uri(path).header("host", "emulator.test");
+        let mut request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", "emulator.test");
         if let Some(token) = &self.token {
             request = request.header("authorization", format!("Bearer {token}"));
         }
@@ -78,16 +87,26 @@ impl Client {
             }
             None => Body::empty(),
         };
-        let response = self.router.clone().oneshot(request.body(body).unwrap()).await.unwrap();
+        let response = self
+            .router
+            .clone()
+            .oneshot(request.body(body).unwrap())
+            .await
+            .unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
         let body = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {
@@ -111,15 +130,25 @@ impl Client {
     }
 
     pub async fn delete(&self, path: &str, action: &str) -> Reply {
-        self.send(Method::DELETE, &format!("{path}?underlyingResourceAction={action}"), None).await
+        self.send(
+            Method::DELETE,
+            &format!("{path}?underlyingResourceAction={action}"),
+            None,
+        )
+        .await
     }
 
     /// Polls an `Azure-AsyncOperation` URL until it leaves `InProgress`; returns the last body.
     pub async fn wait(&self, reply: &Reply) -> Value {
-        let url = reply
-            .header("azure-asyncoperation")
-            .unwrap_or_else(|| panic!("no Azure-AsyncOperation header on {} {:?}", reply.status, reply.body));
-        let path = url.strip_prefix("http://emulator.test").expect("operation URLs use the caller's host");
+        let url = reply.header("azure-asyncoperation").unwrap_or_else(|| {
+            panic!(
+                "no Azure-AsyncOperation header on {} {:?}",
+                reply.status, reply.body
+            )
+        });
+        let path = url
+            .strip_prefix("http://emulator.test")
+            .expect("operation URLs use the caller's host");
         for _ in 0..2000 {
             let status = self.raw(Method::GET, path, None).await;
             assert_eq!(status.status, StatusCode::OK, "{:?}", status.body);
@@ -134,7 +163,12 @@ impl Client {
     /// PUT then wait; panics unless the operation succeeded.
     pub async fn create(&self, path: &str, body: &Value) -> Value {
         let reply = self.put(path, body).await;
-        assert!(reply.status.is_success(), "PUT {path}: {} {}", reply.status, reply.body);
+        assert!(
+            reply.status.is_success(),
+            "PUT {path}: {} {}",
+            reply.status,
+            reply.body
+        );
         let outcome = self.wait(&reply).await;
         assert_eq!(outcome["status"], "Succeeded", "{outcome}");
         let got = self.get(path).await;
@@ -144,18 +178,23 @@ impl Client {
 }
 
 /// `../shared/azure-ml-api`, or `None` (with a notice) when the reference material is absent.
+#[allow(clippy::print_stdout)]
 pub fn api_reference() -> Option<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/azure-ml-api");
     if dir.join("machineLearningServices.json").exists() {
         Some(dir)
     } else {
-        println!("notice: {} is absent; skipping the API reference checks", dir.display());
+        println!(
+            "notice: {} is absent; skipping the API reference checks",
+            dir.display()
+        );
         None
     }
 }
 
 pub fn read_json(path: &std::path::Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
 }
 
@@ -180,7 +219,9 @@ pub fn compute_instance(vm_size: &str) -> Value {
 }
 
 pub fn vm_id(name: &str) -> String {
-    format!("/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Compute/virtualMachines/{name}")
+    format!(
+        "/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Compute/virtualMachines/{name}"
+    )
 }
 
 pub fn attached_vm(resource_id: &str) -> Value {
