@@ -16,6 +16,11 @@ lint:
 # Benchmarks: print numbers, assert nothing about time.
 bench:
     cargo bench -p amlform-lang --bench validate
+    cargo bench -p amlform-emulator --bench requests
+
+# The emulator on https://127.0.0.1:8443 and http://127.0.0.1:8080.
+emulator:
+    cargo run -q -p amlform-cli -- emulator serve --http-port 8080
 
 # The README's first command: the quickstart, no Azure account needed.
 demo:
