@@ -1,0 +1,43 @@
+//! Keyed fingerprints of secrets: enough to tell that a secret changed, useless to anyone
+//! who reads the state without the key (and the key never leaves the state directory).
+
+use ring::hmac;
+use ring::rand::{SecureRandom, SystemRandom};
+
+pub const KEY_LENGTH: usize = 32;
+
+pub fn new_key() -> [u8; KEY_LENGTH] {
+    let mut key = [0u8; KEY_LENGTH];
+    SystemRandom::new()
+        .fill(&mut key)
+        .expect("the operating system's random source is available");
+    key
+}
+
+/// `hmac-sha256:<hex>` of `secret` under `key`.
+pub fn fingerprint(key: &[u8], secret: &[u8]) -> String {
+    let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), secret);
+    let hex: String = tag
+        .as_ref()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    format!("hmac-sha256:{hex}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_secret_same_key_matches_and_nothing_else_does() {
+        let (key, other_key) = (new_key(), new_key());
+        assert_ne!(key, other_key);
+        let print = fingerprint(&key, b"hunter2");
+        assert_eq!(print, fingerprint(&key, b"hunter2"));
+        assert_ne!(print, fingerprint(&key, b"hunter3"));
+        assert_ne!(print, fingerprint(&other_key, b"hunter2"));
+        assert!(!print.contains("hunter2"));
+        assert_eq!(print.len(), "hmac-sha256:".len() + 64);
+    }
+}

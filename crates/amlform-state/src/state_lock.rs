@@ -1,0 +1,158 @@
+//! The state lock: a file created exclusively, naming who holds it, for what, since when.
+
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::StateError;
+
+pub const LOCK_FILE: &str = "state.lock";
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LockInfo {
+    pub id: String,
+    /// `user@host`.
+    pub holder: String,
+    pub pid: u32,
+    pub operation: String,
+    pub created_ms: u64,
+}
+
+impl LockInfo {
+    /// How long ago the lock was taken, for messages.
+    pub fn since(&self) -> String {
+        let age = now_ms().saturating_sub(self.created_ms) / 1000;
+        format!("{age}s ago")
+    }
+}
+
+/// Held while it lives; dropping it releases the lock.
+#[derive(Debug)]
+pub struct StateLock {
+    path: PathBuf,
+    info: LockInfo,
+}
+
+impl StateLock {
+    /// Takes the lock of the state in `dir`, waiting up to `timeout` for another holder.
+    pub fn acquire(
+        dir: &Path,
+        operation: &str,
+        timeout: Duration,
+    ) -> Result<StateLock, StateError> {
+        fs::create_dir_all(dir).map_err(|source| StateError::Io {
+            what: format!("cannot create the state directory {}", dir.display()),
+            source,
+        })?;
+        let path = dir.join(LOCK_FILE);
+        let info = LockInfo {
+            id: format!("{}-{}", std::process::id(), now_ms()),
+            holder: holder(),
+            pid: std::process::id(),
+            operation: operation.to_owned(),
+            created_ms: now_ms(),
+        };
+        let deadline = Instant::now() + timeout;
+        loop {
+            match OpenOptions::new().write(true).create_new(true).open(&path) {
+                Ok(mut file) => {
+                    let contents = serde_json::to_vec_pretty(&info).expect("lock info serialises");
+                    file.write_all(&contents)
+                        .and_then(|()| file.sync_all())
+                        .map_err(|source| StateError::Io {
+                            what: format!("cannot write the lock {}", path.display()),
+                            source,
+                        })?;
+                    return Ok(StateLock { path, info });
+                }
+                Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+                    if Instant::now() >= deadline {
+                        let holder = fs::read(&path)
+                            .ok()
+                            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+                            .unwrap_or_else(|| LockInfo {
+                                id: String::new(),
+                                holder: "an unknown process".to_owned(),
+                                pid: 0,
+                                operation: "unknown".to_owned(),
+                                created_ms: now_ms(),
+                            });
+                        return Err(StateError::Locked {
+                            dir: dir.to_owned(),
+                            info: holder,
+                        });
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(source) => {
+                    return Err(StateError::Io {
+                        what: format!("cannot create the lock {}", path.display()),
+                        source,
+                    });
+                }
+            }
+        }
+    }
+
+    pub fn info(&self) -> &LockInfo {
+        &self.info
+    }
+}
+
+impl Drop for StateLock {
+    fn drop(&mut self) {
+        // Only remove a lock that is still ours.
+        let ours = fs::read(&self.path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<LockInfo>(&bytes).ok())
+            .is_some_and(|info| info.id == self.info.id);
+        if ours {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+fn holder() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "unknown".to_owned());
+    let host = fs::read_to_string("/etc/hostname")
+        .map(|name| name.trim().to_owned())
+        .or_else(|_| std::env::var("COMPUTERNAME"))
+        .unwrap_or_else(|_| "localhost".to_owned());
+    format!("{user}@{host}")
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_millis() as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_holder_is_refused_with_the_first_ones_details() {
+        let dir = std::env::temp_dir().join(format!("amlform-lock-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let first = StateLock::acquire(&dir, "apply", Duration::ZERO).unwrap();
+        let error = StateLock::acquire(&dir, "plan", Duration::from_millis(120)).unwrap_err();
+        let message = error.to_string();
+        assert!(message.contains("locked by"), "{message}");
+        assert!(message.contains("`apply`"), "{message}");
+        assert!(
+            message.contains(&format!("pid {}", std::process::id())),
+            "{message}"
+        );
+        drop(first);
+        let again = StateLock::acquire(&dir, "plan", Duration::ZERO).unwrap();
+        assert_eq!(again.info().operation, "plan");
+        drop(again);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,123 @@
+//! One managed compute as the state remembers it, and the versioned form it is stored in.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::StateError;
+
+/// The record format this build writes. Older formats are upgraded when read.
+pub const RECORD_FORMAT: u32 = 1;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateRecord {
+    /// `aml_compute.cpu`, `aml_compute.pool["a"]`.
+    pub address: String,
+    /// The block name of its kind (`aml_compute`).
+    pub kind: String,
+    /// The workspace block's label.
+    pub workspace: String,
+    /// The compute's ARM id once the service has it.
+    pub arm_id: Option<String>,
+    /// Attribute values as last known (config names, JSON values), secrets absent.
+    pub attributes: BTreeMap<String, Value>,
+    /// Addresses this one depends on, for destroy order when it leaves the configuration.
+    pub dependencies: Vec<String>,
+    /// Keyed fingerprints of secret attributes, by attribute name.
+    pub secret_fingerprints: BTreeMap<String, String>,
+    pub status: RecordStatus,
+}
+
+/// Whether the service is known to match the record, or a request was in flight.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum RecordStatus {
+    Ready,
+    /// An operation was sent and its outcome is not recorded (the process may have died):
+    /// the next refresh asks the service what happened.
+    Pending {
+        operation: String,
+    },
+}
+
+#[derive(Serialize, Deserialize)]
+struct Stored<'a> {
+    format: u32,
+    record: std::borrow::Cow<'a, StateRecord>,
+}
+
+impl StateRecord {
+    pub fn encode(&self) -> Vec<u8> {
+        serde_json::to_vec(&Stored {
+            format: RECORD_FORMAT,
+            record: std::borrow::Cow::Borrowed(self),
+        })
+        .expect("a state record always serialises")
+    }
+
+    /// Reads any format up to [`RECORD_FORMAT`], upgrading older ones.
+    pub fn decode(address: &str, bytes: &[u8]) -> Result<StateRecord, StateError> {
+        let damaged = |reason: String| StateError::Damaged {
+            address: address.to_owned(),
+            reason,
+        };
+        let value: Value =
+            serde_json::from_slice(bytes).map_err(|error| damaged(error.to_string()))?;
+        let format = value["format"]
+            .as_u64()
+            .ok_or_else(|| damaged("no record format".to_owned()))? as u32;
+        if format > RECORD_FORMAT {
+            return Err(StateError::NewerFormat {
+                address: address.to_owned(),
+                found: format,
+                supported: RECORD_FORMAT,
+            });
+        }
+        let record = upgrade(format, value["record"].clone());
+        serde_json::from_value(record).map_err(|error| damaged(error.to_string()))
+    }
+}
+
+/// Moves a record of an older format to the current one, one format at a time.
+fn upgrade(format: u32, record: Value) -> Value {
+    // Format 1 is the first; each later format adds a step here: `if format < 2 { ... }`.
+    let _ = format;
+    record
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> StateRecord {
+        StateRecord {
+            address: "aml_compute.cpu".into(),
+            kind: "aml_compute".into(),
+            workspace: "dev".into(),
+            arm_id: Some("/subscriptions/s/.../computes/cpu".into()),
+            attributes: BTreeMap::from([("max_nodes".into(), Value::from(4))]),
+            dependencies: vec![],
+            secret_fingerprints: BTreeMap::new(),
+            status: RecordStatus::Ready,
+        }
+    }
+
+    #[test]
+    fn round_trips_and_refuses_newer_formats() {
+        let bytes = record().encode();
+        assert_eq!(
+            StateRecord::decode("aml_compute.cpu", &bytes).unwrap(),
+            record()
+        );
+        let newer = serde_json::to_vec(&serde_json::json!({"format": 99, "record": {}})).unwrap();
+        assert!(matches!(
+            StateRecord::decode("aml_compute.cpu", &newer),
+            Err(StateError::NewerFormat { found: 99, .. })
+        ));
+        assert!(matches!(
+            StateRecord::decode("x", b"{not json"),
+            Err(StateError::Damaged { .. })
+        ));
+    }
+}

@@ -1,0 +1,40 @@
+//! The boundary every state backend implements.
+
+use serde::{Deserialize, Serialize};
+
+use crate::{StateError, StateRecord};
+
+/// The records one operation changed, written together or not at all.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeSet {
+    pub put: Vec<StateRecord>,
+    pub remove: Vec<String>,
+    /// What made the change (`apply`, `state rm`, `refresh`), for the history.
+    pub operation: String,
+}
+
+/// One serial of the state's past.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub serial: u64,
+    pub time_ms: u64,
+    pub operation: String,
+    /// The addresses written or removed.
+    pub changed: Vec<String>,
+}
+
+pub trait StateStore {
+    /// A random id given when the state is created; it never changes.
+    fn lineage(&self) -> &str;
+    /// Bumped by every change.
+    fn serial(&self) -> u64;
+    /// Every record, sorted by address.
+    fn records(&self) -> Result<Vec<StateRecord>, StateError>;
+    fn record(&self, address: &str) -> Result<Option<StateRecord>, StateError>;
+    /// Writes the change in one transaction, flushes, and returns the new serial.
+    fn commit(&mut self, change: ChangeSet) -> Result<u64, StateError>;
+    /// Earlier serials, oldest first.
+    fn history(&self) -> Result<Vec<HistoryEntry>, StateError>;
+    /// The keyed fingerprint of a secret value, comparable with stored fingerprints.
+    fn fingerprint(&self, secret: &[u8]) -> String;
+}
