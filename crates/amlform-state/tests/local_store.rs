@@ -2,7 +2,7 @@
 //! lock keeps a second process out, fingerprints stay comparable and reveal nothing.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use amlform_state::{ChangeSet, LocalStore, RecordStatus, StateError, StateRecord, StateStore};
@@ -29,7 +29,7 @@ fn record(address: &str, max_nodes: i64) -> StateRecord {
     }
 }
 
-fn open(dir: &PathBuf) -> LocalStore {
+fn open(dir: &Path) -> LocalStore {
     LocalStore::open(dir, "test", Duration::ZERO).unwrap()
 }
 
