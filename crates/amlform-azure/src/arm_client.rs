@@ -1,0 +1,250 @@
+//! HTTP to Azure Resource Manager: bearer token, api-version, retries, paging.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+
+use crate::AzureError;
+
+pub const API_VERSION: &str = "2024-10-01";
+
+/// How often and how long to retry what is safe to retry.
+#[derive(Debug, Clone, Copy)]
+pub struct RetryPolicy {
+    pub max_attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 8,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ArmClientOptions {
+    /// `https://management.azure.com`, or the emulator's URL.
+    pub endpoint: String,
+    /// The bearer token. Never logged or shown.
+    pub token: String,
+    /// A PEM file of an extra certificate authority to trust (the emulator's).
+    pub ca_file: Option<std::path::PathBuf>,
+    pub retry: RetryPolicy,
+    /// Timeout of each request.
+    pub timeout: Option<Duration>,
+}
+
+#[derive(Clone)]
+pub struct ArmClient {
+    http: reqwest::Client,
+    endpoint: String,
+    token: String,
+    retry: RetryPolicy,
+}
+
+impl std::fmt::Debug for ArmClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArmClient")
+            .field("endpoint", &self.endpoint)
+            .field("token", &"(sensitive value)")
+            .finish()
+    }
+}
+
+impl ArmClient {
+    pub fn new(options: ArmClientOptions) -> Result<ArmClient, AzureError> {
+        // reqwest is built without a default crypto provider; ring is the one in our tree.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut builder = reqwest::Client::builder()
+            .timeout(options.timeout.unwrap_or(Duration::from_secs(60)))
+            .user_agent(concat!("amlform/", env!("CARGO_PKG_VERSION")));
+        if let Some(path) = &options.ca_file {
+            let pem = std::fs::read(path).map_err(|error| {
+                AzureError::Setup(format!(
+                    "cannot read the CA file {}: {error}",
+                    path.display()
+                ))
+            })?;
+            let certificate = reqwest::Certificate::from_pem(&pem)
+                .map_err(|error| AzureError::Setup(format!("{}: {error}", path.display())))?;
+            builder = builder.tls_certs_merge([certificate]);
+        }
+        let http = builder
+            .build()
+            .map_err(|error| AzureError::Setup(error.to_string()))?;
+        Ok(ArmClient {
+            http,
+            endpoint: options.endpoint.trim_end_matches('/').to_owned(),
+            token: options.token,
+            retry: options.retry,
+        })
+    }
+
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// GETs `path` (relative to the endpoint, or an absolute `nextLink`), retrying as needed.
+    pub async fn get(&self, path: &str) -> Result<Value, AzureError> {
+        self.send(Method::GET, path, None).await
+    }
+
+    /// GETs every page of a pageable list, following `nextLink`.
+    pub async fn list(&self, path: &str) -> Result<Vec<Value>, AzureError> {
+        let mut items = Vec::new();
+        let mut next = Some(path.to_owned());
+        while let Some(path) = next.take() {
+            let mut page = self.get(&path).await?;
+            if let Some(Value::Array(values)) = page.get_mut("value").map(Value::take) {
+                items.extend(values);
+            }
+            next = page
+                .get("nextLink")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+        }
+        Ok(items)
+    }
+
+    fn url(&self, path: &str) -> String {
+        if path.starts_with("http://") || path.starts_with("https://") {
+            return path.to_owned();
+        }
+        let separator = if path.contains('?') { '&' } else { '?' };
+        if path.contains("api-version=") {
+            format!("{}{path}", self.endpoint)
+        } else {
+            format!(
+                "{}{path}{separator}api-version={API_VERSION}",
+                self.endpoint
+            )
+        }
+    }
+
+    /// Sends one request. Reads are retried on 429, 5xx and connection errors; a write is
+    /// retried only on 429 (the service refused it before acting) — never blindly.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, AzureError> {
+        let url = self.url(path);
+        let shown_path = path.split('?').next().unwrap_or(path).to_owned();
+        let idempotent = method == Method::GET;
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let mut request = self
+                .http
+                .request(method.clone(), &url)
+                .bearer_auth(&self.token);
+            if let Some(body) = body {
+                request = request.json(body);
+            }
+            let (retry_after, last) = match request.send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    let request_id = response
+                        .headers()
+                        .get("x-ms-request-id")
+                        .and_then(|value| value.to_str().ok())
+                        .map(str::to_owned);
+                    let retry_after = response
+                        .headers()
+                        .get(reqwest::header::RETRY_AFTER)
+                        .and_then(|value| value.to_str().ok())
+                        .and_then(|value| value.trim().parse::<u64>().ok())
+                        .map(Duration::from_secs);
+                    let bytes = response
+                        .bytes()
+                        .await
+                        .map_err(|error| AzureError::Transport {
+                            method: method.to_string(),
+                            path: shown_path.clone(),
+                            reason: error.to_string(),
+                        })?;
+                    if status.is_success() {
+                        if bytes.is_empty() {
+                            return Ok(Value::Null);
+                        }
+                        return serde_json::from_slice(&bytes).map_err(|error| {
+                            AzureError::Decode {
+                                method: method.to_string(),
+                                path: shown_path,
+                                reason: error.to_string(),
+                            }
+                        });
+                    }
+                    let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+                    let error = AzureError::Service {
+                        method: method.to_string(),
+                        path: shown_path.clone(),
+                        status: status.as_u16(),
+                        code: body["error"]["code"]
+                            .as_str()
+                            .unwrap_or("Unknown")
+                            .to_owned(),
+                        message: body["error"]["message"]
+                            .as_str()
+                            .unwrap_or("(no message)")
+                            .to_owned(),
+                        request_id,
+                    };
+                    let retryable = status == StatusCode::TOO_MANY_REQUESTS
+                        || (idempotent && status.is_server_error());
+                    if !retryable {
+                        return Err(error);
+                    }
+                    (retry_after, error.to_string())
+                }
+                Err(error) => {
+                    if !idempotent {
+                        return Err(AzureError::Transport {
+                            method: method.to_string(),
+                            path: shown_path,
+                            reason: error.to_string(),
+                        });
+                    }
+                    (None, error.to_string())
+                }
+            };
+            if attempt >= self.retry.max_attempts {
+                return Err(AzureError::RetriesExhausted {
+                    method: method.to_string(),
+                    path: shown_path,
+                    attempts: attempt,
+                    last,
+                });
+            }
+            tokio::time::sleep(self.backoff(attempt, retry_after)).await;
+        }
+    }
+
+    /// `Retry-After` when the service gave one, else exponential backoff with full jitter.
+    fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(wait) = retry_after {
+            return wait.min(self.retry.max_delay);
+        }
+        let ceiling = self
+            .retry
+            .base_delay
+            .saturating_mul(1 << attempt.min(16))
+            .min(self.retry.max_delay);
+        ceiling.mul_f64(jitter())
+    }
+}
+
+/// A uniform fraction in [0, 1) from the operating system's random source.
+fn jitter() -> f64 {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 8];
+    let _ = ring::rand::SystemRandom::new().fill(&mut bytes);
+    (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
+}

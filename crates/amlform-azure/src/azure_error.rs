@@ -1,0 +1,57 @@
+//! Errors from the service or the way to it, with what the caller can do.
+
+#[derive(Debug, thiserror::Error)]
+pub enum AzureError {
+    /// The service answered with an ARM error body.
+    #[error("{method} {path} failed with {status} {code}: {message}{}", request_id.as_ref().map(|id| format!(" (x-ms-request-id {id})")).unwrap_or_default())]
+    Service {
+        method: String,
+        path: String,
+        status: u16,
+        code: String,
+        message: String,
+        request_id: Option<String>,
+    },
+    #[error(
+        "{method} {path} could not reach the service: {reason}\n  hint: check the workspace's endpoint and your network"
+    )]
+    Transport {
+        method: String,
+        path: String,
+        reason: String,
+    },
+    #[error("{method} {path} returned a body that is not the expected JSON: {reason}")]
+    Decode {
+        method: String,
+        path: String,
+        reason: String,
+    },
+    #[error(
+        "{method} {path} was still refused after {attempts} attempts (last: {last})\n  hint: the service is throttling or failing; try again later or lower --parallelism"
+    )]
+    RetriesExhausted {
+        method: String,
+        path: String,
+        attempts: u32,
+        last: String,
+    },
+    #[error("the HTTP client could not be set up: {0}")]
+    Setup(String),
+}
+
+impl AzureError {
+    /// The ARM error code, when the service gave one.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            AzureError::Service { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            AzureError::Service { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,196 @@
+//! ARM's compute resource in the configuration's terms: which kind it is, and each attribute
+//! the service reports under the name and in the form the configuration uses
+//! (`"LowPriority"` is `"lowpriority"`, `"PT2M"` is `120` seconds, a subnet id is three names).
+//!
+//! Secrets and file contents are never read back: the service does not return them, and the
+//! state keeps only their fingerprints.
+
+use std::collections::BTreeMap;
+
+use amlform_schema::{COMPUTE_KINDS, ComputeKind};
+use serde_json::Value;
+
+/// `Batch` is not a `computeType` of the 2024-10-01 API; the emulator accepts it for
+/// `batch_compute`, and so does this mapping.
+const BATCH_COMPUTE_TYPE: &str = "Batch";
+
+/// The kind of a `computeType`, or `None` for types amlform does not manage.
+pub fn kind_of(compute_type: &str) -> Option<&'static ComputeKind> {
+    COMPUTE_KINDS.iter().find(|kind| {
+        let rest = kind.rest_compute_type.unwrap_or(BATCH_COMPUTE_TYPE);
+        rest.eq_ignore_ascii_case(compute_type)
+    })
+}
+
+/// The `computeType` to send for a kind.
+pub fn compute_type_of(kind: &ComputeKind) -> &'static str {
+    kind.rest_compute_type.unwrap_or(BATCH_COMPUTE_TYPE)
+}
+
+/// Every attribute of `kind` the resource reports, by configuration name. Absent and null
+/// values are left out.
+pub fn attributes(kind: &ComputeKind, resource: &Value) -> BTreeMap<String, Value> {
+    let mut values = BTreeMap::new();
+    let resource_id = resource
+        .pointer("/properties/resourceId")
+        .and_then(Value::as_str);
+    for attribute in kind.attributes {
+        if attribute.sensitive || attribute.is_file_path {
+            continue;
+        }
+        let raw = (!attribute.rest_path.is_empty())
+            .then(|| resource.pointer(&pointer(attribute.rest_path)))
+            .flatten()
+            .filter(|value| !value.is_null());
+        let value = match attribute.name {
+            "vm_priority" | "state" => raw
+                .and_then(Value::as_str)
+                .map(|text| Value::from(text.to_ascii_lowercase())),
+            "idle_seconds_before_scaledown" => raw
+                .and_then(Value::as_str)
+                .and_then(duration_seconds)
+                .map(Value::from),
+            "ssh_public_access" => raw
+                .and_then(Value::as_str)
+                .map(|text| Value::from(text.eq_ignore_ascii_case("Enabled"))),
+            "identity_id" => raw.and_then(Value::as_object).map(|ids| {
+                let mut ids: Vec<&String> = ids.keys().collect();
+                ids.sort();
+                Value::from(ids.into_iter().cloned().collect::<Vec<_>>())
+            }),
+            "vnet_resourcegroup_name" | "vnet_name" | "subnet_name" => {
+                raw.and_then(Value::as_str).and_then(|id| {
+                    let segment = match attribute.name {
+                        "vnet_resourcegroup_name" => "resourceGroups",
+                        "vnet_name" => "virtualNetworks",
+                        _ => "subnets",
+                    };
+                    id_segment(id, segment).map(Value::from)
+                })
+            }
+            "resource_group" => resource_id
+                .and_then(|id| id_segment(id, "resourceGroups"))
+                .map(Value::from),
+            "account_name" | "workspace_name" if raw.is_none() => resource_id
+                .and_then(|id| id.rsplit('/').next())
+                .map(Value::from),
+            _ => raw.cloned(),
+        };
+        if let Some(value) = value {
+            values.insert(attribute.name.to_owned(), value);
+        }
+    }
+    values
+}
+
+/// `properties.properties.vmSize` as the JSON pointer `/properties/properties/vmSize`.
+fn pointer(rest_path: &str) -> String {
+    format!("/{}", rest_path.replace('.', "/"))
+}
+
+/// The value after `name` in an ARM id (`resourceGroups` → the group), matched without case.
+fn id_segment<'a>(id: &'a str, name: &str) -> Option<&'a str> {
+    let mut segments = id.split('/');
+    while let Some(segment) = segments.next() {
+        if segment.eq_ignore_ascii_case(name) {
+            return segments.next();
+        }
+    }
+    None
+}
+
+/// Seconds in an ISO 8601 duration of days, hours, minutes and seconds (`PT2M`, `P1DT2H`).
+pub fn duration_seconds(text: &str) -> Option<i64> {
+    let rest = text.strip_prefix('P')?;
+    let (days, time) = match rest.split_once('T') {
+        Some((days, time)) => (days, time),
+        None => (rest, ""),
+    };
+    let mut total = 0f64;
+    for (part, units) in [
+        (days, &[('D', 86_400.0)][..]),
+        (time, &[('H', 3600.0), ('M', 60.0), ('S', 1.0)][..]),
+    ] {
+        let mut number = String::new();
+        for c in part.chars() {
+            if c.is_ascii_digit() || c == '.' {
+                number.push(c);
+            } else {
+                let scale = units.iter().find(|(unit, _)| *unit == c)?.1;
+                total += number.parse::<f64>().ok()? * scale;
+                number.clear();
+            }
+        }
+        if !number.is_empty() {
+            return None;
+        }
+    }
+    Some(total.round() as i64)
+}
+
+/// `PT120S`: how the configuration's seconds are sent.
+pub fn seconds_duration(seconds: i64) -> String {
+    format!("PT{seconds}S")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn durations_both_ways() {
+        assert_eq!(duration_seconds("PT5M"), Some(300));
+        assert_eq!(duration_seconds("PT120S"), Some(120));
+        assert_eq!(duration_seconds("P1DT1H30M"), Some(91_800));
+        assert_eq!(duration_seconds("5M"), None);
+        assert_eq!(duration_seconds("PT5X"), None);
+        assert_eq!(duration_seconds(&seconds_duration(90)), Some(90));
+    }
+
+    #[test]
+    fn an_aml_compute_in_configuration_terms() {
+        let kind = kind_of("AmlCompute").unwrap();
+        let resource = json!({
+            "name": "cpu",
+            "identity": {"type": "UserAssigned", "userAssignedIdentities": {"/subscriptions/s/resourceGroups/r/providers/Microsoft.ManagedIdentity/userAssignedIdentities/b": {}, "/subscriptions/s/resourceGroups/r/providers/Microsoft.ManagedIdentity/userAssignedIdentities/a": {}}},
+            "properties": {"computeType": "AmlCompute", "description": null, "properties": {
+                "vmSize": "STANDARD_D2_V2", "vmPriority": "LowPriority",
+                "scaleSettings": {"minNodeCount": 0, "maxNodeCount": 4, "nodeIdleTimeBeforeScaleDown": "PT2M"},
+                "subnet": {"id": "/subscriptions/s/resourceGroups/net-rg/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/default"},
+                "userAccountCredentials": {"adminUserName": "azureuser", "adminUserPassword": "never-returned"}
+            }}
+        });
+        let values = attributes(kind, &resource);
+        assert_eq!(values["name"], "cpu");
+        assert_eq!(values["vm_priority"], "lowpriority");
+        assert_eq!(values["idle_seconds_before_scaledown"], 120);
+        assert_eq!(values["max_nodes"], 4);
+        assert_eq!(values["vnet_resourcegroup_name"], "net-rg");
+        assert_eq!(values["vnet_name"], "vnet1");
+        assert_eq!(values["subnet_name"], "default");
+        assert_eq!(values["identity_type"], "UserAssigned");
+        assert!(
+            values["identity_id"][0].as_str().unwrap().ends_with("/a"),
+            "sorted ids"
+        );
+        assert!(!values.contains_key("description"), "null is absent");
+        assert!(
+            !values.contains_key("admin_user_password"),
+            "secrets are never read back"
+        );
+    }
+
+    #[test]
+    fn attached_kinds_read_their_resource_from_the_id() {
+        let batch = kind_of("Batch").unwrap();
+        assert_eq!(batch.block_name, "batch_compute");
+        let values = attributes(
+            batch,
+            &json!({"name": "b", "properties": {"computeType": "Batch", "resourceId": "/subscriptions/s/resourceGroups/batch-rg/providers/Microsoft.Batch/batchAccounts/acct"}}),
+        );
+        assert_eq!(values["account_name"], "acct");
+        assert_eq!(values["resource_group"], "batch-rg");
+        assert!(kind_of("Kubernetes").is_none());
+    }
+}

@@ -1,0 +1,19 @@
+//! The provider: everything amlform asks of Azure Resource Manager, over its REST API.
+//!
+//! It is the only crate that speaks HTTP to Azure (or to the emulator standing in for it).
+//! [`ArmClient`] sends requests with a bearer token, retries what is safe to retry (429 and
+//! 5xx honouring `Retry-After`, connection errors, with jittered backoff) and follows
+//! `nextLink`; [`AzureProvider`] implements [`Provider`], reading a workspace's computes in
+//! one paged list and translating each into the configuration's attribute names
+//! ([`compute_attributes`]).
+
+mod arm_client;
+mod azure_error;
+pub mod compute_attributes;
+mod provider;
+
+pub use arm_client::{API_VERSION, ArmClient, ArmClientOptions, RetryPolicy};
+pub use azure_error::AzureError;
+pub use provider::{
+    AzureProvider, Provider, RemoteCompute, RemoteWorkspace, VmSizeInfo, WorkspaceTarget,
+};

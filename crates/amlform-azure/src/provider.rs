@@ -1,0 +1,195 @@
+//! The [`Provider`] boundary (the read side), and its ARM implementation.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use amlform_schema::ComputeKind;
+use serde_json::Value;
+
+use crate::compute_attributes;
+use crate::{ArmClient, AzureError};
+
+/// A workspace as the configuration names it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct WorkspaceTarget {
+    /// The workspace block's label.
+    pub label: String,
+    pub subscription_id: String,
+    pub resource_group: String,
+    pub name: String,
+}
+
+impl WorkspaceTarget {
+    pub fn path(&self) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.MachineLearningServices/workspaces/{}",
+            self.subscription_id, self.resource_group, self.name
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteWorkspace {
+    pub location: String,
+}
+
+/// A compute as the service reports it, in configuration terms.
+#[derive(Debug, Clone)]
+pub struct RemoteCompute {
+    pub name: String,
+    pub arm_id: String,
+    /// `None` for compute types amlform does not manage (Kubernetes, Synapse, ...).
+    pub kind: Option<&'static ComputeKind>,
+    pub compute_type: String,
+    pub provisioning_state: String,
+    /// `code: message` of each provisioning error.
+    pub provisioning_errors: Vec<String>,
+    pub is_attached: bool,
+    pub resource_id: Option<String>,
+    pub attributes: BTreeMap<String, Value>,
+}
+
+impl RemoteCompute {
+    pub fn from_resource(resource: &Value) -> RemoteCompute {
+        let text = |pointer: &str| {
+            resource
+                .pointer(pointer)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let compute_type = text("/properties/computeType").unwrap_or_default();
+        let kind = compute_attributes::kind_of(&compute_type);
+        let provisioning_errors = resource
+            .pointer("/properties/provisioningErrors")
+            .and_then(Value::as_array)
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|error| {
+                        format!(
+                            "{}: {}",
+                            error["error"]["code"].as_str().unwrap_or("Unknown"),
+                            error["error"]["message"].as_str().unwrap_or("")
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        RemoteCompute {
+            name: text("/name").unwrap_or_default(),
+            arm_id: text("/id").unwrap_or_default(),
+            kind,
+            attributes: kind
+                .map(|kind| compute_attributes::attributes(kind, resource))
+                .unwrap_or_default(),
+            compute_type,
+            provisioning_state: text("/properties/provisioningState").unwrap_or_default(),
+            provisioning_errors,
+            is_attached: resource
+                .pointer("/properties/isAttachedCompute")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            resource_id: text("/properties/resourceId"),
+        }
+    }
+}
+
+/// A VM size of a region, with what the planner needs: validity, cores, price.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VmSizeInfo {
+    pub name: String,
+    pub family: String,
+    pub vcpus: u64,
+    /// Linux pay-as-you-go price per hour (dedicated, low priority), when the service gives it.
+    pub price_per_hour: Option<f64>,
+    pub low_priority_price_per_hour: Option<f64>,
+}
+
+/// What amlform reads from the service. Async, so refreshes of many workspaces overlap.
+pub trait Provider: Send + Sync {
+    fn workspace(
+        &self,
+        target: &WorkspaceTarget,
+    ) -> impl Future<Output = Result<RemoteWorkspace, AzureError>> + Send;
+    /// Every compute of the workspace, in one paged list (not one request per compute).
+    fn computes(
+        &self,
+        target: &WorkspaceTarget,
+    ) -> impl Future<Output = Result<Vec<RemoteCompute>, AzureError>> + Send;
+    fn vm_sizes(
+        &self,
+        subscription_id: &str,
+        location: &str,
+    ) -> impl Future<Output = Result<Vec<VmSizeInfo>, AzureError>> + Send;
+}
+
+/// The provider over Azure Resource Manager (or the emulator).
+#[derive(Debug, Clone)]
+pub struct AzureProvider {
+    client: ArmClient,
+}
+
+impl AzureProvider {
+    pub fn new(client: ArmClient) -> Self {
+        AzureProvider { client }
+    }
+
+    pub fn client(&self) -> &ArmClient {
+        &self.client
+    }
+}
+
+impl Provider for AzureProvider {
+    async fn workspace(&self, target: &WorkspaceTarget) -> Result<RemoteWorkspace, AzureError> {
+        let body = self.client.get(&target.path()).await?;
+        Ok(RemoteWorkspace {
+            location: body["location"].as_str().unwrap_or_default().to_owned(),
+        })
+    }
+
+    async fn computes(&self, target: &WorkspaceTarget) -> Result<Vec<RemoteCompute>, AzureError> {
+        let resources = self
+            .client
+            .list(&format!("{}/computes", target.path()))
+            .await?;
+        Ok(resources.iter().map(RemoteCompute::from_resource).collect())
+    }
+
+    async fn vm_sizes(
+        &self,
+        subscription_id: &str,
+        location: &str,
+    ) -> Result<Vec<VmSizeInfo>, AzureError> {
+        let body = self
+            .client
+            .get(&format!(
+                "/subscriptions/{subscription_id}/providers/Microsoft.MachineLearningServices/locations/{location}/vmSizes"
+            ))
+            .await?;
+        let price = |size: &Value, tier: &str| {
+            size["estimatedVMPrices"]["values"]
+                .as_array()
+                .and_then(|prices| {
+                    prices
+                        .iter()
+                        .find(|price| price["osType"] == "Linux" && price["vmTier"] == tier)
+                        .and_then(|price| price["retailPrice"].as_f64())
+                })
+        };
+        Ok(body["value"]
+            .as_array()
+            .map(|sizes| {
+                sizes
+                    .iter()
+                    .map(|size| VmSizeInfo {
+                        name: size["name"].as_str().unwrap_or_default().to_owned(),
+                        family: size["family"].as_str().unwrap_or_default().to_owned(),
+                        vcpus: size["vCPUs"].as_u64().unwrap_or(0),
+                        price_per_hour: price(size, "Standard"),
+                        low_priority_price_per_hour: price(size, "LowPriority"),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default())
+    }
+}

@@ -1,0 +1,144 @@
+//! The provider against the emulator over real HTTP: one paged list per workspace,
+//! attributes in configuration terms, retries that honour the service.
+
+use std::time::Duration;
+
+use amlform_azure::{
+    ArmClient, ArmClientOptions, AzureProvider, Provider, RetryPolicy, WorkspaceTarget,
+};
+use amlform_emulator::{Emulator, Faults};
+use reqwest::Method;
+use serde_json::json;
+
+async fn serve(emulator: &Emulator) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(axum::serve(listener, emulator.router()).into_future());
+    format!("http://{address}")
+}
+
+fn client(endpoint: String) -> ArmClient {
+    ArmClient::new(ArmClientOptions {
+        endpoint,
+        token: "test-token".to_owned(),
+        retry: RetryPolicy {
+            max_attempts: 30,
+            base_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(20),
+        },
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+fn target() -> WorkspaceTarget {
+    WorkspaceTarget {
+        label: "dev".to_owned(),
+        subscription_id: "00000000-0000-0000-0000-000000000000".to_owned(),
+        resource_group: "rg".to_owned(),
+        name: "mlws".to_owned(),
+    }
+}
+
+#[tokio::test]
+async fn lists_every_page_in_configuration_terms() {
+    let emulator = Emulator::builder()
+        .without_rate_limits()
+        .page_size(2)
+        .build()
+        .unwrap();
+    let client = client(serve(&emulator).await);
+    let workspace = target();
+    for index in 0..5 {
+        client
+            .send(
+                Method::PUT,
+                &format!("{}/computes/cpu{index}", workspace.path()),
+                Some(&json!({"properties": {"computeType": "AmlCompute", "properties": {"vmSize": "STANDARD_D2_V2", "vmPriority": "LowPriority", "scaleSettings": {"maxNodeCount": index + 1}}}})),
+            )
+            .await
+            .unwrap();
+    }
+    let provider = AzureProvider::new(client);
+    let computes = provider.computes(&workspace).await.unwrap();
+    assert_eq!(computes.len(), 5, "every page followed");
+    let third = &computes[2];
+    assert_eq!(third.name, "cpu2");
+    assert_eq!(third.kind.unwrap().block_name, "aml_compute");
+    assert_eq!(third.attributes["max_nodes"], 3);
+    assert_eq!(third.attributes["vm_priority"], "lowpriority");
+    assert_eq!(third.attributes["idle_seconds_before_scaledown"], 120);
+    assert!(third.arm_id.ends_with("/computes/cpu2"));
+    assert_eq!(
+        provider.workspace(&workspace).await.unwrap().location,
+        "eastus"
+    );
+    let sizes = provider
+        .vm_sizes(&workspace.subscription_id, "eastus")
+        .await
+        .unwrap();
+    let d2 = sizes
+        .iter()
+        .find(|size| size.name == "Standard_D2_v2")
+        .unwrap();
+    assert_eq!(d2.vcpus, 2);
+    assert!(d2.price_per_hour.unwrap() > 0.0);
+}
+
+#[tokio::test]
+async fn reads_retry_through_throttling_and_server_errors_but_writes_do_not() {
+    let emulator = Emulator::builder().without_rate_limits().build().unwrap();
+    let client = client(serve(&emulator).await);
+    let workspace = target();
+    client
+        .send(Method::PUT, &format!("{}/computes/cpu", workspace.path()), Some(&json!({"properties": {"computeType": "AmlCompute", "properties": {"vmSize": "STANDARD_D2_V2", "scaleSettings": {"maxNodeCount": 1}}}})))
+        .await
+        .unwrap();
+    emulator.set_faults(Faults {
+        throttled: 0.3,
+        internal_error: 0.2,
+        unavailable: 0.2,
+        ..Default::default()
+    });
+    let provider = AzureProvider::new(client.clone());
+    for _ in 0..10 {
+        assert_eq!(provider.computes(&workspace).await.unwrap().len(), 1);
+    }
+
+    emulator.set_faults(Faults {
+        internal_error: 1.0,
+        ..Default::default()
+    });
+    let error = client
+        .send(
+            Method::PUT,
+            &format!("{}/computes/other", workspace.path()),
+            Some(&json!({})),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.status(),
+        Some(500),
+        "a write is not retried blindly: {error}"
+    );
+    let error = provider.computes(&workspace).await.unwrap_err();
+    assert!(error.to_string().contains("after 30 attempts"), "{error}");
+    assert!(
+        !format!("{client:?}").contains("test-token"),
+        "the token never shows"
+    );
+}
+
+#[tokio::test]
+async fn service_errors_carry_code_and_request_id() {
+    let emulator = Emulator::builder()
+        .without_rate_limits()
+        .auto_create_workspaces(None)
+        .build()
+        .unwrap();
+    let provider = AzureProvider::new(client(serve(&emulator).await));
+    let error = provider.computes(&target()).await.unwrap_err();
+    assert_eq!(error.code(), Some("ParentResourceNotFound"));
+    assert!(error.to_string().contains("x-ms-request-id"), "{error}");
+}
