@@ -33,6 +33,8 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Rewrite configuration files in the canonical format.
     Fmt(FmtArgs),
+    /// Show what apply would change, and why, after reading the service.
+    Plan(PlanArgs),
     /// Run the local Azure ML compute API that tests and examples use.
     #[command(subcommand)]
     Emulator(EmulatorCommand),
@@ -59,6 +61,33 @@ pub struct ValidateArgs {
     /// Print the result as JSON for machines.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub variables: VariableArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Print the plan as JSON (Terraform's `resource_changes` vocabulary).
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 0 when nothing would change, 2 when something would, 1 on errors.
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Only report what changed outside amlform; plan no change.
+    #[arg(long)]
+    pub refresh_only: bool,
+    /// Plan only this address and what it depends on (repeatable).
+    #[arg(long = "target", value_name = "ADDRESS")]
+    pub targets: Vec<String>,
+    /// Leave this address out of the plan (repeatable).
+    #[arg(long = "exclude", value_name = "ADDRESS")]
+    pub exclude: Vec<String>,
+    /// Replace this resource even if nothing forces it (repeatable).
+    #[arg(long = "replace", value_name = "ADDRESS")]
+    pub replace: Vec<String>,
+    /// How long to wait for another process's state lock (e.g. 30s).
+    #[arg(long, value_parser = amlform_emulator::parse_duration, default_value = "0s")]
+    pub lock_timeout: std::time::Duration,
     #[command(flatten)]
     pub variables: VariableArgs,
 }

@@ -4,8 +4,11 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod cli;
+mod connection;
 mod emulator_command;
 mod fmt_command;
+mod module_loader;
+mod plan_command;
 mod validate_command;
 
 use clap::Parser;
@@ -27,6 +30,7 @@ fn main() -> ExitCode {
     let status = match cli.command {
         Command::Validate(args) => validate_command::run(&args, color),
         Command::Fmt(args) => fmt_command::run(&args, color),
+        Command::Plan(args) => plan_command::run(&args, color),
         Command::Emulator(cli::EmulatorCommand::Serve(args)) => emulator_command::serve(&args),
     };
     match status {

@@ -1,28 +1,10 @@
 //! `amlform validate`: load, evaluate and check the configuration; exit 0 when clean, 1 with errors.
 
 use crate::cli::ValidateArgs;
-use amlform_lang::{LoadOptions, Module, RenderStyle};
-use anyhow::{Context, bail};
-use std::path::Path;
+use amlform_lang::RenderStyle;
 
 pub fn run(args: &ValidateArgs, color: bool) -> anyhow::Result<u8> {
-    let mut vars = Vec::new();
-    for pair in &args.variables.vars {
-        let Some((name, value)) = pair.split_once('=') else {
-            bail!(
-                "`--var {pair}` is not of the form NAME=VALUE\nhint: write `--var {pair}=<value>`"
-            );
-        };
-        vars.push((name.trim().to_owned(), value.to_owned()));
-    }
-    let options = LoadOptions {
-        var_files: args.variables.var_files.clone(),
-        vars,
-        env: Vec::new(),
-    }
-    .with_process_env();
-    let module = Module::load_dir(Path::new("."), &options)
-        .context("cannot read the configuration directory")?;
+    let module = crate::module_loader::load(&args.variables)?;
     let diagnostics = &module.diagnostics;
     let valid = !diagnostics.has_errors();
     if args.json {

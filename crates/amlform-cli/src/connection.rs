@@ -1,0 +1,105 @@
+//! Reaching each workspace's service: the embedded emulator (`endpoint = "embedded"`, started
+//! in this process and persisted under `.amlform/emulator`), a standalone emulator or Azure.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use amlform_azure::{ArmClient, ArmClientOptions, AzureProvider, WorkspaceTarget};
+use amlform_lang::EvaluatedConfig;
+use anyhow::{Context, bail};
+use serde_json::json;
+
+/// Where the embedded emulator keeps its state, under the configuration directory.
+pub const EMBEDDED_STATE_DIR: &str = ".amlform/emulator";
+
+/// One provider per distinct endpoint, and the workspaces each serves.
+#[derive(Debug)]
+pub struct Connections {
+    pub by_endpoint: BTreeMap<String, (AzureProvider, Vec<WorkspaceTarget>)>,
+}
+
+pub async fn connect(config: &EvaluatedConfig) -> anyhow::Result<Connections> {
+    let mut by_endpoint: BTreeMap<String, (AzureProvider, Vec<WorkspaceTarget>)> = BTreeMap::new();
+    for (label, workspace) in &config.workspaces {
+        let endpoint = workspace
+            .attribute("endpoint")
+            .unwrap_or("https://management.azure.com")
+            .to_owned();
+        let target = WorkspaceTarget {
+            label: label.clone(),
+            subscription_id: workspace
+                .attribute("subscription_id")
+                .unwrap_or_default()
+                .to_owned(),
+            resource_group: workspace
+                .attribute("resource_group")
+                .unwrap_or_default()
+                .to_owned(),
+            name: workspace.attribute("name").unwrap_or(label).to_owned(),
+        };
+        if !by_endpoint.contains_key(&endpoint) {
+            let provider = provider_for(&endpoint).await?;
+            by_endpoint.insert(endpoint.clone(), (provider, Vec::new()));
+        }
+        let (provider, targets) = by_endpoint.get_mut(&endpoint).expect("inserted above");
+        if endpoint == "embedded" {
+            // The embedded world starts empty: its workspaces exist as the configuration says.
+            let location = workspace.attribute("location").unwrap_or("eastus");
+            provider
+                .client()
+                .send(
+                    reqwest::Method::PUT,
+                    &target.path(),
+                    Some(&json!({ "location": location })),
+                )
+                .await
+                .with_context(|| {
+                    format!("cannot prepare workspace {label} on the embedded emulator")
+                })?;
+        }
+        targets.push(target);
+    }
+    Ok(Connections { by_endpoint })
+}
+
+async fn provider_for(endpoint: &str) -> anyhow::Result<AzureProvider> {
+    let options = if endpoint == "embedded" {
+        ArmClientOptions {
+            endpoint: start_embedded(Path::new(EMBEDDED_STATE_DIR)).await?,
+            token: "embedded".to_owned(),
+            ..Default::default()
+        }
+    } else if endpoint.starts_with("https://") || endpoint.starts_with("http://") {
+        let Ok(token) = std::env::var("AMLFORM_ACCESS_TOKEN") else {
+            bail!(
+                "no credential for {endpoint}\nhint: set AMLFORM_ACCESS_TOKEN to a bearer token (any non-empty value for a standalone emulator), and AMLFORM_CA_FILE to the CA it printed"
+            );
+        };
+        ArmClientOptions {
+            endpoint: endpoint.to_owned(),
+            token,
+            ca_file: std::env::var_os("AMLFORM_CA_FILE").map(Into::into),
+            ..Default::default()
+        }
+    } else {
+        bail!("workspace endpoint `{endpoint}` is neither \"embedded\" nor an http(s) URL");
+    };
+    Ok(AzureProvider::new(ArmClient::new(options)?))
+}
+
+/// Starts the emulator on a free loopback port for the life of this process.
+async fn start_embedded(dir: &Path) -> anyhow::Result<String> {
+    let emulator = amlform_emulator::Emulator::builder()
+        .persist_in(dir)
+        .build()
+        .with_context(|| {
+            format!(
+                "cannot open the embedded emulator's state in {}",
+                dir.display()
+            )
+        })?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    tokio::spawn(axum::serve(listener, emulator.router()).into_future());
+    Ok(format!("http://{address}"))
+}

@@ -1,0 +1,121 @@
+//! `amlform plan`: load, refresh every workspace in one paged list each, diff, and show the
+//! plan as text or JSON. Exit 1 on errors; with `--detailed-exitcode`, 2 when something would
+//! change and 0 when nothing would.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use amlform_azure::{Provider, RemoteCompute};
+use amlform_lang::{ComputeInstance, EvaluatedConfig, Module, RenderStyle};
+use amlform_plan::{PlanInput, PlanOptions};
+use amlform_schema::Attribute;
+use amlform_state::{LocalStore, STATE_DIR, StateStore};
+use anyhow::Context;
+
+use crate::cli::PlanArgs;
+use crate::connection;
+
+pub fn run(args: &PlanArgs, color: bool) -> anyhow::Result<u8> {
+    let module = crate::module_loader::load(&args.variables)?;
+    let width = if color { 120 } else { RenderStyle::PLAIN.width };
+    eprint!(
+        "{}",
+        module
+            .diagnostics
+            .render(&module.sources, RenderStyle { color, width })
+    );
+    if module.diagnostics.has_errors() {
+        eprintln!(
+            "the configuration has errors; `amlform validate` shows the same without contacting any service"
+        );
+        return Ok(1);
+    }
+    let store = LocalStore::open(Path::new(STATE_DIR), "plan", args.lock_timeout)?;
+    let records = store.records()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let remote = runtime.block_on(refresh(&module.evaluated))?;
+
+    let fingerprint = |instance: &ComputeInstance, attribute: &Attribute| -> Option<String> {
+        let value = instance.str(attribute.name)?;
+        if attribute.is_file_path {
+            let contents = std::fs::read(expand_home(value)).ok()?;
+            Some(store.fingerprint(&contents))
+        } else {
+            Some(store.fingerprint(value.as_bytes()))
+        }
+    };
+    let locate = |instance: &ComputeInstance| location(&module, instance);
+    let plan = amlform_plan::plan(&PlanInput {
+        config: &module.evaluated,
+        state: &records,
+        remote: &remote,
+        fingerprint: &fingerprint,
+        locate: &locate,
+        options: PlanOptions {
+            refresh_only: args.refresh_only,
+            replace: args.replace.clone(),
+            targets: args.targets.clone(),
+            exclude: args.exclude.clone(),
+        },
+    });
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&amlform_plan::render_json(&plan))?
+        );
+    } else {
+        print!("{}", amlform_plan::render_text(&plan, color));
+    }
+    Ok(if !plan.errors.is_empty() {
+        1
+    } else if args.detailed_exitcode && plan.has_changes() {
+        2
+    } else {
+        0
+    })
+}
+
+/// Every compute of every workspace: one paged list per workspace, all workspaces at once.
+pub async fn refresh(
+    config: &EvaluatedConfig,
+) -> anyhow::Result<BTreeMap<String, Vec<RemoteCompute>>> {
+    let connections = connection::connect(config).await?;
+    let mut lists = tokio::task::JoinSet::new();
+    for (provider, targets) in connections.by_endpoint.values() {
+        for target in targets {
+            let (provider, target) = (provider.clone(), target.clone());
+            lists.spawn(async move {
+                let computes = provider.computes(&target).await;
+                (target, computes)
+            });
+        }
+    }
+    let mut remote = BTreeMap::new();
+    while let Some(joined) = lists.join_next().await {
+        let (target, computes) = joined.context("a refresh task failed")?;
+        let computes = computes.with_context(|| {
+            format!(
+                "cannot read the computes of workspace {} ({})",
+                target.label, target.name
+            )
+        })?;
+        remote.insert(target.label, computes);
+    }
+    Ok(remote)
+}
+
+fn location(module: &Module, instance: &ComputeInstance) -> Option<String> {
+    let span = &instance.label_span;
+    let file = module.sources.get(span.file);
+    let (line, column) = module.sources.line_column(span.file, span.range.start);
+    Some(format!("{}:{line}:{column}", file.name))
+}
+
+fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(path),
+    }
+}

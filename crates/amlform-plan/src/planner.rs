@@ -1,0 +1,546 @@
+//! The diff: configuration (what should be), state (what amlform made) and the service (what
+//! is), compared attribute by attribute with the schema's knowledge of what can change in
+//! place, into a [`Plan`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use amlform_azure::RemoteCompute;
+use amlform_lang::{ComputeInstance, EvaluatedConfig, Value as ConfigValue};
+use amlform_schema::{Attribute, Family, Update, compute_kind};
+use amlform_state::StateRecord;
+use serde_json::Value;
+
+use crate::plan::{Action, AttributeChange, Plan, PlanError, ResourceChange, ResourceDrift, Shown};
+
+#[derive(Debug, Clone, Default)]
+pub struct PlanOptions {
+    /// Report drift only; plan no change.
+    pub refresh_only: bool,
+    /// Addresses to replace even if nothing forces it (`--replace`).
+    pub replace: Vec<String>,
+    /// Only these addresses (and what they depend on), when not empty (`--target`).
+    pub targets: Vec<String>,
+    /// Never these addresses (`--exclude`).
+    pub exclude: Vec<String>,
+}
+
+/// Everything the planner compares.
+pub struct PlanInput<'a> {
+    pub config: &'a EvaluatedConfig,
+    pub state: &'a [StateRecord],
+    /// The refreshed computes of each workspace, by workspace label.
+    pub remote: &'a BTreeMap<String, Vec<RemoteCompute>>,
+    /// The keyed fingerprint of a secret or file attribute's desired value (`None` if unset).
+    pub fingerprint: &'a dyn Fn(&ComputeInstance, &Attribute) -> Option<String>,
+    /// `file:line:column` of a compute block, for errors.
+    pub locate: &'a dyn Fn(&ComputeInstance) -> Option<String>,
+    pub options: PlanOptions,
+}
+
+impl std::fmt::Debug for PlanInput<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlanInput")
+            .field("state", &self.state.len())
+            .finish_non_exhaustive()
+    }
+}
+
+pub fn plan(input: &PlanInput<'_>) -> Plan {
+    let records: BTreeMap<&str, &StateRecord> = input
+        .state
+        .iter()
+        .map(|record| (record.address.as_str(), record))
+        .collect();
+    let remote: BTreeMap<(String, String), &RemoteCompute> = input
+        .remote
+        .iter()
+        .flat_map(|(workspace, computes)| {
+            computes.iter().map(move |compute| {
+                (
+                    (workspace.clone(), compute.name.to_ascii_lowercase()),
+                    compute,
+                )
+            })
+        })
+        .collect();
+    let imports: BTreeMap<&str, String> = input
+        .config
+        .imports
+        .iter()
+        .filter_map(|import| Some((import.to.as_str(), import.id.as_str()?.to_owned())))
+        .collect();
+
+    let mut plan = Plan {
+        refresh_only: input.options.refresh_only,
+        ..Plan::default()
+    };
+    for record in input.state {
+        if let Some(drift) = drift_of(record, find_remote(&remote, record)) {
+            plan.drift.push(drift);
+        }
+    }
+    if input.options.refresh_only {
+        return plan;
+    }
+
+    for (address, instance) in &input.config.computes {
+        let record = records.get(address.as_str()).copied();
+        let desired_name = instance.str("name").unwrap_or_default().to_owned();
+        let found = match record {
+            Some(record) => find_remote(&remote, record),
+            None => remote
+                .get(&(
+                    instance.workspace.clone(),
+                    desired_name.to_ascii_lowercase(),
+                ))
+                .copied(),
+        };
+        let import_id = imports
+            .get(address.as_str())
+            .filter(|_| record.is_none())
+            .cloned();
+        if record.is_none() && import_id.is_none() {
+            if let Some(existing) = found {
+                plan.errors.push(PlanError {
+                    address: address.clone(),
+                    message: format!(
+                        "a compute named '{}' already exists in workspace {} and amlform does not manage it",
+                        existing.name, instance.workspace
+                    ),
+                    hint: format!("to manage it, add `import {{ to = {address}, id = \"{}\" }}`; or give this block another name", existing.arm_id),
+                    location: (input.locate)(instance),
+                });
+                continue;
+            }
+        }
+        let change = diff_compute(input, instance, record, found, import_id);
+        if change.action.is_destructive() && instance.lifecycle.prevent_destroy {
+            plan.errors.push(PlanError {
+                address: address.clone(),
+                message: format!(
+                    "{address} has lifecycle.prevent_destroy set, but this plan would {} it{}",
+                    if matches!(change.action, Action::Replace { .. }) { "replace" } else { "destroy" },
+                    change.reason.as_ref().map(|reason| format!(" ({reason})")).unwrap_or_default()
+                ),
+                hint: "undo the change that forces it, or remove prevent_destroy if destroying it is intended".to_owned(),
+                location: (input.locate)(instance),
+            });
+        }
+        plan.changes.push(change);
+    }
+
+    // In state, gone from the configuration: delete (managed) or detach (attached).
+    for record in input.state {
+        if input.config.computes.contains_key(&record.address) {
+            continue;
+        }
+        let Some(found) = find_remote(&remote, record) else {
+            continue; // already gone: the drift says so, and applying forgets it
+        };
+        let attached = found.is_attached;
+        plan.changes.push(ResourceChange {
+            address: record.address.clone(),
+            kind: record.kind.clone(),
+            workspace: record.workspace.clone(),
+            name: found.name.clone(),
+            action: if attached {
+                Action::Detach
+            } else {
+                Action::Delete
+            },
+            reason: Some("no longer in the configuration".to_owned()),
+            attributes: record
+                .attributes
+                .iter()
+                .map(|(name, value)| AttributeChange {
+                    name: name.clone(),
+                    before: Shown::Value(value.clone()),
+                    after: Shown::Absent,
+                    changed: true,
+                    forces_replacement: false,
+                })
+                .collect(),
+            arm_id: Some(found.arm_id.clone()),
+            import_id: None,
+            hourly_cost: None,
+        });
+    }
+
+    apply_targeting(&mut plan, input);
+    plan.changes.sort_by(|a, b| a.address.cmp(&b.address));
+    plan
+}
+
+fn find_remote<'a>(
+    remote: &BTreeMap<(String, String), &'a RemoteCompute>,
+    record: &StateRecord,
+) -> Option<&'a RemoteCompute> {
+    let name = record
+        .attributes
+        .get("name")
+        .and_then(Value::as_str)
+        .or_else(|| {
+            record
+                .arm_id
+                .as_deref()
+                .and_then(|id| id.rsplit('/').next())
+        })?;
+    remote
+        .get(&(record.workspace.clone(), name.to_ascii_lowercase()))
+        .copied()
+}
+
+fn diff_compute(
+    input: &PlanInput<'_>,
+    instance: &ComputeInstance,
+    record: Option<&StateRecord>,
+    found: Option<&RemoteCompute>,
+    import_id: Option<String>,
+) -> ResourceChange {
+    let kind = instance.kind;
+    let ignore_all = instance
+        .lifecycle
+        .ignore_changes
+        .iter()
+        .any(|name| name == "all");
+    let exists = found.is_some();
+    let mut attributes = Vec::new();
+    for attribute in kind.attributes {
+        let desired = instance.value(attribute.name);
+        let recorded = record.and_then(|record| record.attributes.get(attribute.name));
+        if matches!(desired, ConfigValue::Null) && recorded.is_none() {
+            continue; // not managed: whatever the service has is fine
+        }
+        let secret = attribute.sensitive || attribute.is_file_path;
+        let after = if attribute.sensitive && !matches!(desired, ConfigValue::Null) {
+            Shown::Sensitive
+        } else {
+            shown(desired)
+        };
+        let before = if !exists {
+            Shown::Absent
+        } else if attribute.sensitive {
+            match record.and_then(|record| record.secret_fingerprints.get(attribute.name)) {
+                Some(_) => Shown::Sensitive,
+                None => Shown::Absent,
+            }
+        } else if let Some(value) = found
+            .and_then(|found| found.attributes.get(attribute.name))
+            .filter(|_| !secret)
+        {
+            Shown::Value(value.clone())
+        } else {
+            recorded.cloned().map_or(Shown::Absent, Shown::Value)
+        };
+        let mut changed = if secret && exists {
+            let desired_print = (input.fingerprint)(instance, attribute);
+            let recorded_print = record
+                .and_then(|record| record.secret_fingerprints.get(attribute.name))
+                .cloned();
+            desired_print != recorded_print
+                || (attribute.is_file_path && !same(attribute.name, &before, &after))
+        } else {
+            !same(attribute.name, &before, &after)
+        };
+        let ignored = ignore_all
+            || instance
+                .lifecycle
+                .ignore_changes
+                .iter()
+                .any(|name| name == attribute.name);
+        if ignored && exists {
+            changed = false;
+        }
+        attributes.push(AttributeChange {
+            name: attribute.name.to_owned(),
+            before: if ignored && exists {
+                before.clone()
+            } else {
+                before
+            },
+            after: if ignored && exists && !secret {
+                attributes_before(found, record, attribute.name)
+            } else {
+                after
+            },
+            changed,
+            forces_replacement: changed
+                && exists
+                && (attribute.update == Update::Replace || instance.attached),
+        });
+    }
+    for computed in kind.computed {
+        let value = match (*computed, found) {
+            ("id", Some(found)) => Shown::Value(Value::from(found.arm_id.clone())),
+            ("resource_id", Some(found)) => found
+                .resource_id
+                .clone()
+                .map_or(Shown::Absent, |id| Shown::Value(Value::from(id))),
+            ("provisioning_state", Some(found)) => {
+                Shown::Value(Value::from(found.provisioning_state.clone()))
+            }
+            _ => Shown::KnownAfterApply,
+        };
+        attributes.push(AttributeChange {
+            name: (*computed).to_owned(),
+            before: if exists { value.clone() } else { Shown::Absent },
+            after: value,
+            changed: false,
+            forces_replacement: false,
+        });
+    }
+    attributes.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let replace_requested = input
+        .options
+        .replace
+        .iter()
+        .any(|address| address == &instance.address);
+    let forced: Vec<&str> = attributes
+        .iter()
+        .filter(|change| change.forces_replacement)
+        .map(|change| change.name.as_str())
+        .collect();
+    let in_place: Vec<&str> = attributes
+        .iter()
+        .filter(|change| change.changed && !change.forces_replacement)
+        .map(|change| change.name.as_str())
+        .collect();
+    let replace = Action::Replace {
+        attached: instance.attached,
+        create_before_destroy: instance.lifecycle.create_before_destroy,
+    };
+    let (action, reason) = match found {
+        None if import_id.is_some() => {
+            (Action::Import, Some("imported from the service".to_owned()))
+        }
+        None => (
+            if instance.attached {
+                Action::Attach
+            } else {
+                Action::Create
+            },
+            record.map(|_| "deleted outside amlform; it will be created again".to_owned()),
+        ),
+        Some(_) if import_id.is_some() => (
+            Action::Import,
+            Some(format!(
+                "import of {}",
+                import_id.clone().unwrap_or_default()
+            )),
+        ),
+        Some(found) if found.provisioning_state.eq_ignore_ascii_case("Failed") => (
+            replace,
+            Some(format!(
+                "the service reports it Failed{}",
+                found
+                    .provisioning_errors
+                    .first()
+                    .map(|error| format!(" ({error})"))
+                    .unwrap_or_default()
+            )),
+        ),
+        Some(_) if replace_requested => (
+            replace,
+            Some("replacement requested with --replace".to_owned()),
+        ),
+        Some(_) if !forced.is_empty() => (
+            replace,
+            Some(if instance.attached {
+                format!(
+                    "{} of an attached compute can change only by detaching and attaching again",
+                    forced.join(", ")
+                )
+            } else {
+                format!("{} cannot change in place", forced.join(", "))
+            }),
+        ),
+        Some(_) if in_place == ["state"] => {
+            let running = matches!(instance.value("state").as_str(), Some("running"));
+            (if running { Action::Start } else { Action::Stop }, None)
+        }
+        Some(_) if !in_place.is_empty() => (Action::Update, None),
+        Some(_) => (Action::NoOp, None),
+    };
+    ResourceChange {
+        address: instance.address.clone(),
+        kind: kind.block_name.to_owned(),
+        workspace: instance.workspace.clone(),
+        name: instance.str("name").unwrap_or_default().to_owned(),
+        action,
+        reason,
+        attributes,
+        arm_id: found.map(|found| found.arm_id.clone()),
+        import_id,
+        hourly_cost: None,
+    }
+}
+
+fn attributes_before(
+    found: Option<&RemoteCompute>,
+    record: Option<&StateRecord>,
+    name: &str,
+) -> Shown {
+    found
+        .and_then(|found| found.attributes.get(name))
+        .or_else(|| record.and_then(|record| record.attributes.get(name)))
+        .cloned()
+        .map_or(Shown::Absent, Shown::Value)
+}
+
+/// What changed on the service since the state was written.
+fn drift_of(record: &StateRecord, found: Option<&RemoteCompute>) -> Option<ResourceDrift> {
+    let Some(found) = found else {
+        return Some(ResourceDrift {
+            address: record.address.clone(),
+            kind: record.kind.clone(),
+            description: "deleted outside amlform".to_owned(),
+            changes: Vec::new(),
+            deleted: true,
+        });
+    };
+    let changes: Vec<AttributeChange> = record
+        .attributes
+        .iter()
+        .filter_map(|(name, before)| {
+            let after = found.attributes.get(name)?;
+            let (before, after) = (Shown::Value(before.clone()), Shown::Value(after.clone()));
+            (!same(name, &before, &after)).then(|| AttributeChange {
+                name: name.clone(),
+                before,
+                after,
+                changed: true,
+                forces_replacement: false,
+            })
+        })
+        .collect();
+    let broken = found.provisioning_state.eq_ignore_ascii_case("Failed");
+    if changes.is_empty() && !broken {
+        return None;
+    }
+    let description = if broken {
+        format!(
+            "the service reports it Failed{}",
+            found
+                .provisioning_errors
+                .first()
+                .map(|error| format!(": {error}"))
+                .unwrap_or_default()
+        )
+    } else {
+        "changed outside amlform".to_owned()
+    };
+    Some(ResourceDrift {
+        address: record.address.clone(),
+        kind: record.kind.clone(),
+        description,
+        changes,
+        deleted: false,
+    })
+}
+
+/// `--target` keeps the named resources and what they depend on; `--exclude` drops names.
+fn apply_targeting(plan: &mut Plan, input: &PlanInput<'_>) {
+    let options = &input.options;
+    if !options.targets.is_empty() {
+        let mut keep: BTreeSet<String> = BTreeSet::new();
+        let mut pending: Vec<String> = options.targets.clone();
+        while let Some(address) = pending.pop() {
+            if keep.insert(address.clone())
+                && let Some(instance) = input.config.computes.get(&address)
+            {
+                pending.extend(instance.depends_on.iter().cloned());
+            }
+        }
+        plan.changes.retain(|change| {
+            keep.contains(&change.address) || keep.contains(&base_address(&change.address))
+        });
+    }
+    if !options.exclude.is_empty() {
+        plan.changes.retain(|change| {
+            !options.exclude.iter().any(|excluded| {
+                excluded == &change.address || excluded == &base_address(&change.address)
+            })
+        });
+    }
+}
+
+/// `aml_compute.pool["a"]` → `aml_compute.pool`, so a target names every instance of a block.
+fn base_address(address: &str) -> String {
+    address.split('[').next().unwrap_or(address).to_owned()
+}
+
+/// A configuration value as the plan shows it.
+pub fn shown(value: &ConfigValue) -> Shown {
+    match value {
+        ConfigValue::Null => Shown::Absent,
+        ConfigValue::Unknown => Shown::KnownAfterApply,
+        other => Shown::Value(to_json(other)),
+    }
+}
+
+/// A configuration value as JSON (whole numbers as integers).
+pub fn to_json(value: &ConfigValue) -> Value {
+    match value {
+        ConfigValue::Null | ConfigValue::Unknown => Value::Null,
+        ConfigValue::Bool(flag) => Value::Bool(*flag),
+        ConfigValue::Number(number) if number.fract() == 0.0 && number.abs() < 9.0e15 => {
+            Value::from(*number as i64)
+        }
+        ConfigValue::Number(number) => Value::from(*number),
+        ConfigValue::String(text) => Value::from(text.clone()),
+        ConfigValue::List(items) | ConfigValue::Set(items) => {
+            Value::Array(items.iter().map(to_json).collect())
+        }
+        ConfigValue::Map(map) => Value::Object(
+            map.iter()
+                .map(|(key, value)| (key.clone(), to_json(value)))
+                .collect(),
+        ),
+    }
+}
+
+/// Equal for planning: ids and sizes without regard to case, lists of ids as sets.
+fn same(attribute: &str, before: &Shown, after: &Shown) -> bool {
+    match (before, after) {
+        (Shown::Value(a), Shown::Value(b)) => same_value(attribute, a, b),
+        (Shown::KnownAfterApply, _) | (_, Shown::KnownAfterApply) => false,
+        (a, b) => a == b,
+    }
+}
+
+fn same_value(attribute: &str, a: &Value, b: &Value) -> bool {
+    let case_insensitive = matches!(
+        attribute,
+        "vm_size" | "resource_id" | "identity_id" | "identity_type"
+    );
+    match (a, b) {
+        (Value::String(a), Value::String(b)) if case_insensitive => a.eq_ignore_ascii_case(b),
+        (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
+        (Value::Array(a), Value::Array(b)) if attribute == "identity_id" => {
+            let normalise = |items: &Vec<Value>| {
+                let mut ids: Vec<String> = items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_ascii_lowercase)
+                    .collect();
+                ids.sort();
+                ids
+            };
+            normalise(a) == normalise(b)
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(a, b)| same_value(attribute, a, b))
+        }
+        (a, b) => a == b,
+    }
+}
+
+/// Whether a kind of compute is attached (for state records, which keep no flag).
+pub fn is_attached_kind(kind: &str, attributes: &BTreeMap<String, Value>) -> bool {
+    compute_kind(kind).is_some_and(|kind| match kind.family {
+        Family::Managed => false,
+        Family::Attached => true,
+        Family::CreateOrAttach => attributes.contains_key("resource_id"),
+    })
+}

@@ -1,0 +1,287 @@
+//! The plan as text, in Terraform's shape: a block per resource with `+`, `~`, `-/+`, `-`,
+//! `# forces replacement`, `(sensitive value)`, `(known after apply)`, and a summary line.
+
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use crate::plan::{Action, AttributeChange, Plan, ResourceChange, Shown};
+
+struct Palette {
+    color: bool,
+}
+
+impl Palette {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_owned()
+        }
+    }
+    fn add(&self, text: &str) -> String {
+        self.paint("32", text)
+    }
+    fn change(&self, text: &str) -> String {
+        self.paint("33", text)
+    }
+    fn remove(&self, text: &str) -> String {
+        self.paint("31", text)
+    }
+    fn bold(&self, text: &str) -> String {
+        self.paint("1", text)
+    }
+}
+
+pub fn render_text(plan: &Plan, color: bool) -> String {
+    let palette = Palette { color };
+    let mut out = String::new();
+    for error in &plan.errors {
+        let _ = writeln!(
+            out,
+            "{} {}: {}",
+            palette.remove("Error:"),
+            error.address,
+            error.message
+        );
+        if let Some(location) = &error.location {
+            let _ = writeln!(out, "  --> {location}");
+        }
+        let _ = writeln!(out, "  hint: {}\n", error.hint);
+    }
+    if !plan.drift.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}\n",
+            palette.bold(if plan.refresh_only {
+                "Objects have changed outside of amlform:"
+            } else {
+                "Note: Objects have changed outside of amlform since the last apply:"
+            })
+        );
+        for drift in &plan.drift {
+            let _ = writeln!(out, "  # {} {}", drift.address, drift.description);
+            for change in &drift.changes {
+                let _ = writeln!(
+                    out,
+                    "    {} {} = {} -> {}",
+                    palette.change("~"),
+                    change.name,
+                    value_text(&change.before),
+                    value_text(&change.after)
+                );
+            }
+        }
+        out.push('\n');
+    }
+    if plan.refresh_only {
+        if plan.drift.is_empty() {
+            out.push_str("No changes. Your computes still match the last known state.\n");
+        } else {
+            out.push_str("This is a refresh-only plan: `amlform apply --refresh-only` records these changes in the state without changing any compute.\n");
+        }
+        return out;
+    }
+    let changes: Vec<&ResourceChange> = plan
+        .changes
+        .iter()
+        .filter(|change| change.action != Action::NoOp)
+        .collect();
+    if changes.is_empty() {
+        if plan.errors.is_empty() {
+            out.push_str("No changes. Your computes match the configuration.\n");
+        }
+        return out;
+    }
+    out.push_str("amlform will perform the following actions:\n\n");
+    for change in changes {
+        render_change(&mut out, change, &palette);
+    }
+    let summary = plan.summary();
+    let imports = if summary.import > 0 {
+        format!("{} to import, ", summary.import)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "{} {imports}{} to add, {} to change, {} to destroy.",
+        palette.bold("Plan:"),
+        summary.add,
+        summary.change,
+        summary.destroy
+    );
+    out
+}
+
+fn render_change(out: &mut String, change: &ResourceChange, palette: &Palette) {
+    let (symbol, verb) = match change.action {
+        Action::Create => (palette.add("+"), "will be created".to_owned()),
+        Action::Attach => (palette.add("+"), "will be attached".to_owned()),
+        Action::Update => (palette.change("~"), "will be updated in-place".to_owned()),
+        Action::Start => (palette.change("~"), "will be started".to_owned()),
+        Action::Stop => (palette.change("~"), "will be stopped".to_owned()),
+        Action::Replace {
+            attached,
+            create_before_destroy,
+        } => (
+            if create_before_destroy {
+                format!("{}/{}", palette.add("+"), palette.remove("-"))
+            } else {
+                format!("{}/{}", palette.remove("-"), palette.add("+"))
+            },
+            if attached {
+                "must be detached and attached again".to_owned()
+            } else {
+                "must be replaced".to_owned()
+            },
+        ),
+        Action::Delete => (palette.remove("-"), "will be destroyed".to_owned()),
+        Action::Detach => (
+            palette.remove("-"),
+            "will be detached (the resource itself is kept)".to_owned(),
+        ),
+        Action::Import => (
+            " ".to_owned(),
+            format!(
+                "will be imported from {}",
+                change.import_id.as_deref().unwrap_or("the service")
+            ),
+        ),
+        Action::NoOp => return,
+    };
+    let _ = writeln!(
+        out,
+        "  {} {verb}",
+        palette.bold(&format!("# {}", change.address))
+    );
+    if let Some(reason) = &change.reason {
+        let _ = writeln!(out, "  # ({reason})");
+    }
+    let indent = if symbol.chars().filter(|c| "+-/~".contains(*c)).count() > 1 {
+        ""
+    } else {
+        "  "
+    };
+    let label = change
+        .address
+        .split_once('.')
+        .map_or(change.address.as_str(), |(_, label)| label);
+    let _ = writeln!(
+        out,
+        "{indent}{symbol} {} {} {{",
+        change.kind,
+        quote_label(label)
+    );
+
+    let shown: Vec<&AttributeChange> = match change.action {
+        Action::Create | Action::Attach => change
+            .attributes
+            .iter()
+            .filter(|attribute| attribute.after != Shown::Absent)
+            .collect(),
+        Action::Delete | Action::Detach => change
+            .attributes
+            .iter()
+            .filter(|attribute| attribute.before != Shown::Absent)
+            .collect(),
+        Action::Replace { .. } => change
+            .attributes
+            .iter()
+            .filter(|attribute| attribute.changed || attribute.after == Shown::KnownAfterApply)
+            .collect(),
+        _ => change.changed().collect(),
+    };
+    let width = shown
+        .iter()
+        .map(|attribute| attribute.name.len())
+        .max()
+        .unwrap_or(0);
+    for attribute in shown {
+        let name = format!("{:width$}", attribute.name);
+        let line = match change.action {
+            Action::Create | Action::Attach => format!(
+                "{} {name} = {}",
+                palette.add("+"),
+                value_text(&attribute.after)
+            ),
+            Action::Delete | Action::Detach => format!(
+                "{} {name} = {} -> null",
+                palette.remove("-"),
+                value_text(&attribute.before)
+            ),
+            _ => match (&attribute.before, &attribute.after) {
+                (Shown::Absent, after) => {
+                    format!("{} {name} = {}", palette.add("+"), value_text(after))
+                }
+                (before, Shown::Absent) => format!(
+                    "{} {name} = {} -> null",
+                    palette.remove("-"),
+                    value_text(before)
+                ),
+                (before, after) => format!(
+                    "{} {name} = {} -> {}",
+                    palette.change("~"),
+                    value_text(before),
+                    value_text(after)
+                ),
+            },
+        };
+        let forces = if attribute.forces_replacement {
+            format!(" {}", palette.remove("# forces replacement"))
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out, "      {line}{forces}");
+    }
+    if let Some((before, after)) = change.hourly_cost
+        && (before - after).abs() > f64::EPSILON
+    {
+        let _ = writeln!(
+            out,
+            "      # always-on nodes: ${before:.2}/h -> ${after:.2}/h"
+        );
+    }
+    out.push_str("    }\n\n");
+}
+
+fn quote_label(label: &str) -> String {
+    match label.split_once('[') {
+        Some((name, index)) => format!("\"{name}\" [{index}"),
+        None => format!("\"{label}\""),
+    }
+}
+
+/// A value as HCL would spell it; secrets and unknowns as words in parentheses.
+pub fn value_text(shown: &Shown) -> String {
+    match shown {
+        Shown::Absent => "null".to_owned(),
+        Shown::Sensitive => "(sensitive value)".to_owned(),
+        Shown::KnownAfterApply => "(known after apply)".to_owned(),
+        Shown::Value(value) => hcl(value),
+    }
+}
+
+fn hcl(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::String(text) => format!("{text:?}"),
+        Value::Array(items) => {
+            format!("[{}]", items.iter().map(hcl).collect::<Vec<_>>().join(", "))
+        }
+        Value::Object(map) => {
+            if map.is_empty() {
+                "{}".to_owned()
+            } else {
+                format!(
+                    "{{ {} }}",
+                    map.iter()
+                        .map(|(key, value)| format!("{key} = {}", hcl(value)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        }
+        other => other.to_string(),
+    }
+}
