@@ -10,10 +10,12 @@
 mod arm_client;
 mod azure_error;
 pub mod compute_attributes;
+mod compute_body;
 mod provider;
 
 pub use arm_client::{API_VERSION, ArmClient, ArmClientOptions, RetryPolicy};
 pub use azure_error::AzureError;
+pub use compute_body::{BodyContext, compute_body};
 pub use provider::{
     AzureProvider, Provider, RemoteCompute, RemoteWorkspace, VmSizeInfo, WorkspaceTarget,
 };

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use amlform_azure::RemoteCompute;
 use amlform_lang::{ComputeInstance, EvaluatedConfig, Value as ConfigValue};
-use amlform_schema::{Attribute, Family, Update, compute_kind};
+use amlform_schema::{Attribute, Family, Mode, Update, compute_kind};
 use amlform_state::StateRecord;
 use serde_json::Value;
 
@@ -118,7 +118,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             plan.errors.push(PlanError {
                 address: address.clone(),
                 message: format!(
-                    "{address} has lifecycle.prevent_destroy set, but this plan would {} it{}",
+                    "lifecycle.prevent_destroy is set, but this plan would {} it{}",
                     if matches!(change.action, Action::Replace { .. }) { "replace" } else { "destroy" },
                     change.reason.as_ref().map(|reason| format!(" ({reason})")).unwrap_or_default()
                 ),
@@ -206,6 +206,15 @@ fn diff_compute(
     let exists = found.is_some();
     let mut attributes = Vec::new();
     for attribute in kind.attributes {
+        let applies = match attribute.mode {
+            Mode::Both => true,
+            Mode::CreateOnly => !instance.attached,
+            // A created AKS cluster's id is the service's to report, not a setting.
+            Mode::AttachOnly => instance.attached,
+        };
+        if !applies {
+            continue;
+        }
         let desired = instance.value(attribute.name);
         let recorded = record.and_then(|record| record.attributes.get(attribute.name));
         if matches!(desired, ConfigValue::Null) && recorded.is_none() {

@@ -227,12 +227,18 @@ fn render_change(out: &mut String, change: &ResourceChange, palette: &Palette) {
                 ),
             },
         };
-        let forces = if attribute.forces_replacement {
-            format!(" {}", palette.remove("# forces replacement"))
-        } else {
-            String::new()
+        let same_text =
+            attribute.before == attribute.after && !matches!(attribute.after, Shown::Sensitive);
+        let note = match (same_text, attribute.forces_replacement) {
+            (true, true) => format!(
+                " {}",
+                palette.remove("# contents changed, forces replacement")
+            ),
+            (true, false) => " # contents changed".to_owned(),
+            (false, true) => format!(" {}", palette.remove("# forces replacement")),
+            (false, false) => String::new(),
         };
-        let _ = writeln!(out, "      {line}{forces}");
+        let _ = writeln!(out, "      {line}{note}");
     }
     if let Some((before, after)) = change.hourly_cost
         && (before - after).abs() > f64::EPSILON

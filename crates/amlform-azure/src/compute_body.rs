@@ -1,0 +1,210 @@
+//! The configuration's attributes as ARM's `ComputeResource` request body: the inverse of
+//! [`crate::compute_attributes`]. Secrets and file contents are put in the body here and
+//! nowhere else; the body goes only to the service.
+
+use std::collections::BTreeMap;
+
+use amlform_schema::ComputeKind;
+use serde_json::{Map, Value, json};
+
+use crate::compute_attributes::{compute_type_of, seconds_duration};
+
+/// Where the compute goes, for ids the body must spell out in full.
+#[derive(Debug, Clone)]
+pub struct BodyContext<'a> {
+    pub subscription_id: &'a str,
+    /// The workspace's resource group: the default for a virtual network's.
+    pub resource_group: &'a str,
+    pub location: &'a str,
+}
+
+/// Builds the PUT body. `values` are the configuration's attribute values as JSON (secrets
+/// included, unknowns absent); `read_file` returns the contents of a file attribute's path.
+pub fn compute_body(
+    kind: &ComputeKind,
+    values: &BTreeMap<String, Value>,
+    context: &BodyContext<'_>,
+    read_file: &dyn Fn(&str) -> Option<String>,
+) -> Value {
+    let mut body = json!({
+        "location": context.location,
+        "properties": {"computeType": compute_type_of(kind)},
+    });
+    let text = |name: &str| values.get(name).and_then(Value::as_str);
+    let provider_id =
+        |provider: &str, resource_group: Option<&str>, name: Option<&str>| -> Option<String> {
+            Some(format!(
+                "/subscriptions/{}/resourceGroups/{}/providers/{provider}/{}",
+                context.subscription_id, resource_group?, name?
+            ))
+        };
+    for attribute in kind.attributes {
+        let Some(value) = values.get(attribute.name).filter(|value| !value.is_null()) else {
+            continue;
+        };
+        let converted = match attribute.name {
+            "name" | "state" | "private_key_passphrase" | "resource_group" => None,
+            "vm_priority" => value.as_str().map(|priority| {
+                json!(if priority.eq_ignore_ascii_case("lowpriority") {
+                    "LowPriority"
+                } else {
+                    "Dedicated"
+                })
+            }),
+            "idle_seconds_before_scaledown" => value
+                .as_i64()
+                .map(|seconds| json!(seconds_duration(seconds))),
+            "ssh_public_access" => value
+                .as_bool()
+                .map(|enabled| json!(if enabled { "Enabled" } else { "Disabled" })),
+            "identity_id" => value.as_array().map(|ids| {
+                Value::Object(
+                    ids.iter()
+                        .filter_map(Value::as_str)
+                        .map(|id| (id.to_owned(), json!({})))
+                        .collect(),
+                )
+            }),
+            "vnet_resourcegroup_name" | "vnet_name" => None,
+            "subnet_name" => provider_id(
+                "Microsoft.Network/virtualNetworks",
+                text("vnet_resourcegroup_name").or(Some(context.resource_group)),
+                text("vnet_name"),
+            )
+            .map(|vnet| {
+                json!(format!(
+                    "{vnet}/subnets/{}",
+                    value.as_str().unwrap_or_default()
+                ))
+            }),
+            _ if attribute.is_file_path => value.as_str().and_then(read_file).map(Value::from),
+            _ => Some(value.clone()),
+        };
+        if let (Some(converted), false) = (converted, attribute.rest_path.is_empty()) {
+            set_path(&mut body, attribute.rest_path, converted);
+        }
+    }
+    // Attached kinds named by account and group: the service wants the full resource id.
+    let attached_id = match kind.block_name {
+        "batch_compute" => provider_id(
+            "Microsoft.Batch/batchAccounts",
+            text("resource_group"),
+            text("account_name"),
+        ),
+        "databricks_compute" => provider_id(
+            "Microsoft.Databricks/workspaces",
+            text("resource_group"),
+            text("workspace_name"),
+        ),
+        "adla_compute" => provider_id(
+            "Microsoft.DataLakeAnalytics/accounts",
+            text("resource_group"),
+            text("account_name"),
+        ),
+        _ => None,
+    };
+    if let Some(id) = attached_id {
+        set_path(&mut body, "properties.resourceId", json!(id));
+    }
+    body
+}
+
+fn set_path(body: &mut Value, dotted: &str, value: Value) {
+    let mut current = body;
+    let segments: Vec<&str> = dotted.split('.').collect();
+    for (index, segment) in segments.iter().enumerate() {
+        if !current.is_object() {
+            *current = Value::Object(Map::new());
+        }
+        let object = current.as_object_mut().expect("made an object above");
+        if index + 1 == segments.len() {
+            object.insert((*segment).to_owned(), value);
+            return;
+        }
+        current = object
+            .entry(*segment)
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compute_attributes::{attributes, kind_of};
+
+    const CONTEXT: BodyContext<'static> = BodyContext {
+        subscription_id: "sub",
+        resource_group: "ws-rg",
+        location: "eastus",
+    };
+
+    #[test]
+    fn an_aml_compute_body_reads_back_as_its_attributes() {
+        let kind = kind_of("AmlCompute").unwrap();
+        let values: BTreeMap<String, Value> = serde_json::from_value(json!({
+            "name": "cpu", "vm_size": "STANDARD_D2_V2", "vm_priority": "lowpriority",
+            "max_nodes": 4, "min_nodes": 1, "idle_seconds_before_scaledown": 300,
+            "vnet_name": "vnet1", "subnet_name": "default",
+            "identity_type": "UserAssigned", "identity_id": ["/subscriptions/s/resourceGroups/r/providers/Microsoft.ManagedIdentity/userAssignedIdentities/a"],
+            "tags": {"team": "ml"}, "admin_user_password": "canary-secret"
+        }))
+        .unwrap();
+        let body = compute_body(kind, &values, &CONTEXT, &|_| None);
+        assert_eq!(
+            body["properties"]["properties"]["vmPriority"],
+            "LowPriority"
+        );
+        assert_eq!(
+            body["properties"]["properties"]["scaleSettings"]["nodeIdleTimeBeforeScaleDown"],
+            "PT300S"
+        );
+        assert_eq!(
+            body["properties"]["properties"]["subnet"]["id"],
+            "/subscriptions/sub/resourceGroups/ws-rg/providers/Microsoft.Network/virtualNetworks/vnet1/subnets/default"
+        );
+        assert_eq!(
+            body["properties"]["properties"]["userAccountCredentials"]["adminUserPassword"],
+            "canary-secret"
+        );
+        let mut resource = body.clone();
+        resource["name"] = json!("cpu");
+        let read_back = attributes(kind, &resource);
+        for (name, value) in &values {
+            if name != "admin_user_password" {
+                assert_eq!(read_back.get(name), Some(value), "{name}");
+            }
+        }
+        assert_eq!(
+            read_back["vnet_resourcegroup_name"], "ws-rg",
+            "the workspace's group by default"
+        );
+    }
+
+    #[test]
+    fn attached_kinds_get_full_ids_and_file_contents() {
+        let batch = kind_of("Batch").unwrap();
+        let values: BTreeMap<String, Value> =
+            serde_json::from_value(json!({"account_name": "acct", "resource_group": "batch-rg"}))
+                .unwrap();
+        let body = compute_body(batch, &values, &CONTEXT, &|_| None);
+        assert_eq!(body["properties"]["computeType"], "Batch");
+        assert_eq!(
+            body["properties"]["resourceId"],
+            "/subscriptions/sub/resourceGroups/batch-rg/providers/Microsoft.Batch/batchAccounts/acct"
+        );
+
+        let vm = kind_of("VirtualMachine").unwrap();
+        let values: BTreeMap<String, Value> = serde_json::from_value(json!({"resource_id": "/subscriptions/s/resourceGroups/r/providers/Microsoft.Compute/virtualMachines/v", "username": "azureuser", "private_key_file": "id_rsa", "ssh_port": 22})).unwrap();
+        let body = compute_body(vm, &values, &CONTEXT, &|path| {
+            (path == "id_rsa").then(|| "KEY".to_owned())
+        });
+        assert_eq!(
+            body["properties"]["properties"]["administratorAccount"]["privateKeyData"],
+            "KEY"
+        );
+        assert_eq!(
+            body["properties"]["properties"]["administratorAccount"]["username"],
+            "azureuser"
+        );
+    }
+}

@@ -1,0 +1,52 @@
+workspace "dev" {
+  name           = "ml-dev"
+  resource_group = "ml-rg"
+  location       = "eastus"
+  endpoint       = "embedded"
+}
+
+variable "token" {
+  sensitive = true
+  default   = "dapi-canary-token"
+}
+
+aml_compute "cpu" {
+  name                          = "cpu"
+  vm_size                       = "STANDARD_D2_V2"
+  vm_priority                   = "lowpriority"
+  max_nodes                     = 4
+  idle_seconds_before_scaledown = 300
+  identity_type                 = "UserAssigned"
+  identity_id                   = ["/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-rg/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id1"]
+  tags                          = { team = "ml" }
+}
+
+compute_instance "nb" {
+  name              = "nb-ada"
+  vm_size           = "STANDARD_DS3_V2"
+  ssh_public_access = true
+}
+
+remote_compute "vm" {
+  name             = "vm"
+  resource_id      = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/vm-rg/providers/Microsoft.Compute/virtualMachines/vm1"
+  username         = "azureuser"
+  private_key_file = "id_rsa"
+}
+
+databricks_compute "dbx" {
+  name           = "dbx"
+  workspace_name = "dbx-ws"
+  resource_group = "dbx-rg"
+  access_token   = var.token
+}
+
+batch_compute "batch" {
+  name           = "batch"
+  account_name   = "batchacct"
+  resource_group = "batch-rg"
+}
+
+aks_compute "aks_new" {
+  name = "aks-new"
+}

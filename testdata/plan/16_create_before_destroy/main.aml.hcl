@@ -1,0 +1,16 @@
+workspace "dev" {
+  name           = "ml-dev"
+  resource_group = "ml-rg"
+  location       = "eastus"
+  endpoint       = "embedded"
+}
+
+aml_compute "cpu" {
+  name      = "cpu"
+  vm_size   = "STANDARD_NC6"
+  max_nodes = 4
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
