@@ -68,8 +68,11 @@ pub struct ValidateArgs {
 #[derive(Debug, Args)]
 pub struct PlanArgs {
     /// Print the plan as JSON (Terraform's `resource_changes` vocabulary).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "markdown")]
     pub json: bool,
+    /// Print the plan as Markdown for a pull-request comment (at most 65,536 characters).
+    #[arg(long)]
+    pub markdown: bool,
     /// Exit 0 when nothing would change, 2 when something would, 1 on errors.
     #[arg(long)]
     pub detailed_exitcode: bool,

@@ -1,5 +1,5 @@
 //! `amlform plan`: load, refresh every workspace in one paged list each, diff, and show the
-//! plan as text or JSON. Exit 1 on errors; with `--detailed-exitcode`, 2 when something would
+//! plan as text, JSON or Markdown. Exit 1 on errors; with `--detailed-exitcode`, 2 when something would
 //! change and 0 when nothing would.
 
 use std::collections::BTreeMap;

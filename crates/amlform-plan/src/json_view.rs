@@ -32,6 +32,7 @@ pub fn render_json(plan: &Plan) -> Value {
             "location": error.location,
         })).collect::<Vec<_>>(),
         "summary": {"add": summary.add, "change": summary.change, "destroy": summary.destroy, "import": summary.import},
+        "hourly_cost": plan.hourly_cost().map(|(before, after)| json!({"before": round(before), "after": round(after), "currency": "USD"})),
     })
 }
 
@@ -99,7 +100,8 @@ fn resource_change(change: &ResourceChange) -> Value {
         body["change"]["importing"] = json!({ "id": id });
     }
     if let Some((before, after)) = change.hourly_cost {
-        body["hourly_cost"] = json!({"before": before, "after": after, "currency": "USD"});
+        body["hourly_cost"] =
+            json!({"before": round(before), "after": round(after), "currency": "USD"});
     }
     body
 }
@@ -123,4 +125,9 @@ fn flags(attributes: &[AttributeChange], flag: impl Fn(&AttributeChange) -> bool
             .map(|attribute| (attribute.name.clone(), Value::Bool(true)))
             .collect(),
     )
+}
+
+/// Cents are enough for an estimate, and keep float noise out of snapshots.
+fn round(dollars: f64) -> f64 {
+    (dollars * 10_000.0).round() / 10_000.0
 }

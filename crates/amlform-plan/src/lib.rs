@@ -1,17 +1,21 @@
 //! What would change and why. [`plan`] compares the evaluated configuration, the state and
 //! the refreshed service attribute by attribute, using the schema's knowledge of what can
-//! change in place, into a [`Plan`]: pure data that `text_view` and `json_view` render.
+//! change in place, into a [`Plan`]: pure data that `text_view`, `json_view` and `markdown_view` render.
 //!
 //! No I/O happens here: the caller refreshes, reads secrets' fingerprints and prints.
 
 mod json_view;
+mod markdown_view;
 mod plan;
 mod planner;
 mod text_view;
+mod vm_prices;
 
 pub use json_view::render_json;
+pub use markdown_view::{MARKDOWN_LIMIT, render_markdown};
 pub use plan::{
     Action, AttributeChange, Plan, PlanError, ResourceChange, ResourceDrift, Shown, Summary,
 };
-pub use planner::{PlanInput, PlanOptions, is_attached_kind, plan, shown, to_json};
+pub use planner::{PlanInput, PlanOptions, always_on_cost, is_attached_kind, plan, shown, to_json};
 pub use text_view::render_text;
+pub use vm_prices::hourly_price;

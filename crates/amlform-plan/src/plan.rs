@@ -182,6 +182,20 @@ impl Plan {
         summary
     }
 
+    /// Total hourly cost of always-on nodes before and after, over the changes that have one.
+    pub fn hourly_cost(&self) -> Option<(f64, f64)> {
+        let costs: Vec<(f64, f64)> = self
+            .changes
+            .iter()
+            .filter_map(|change| change.hourly_cost)
+            .collect();
+        (!costs.is_empty()).then(|| {
+            costs.iter().fold((0.0, 0.0), |(a, b), (before, after)| {
+                (a + before, b + after)
+            })
+        })
+    }
+
     /// Whether applying would do anything (changes, or drift to accept).
     pub fn has_changes(&self) -> bool {
         if self.refresh_only {

@@ -162,7 +162,8 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
                 .collect(),
             arm_id: Some(found.arm_id.clone()),
             import_id: None,
-            hourly_cost: None,
+            hourly_cost: always_on_cost(&record.kind, Some(&found.attributes))
+                .map(|before| (before, 0.0)),
         });
     }
 
@@ -371,6 +372,15 @@ fn diff_compute(
         Some(_) if !in_place.is_empty() => (Action::Update, None),
         Some(_) => (Action::NoOp, None),
     };
+    let hourly_cost = always_on_cost(kind.block_name, found.map(|found| &found.attributes))
+        .zip(always_on_cost(
+            kind.block_name,
+            Some(&desired_values(instance)),
+        ))
+        .or_else(|| {
+            always_on_cost(kind.block_name, Some(&desired_values(instance)))
+                .map(|after| (0.0, after))
+        });
     ResourceChange {
         address: instance.address.clone(),
         kind: kind.block_name.to_owned(),
@@ -381,8 +391,35 @@ fn diff_compute(
         attributes,
         arm_id: found.map(|found| found.arm_id.clone()),
         import_id,
-        hourly_cost: None,
+        hourly_cost,
     }
+}
+
+fn desired_values(instance: &ComputeInstance) -> BTreeMap<String, Value> {
+    instance
+        .attributes
+        .iter()
+        .map(|(name, attribute)| (name.clone(), to_json(&attribute.value)))
+        .collect()
+}
+
+/// What the nodes that never scale away cost per hour: a cluster's `min_nodes`, a running
+/// compute instance. `None` for other kinds and for sizes without a price.
+pub fn always_on_cost(kind: &str, values: Option<&BTreeMap<String, Value>>) -> Option<f64> {
+    let values = values?;
+    let size = values.get("vm_size").and_then(Value::as_str)?;
+    let low_priority = values.get("vm_priority").and_then(Value::as_str) == Some("lowpriority");
+    let nodes = match kind {
+        "aml_compute" => values
+            .get("min_nodes")
+            .and_then(Value::as_f64)
+            .unwrap_or(0.0),
+        "compute_instance" => f64::from(u8::from(
+            values.get("state").and_then(Value::as_str) != Some("stopped"),
+        )),
+        _ => return None,
+    };
+    Some(nodes * crate::vm_prices::hourly_price(size, low_priority)?)
 }
 
 fn attributes_before(

@@ -111,6 +111,14 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
         summary.change,
         summary.destroy
     );
+    if let Some((before, after)) = plan.hourly_cost()
+        && (before - after).abs() > 0.0005
+    {
+        let _ = writeln!(
+            out,
+            "Always-on nodes: ${before:.2}/h -> ${after:.2}/h (estimate)."
+        );
+    }
     out
 }
 

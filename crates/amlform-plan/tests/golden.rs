@@ -183,7 +183,7 @@ fn config_values(instance: &ComputeInstance) -> BTreeMap<String, Value> {
         .collect()
 }
 
-async fn run_scenario(dir: &Path) -> (String, Value) {
+async fn run_scenario(dir: &Path) -> (String, Value, String) {
     let module = Module::load_dir(dir, &LoadOptions::default()).unwrap();
     assert!(
         !module.diagnostics.has_errors(),
@@ -271,7 +271,11 @@ async fn run_scenario(dir: &Path) -> (String, Value) {
     });
     let mut json = amlform_plan::render_json(&plan);
     json["amlform_version"] = json!("(version)");
-    (amlform_plan::render_text(&plan, false), json)
+    (
+        amlform_plan::render_text(&plan, false),
+        json,
+        amlform_plan::render_markdown(&plan),
+    )
 }
 
 fn scenarios() -> Vec<PathBuf> {
@@ -291,13 +295,16 @@ async fn golden_plans() {
     assert!(dirs.len() >= 10, "only {} scenarios", dirs.len());
     for dir in dirs {
         let name = dir.file_name().unwrap().to_string_lossy().into_owned();
-        let (text, json) = run_scenario(&dir).await;
+        let (text, json, markdown) = run_scenario(&dir).await;
         for canary in ["canary", "hunter2"] {
             assert!(
-                !text.contains(canary) && !json.to_string().contains(canary),
+                !text.contains(canary)
+                    && !json.to_string().contains(canary)
+                    && !markdown.contains(canary),
                 "{name}: a secret reached the plan"
             );
         }
+        insta::assert_snapshot!(format!("{name}.md"), markdown);
         insta::assert_snapshot!(format!("{name}.txt"), text);
         insta::assert_snapshot!(
             format!("{name}.json"),
