@@ -35,9 +35,42 @@ pub enum Command {
     Fmt(FmtArgs),
     /// Show what apply would change, and why, after reading the service.
     Plan(PlanArgs),
+    /// Inspect or edit what the state remembers.
+    #[command(subcommand)]
+    State(StateCommand),
     /// Run the local Azure ML compute API that tests and examples use.
     #[command(subcommand)]
     Emulator(EmulatorCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StateCommand {
+    /// Every address in the state, one per line.
+    List(StateArgs),
+    /// One resource as the state remembers it (secrets shown as `(sensitive value)`).
+    Show {
+        address: String,
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// The whole state as JSON on stdout; secrets and their fingerprints are left out.
+    Pull(StateArgs),
+    /// Forget resources without touching the service (repeatable addresses).
+    Rm {
+        #[arg(required = true)]
+        addresses: Vec<String>,
+        #[command(flatten)]
+        state: StateArgs,
+    },
+    /// Serials of the state's past, with the operation and addresses of each change.
+    History(StateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StateArgs {
+    /// How long to wait for another process's state lock (e.g. 30s).
+    #[arg(long, value_parser = amlform_emulator::parse_duration, default_value = "0s")]
+    pub lock_timeout: std::time::Duration,
 }
 
 #[derive(Debug, Subcommand)]

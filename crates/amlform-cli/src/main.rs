@@ -9,6 +9,7 @@ mod emulator_command;
 mod fmt_command;
 mod module_loader;
 mod plan_command;
+mod state_command;
 mod validate_command;
 
 use clap::Parser;
@@ -31,6 +32,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate_command::run(&args, color),
         Command::Fmt(args) => fmt_command::run(&args, color),
         Command::Plan(args) => plan_command::run(&args, color),
+        Command::State(command) => state_command::run(&command),
         Command::Emulator(cli::EmulatorCommand::Serve(args)) => emulator_command::serve(&args),
     };
     match status {

@@ -65,6 +65,8 @@ pub fn run(args: &PlanArgs, color: bool) -> anyhow::Result<u8> {
             "{}",
             serde_json::to_string_pretty(&amlform_plan::render_json(&plan))?
         );
+    } else if args.markdown {
+        print!("{}", amlform_plan::render_markdown(&plan));
     } else {
         print!("{}", amlform_plan::render_text(&plan, color));
     }

@@ -1,0 +1,134 @@
+//! `amlform state list | show | pull | rm | history`: what the state remembers.
+
+use std::path::Path;
+
+use amlform_state::{ChangeSet, LocalStore, STATE_DIR, StateError, StateRecord, StateStore};
+use serde_json::{Value, json};
+
+use crate::cli::{StateArgs, StateCommand};
+
+pub fn run(command: &StateCommand) -> anyhow::Result<u8> {
+    let (operation, args) = match command {
+        StateCommand::List(args) => ("state list", args),
+        StateCommand::Show { state, .. } => ("state show", state),
+        StateCommand::Pull(args) => ("state pull", args),
+        StateCommand::Rm { state, .. } => ("state rm", state),
+        StateCommand::History(args) => ("state history", args),
+    };
+    let StateArgs { lock_timeout } = args;
+    let mut store = LocalStore::open(Path::new(STATE_DIR), operation, *lock_timeout)?;
+    match command {
+        StateCommand::List(_) => {
+            for record in store.records()? {
+                println!("{}", record.address);
+            }
+        }
+        StateCommand::Show { address, .. } => {
+            let record = store.record(address)?.ok_or_else(|| StateError::NotFound {
+                address: address.clone(),
+            })?;
+            print!("{}", show(&record));
+        }
+        StateCommand::Pull(_) => {
+            let resources: Vec<Value> = store.records()?.iter().map(pulled).collect();
+            let state = json!({
+                "format_version": "1.0",
+                "lineage": store.lineage(),
+                "serial": store.serial(),
+                "resources": resources,
+            });
+            println!("{}", serde_json::to_string_pretty(&state)?);
+        }
+        StateCommand::Rm { addresses, .. } => {
+            for address in addresses {
+                if store.record(address)?.is_none() {
+                    return Err(StateError::NotFound {
+                        address: address.clone(),
+                    }
+                    .into());
+                }
+            }
+            store.commit(ChangeSet {
+                put: Vec::new(),
+                remove: addresses.clone(),
+                operation: "state rm".to_owned(),
+            })?;
+            for address in addresses {
+                println!("Removed {address} from the state (the compute itself is untouched)");
+            }
+        }
+        StateCommand::History(_) => {
+            for entry in store.history()? {
+                println!(
+                    "serial {:>4}  {:<12} {}",
+                    entry.serial,
+                    entry.operation,
+                    entry.changed.join(", ")
+                );
+            }
+        }
+    }
+    Ok(0)
+}
+
+/// A record as HCL-like text; secrets only as `(sensitive value)`.
+fn show(record: &StateRecord) -> String {
+    let label = record
+        .address
+        .split_once('.')
+        .map_or(record.address.as_str(), |(_, label)| label);
+    let mut lines = vec![
+        format!("# {}", record.address),
+        format!("{} \"{label}\" {{", record.kind),
+    ];
+    let mut entries: Vec<(String, String)> = vec![
+        ("workspace".to_owned(), format!("{:?}", record.workspace)),
+        (
+            "id".to_owned(),
+            record
+                .arm_id
+                .as_deref()
+                .map_or("null".to_owned(), |id| format!("{id:?}")),
+        ),
+    ];
+    entries.extend(
+        record
+            .attributes
+            .iter()
+            .map(|(name, value)| (name.clone(), value.to_string())),
+    );
+    entries.extend(
+        record
+            .secret_fingerprints
+            .keys()
+            .filter(|name| !record.attributes.contains_key(*name))
+            .map(|name| (name.clone(), "(sensitive value)".to_owned())),
+    );
+    entries.sort();
+    let width = entries
+        .iter()
+        .map(|(name, _)| name.len())
+        .max()
+        .unwrap_or(0);
+    lines.extend(
+        entries
+            .into_iter()
+            .map(|(name, value)| format!("  {name:width$} = {value}")),
+    );
+    lines.push("}".to_owned());
+    lines.join("\n") + "\n"
+}
+
+/// A record for `state pull`: attributes, but neither secrets nor their fingerprints.
+fn pulled(record: &StateRecord) -> Value {
+    json!({
+        "address": record.address,
+        "type": record.kind,
+        "workspace": record.workspace,
+        "id": record.arm_id,
+        "attributes": record.attributes,
+        "sensitive_attributes": record.secret_fingerprints.keys().collect::<Vec<_>>(),
+        "dependencies": record.dependencies,
+        "status": record.status,
+    })
+}

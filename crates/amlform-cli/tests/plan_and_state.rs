@@ -1,0 +1,248 @@
+//! `amlform plan` and `amlform state` end to end, on the embedded emulator.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::Duration;
+
+use amlform_state::{ChangeSet, LocalStore, RecordStatus, StateRecord, StateStore};
+use serde_json::{Value, json};
+
+fn amlform(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_amlform"))
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn scratch(name: &str, config: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("amlform-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("main.aml.hcl"), config).unwrap();
+    dir
+}
+
+const CONFIG: &str = r#"
+workspace "dev" {
+  name           = "ml-dev"
+  resource_group = "ml-rg"
+  location       = "eastus"
+  endpoint       = "embedded"
+}
+
+variable "token" {
+  sensitive = true
+  default   = "dapi-canary-secret"
+}
+
+aml_compute "cpu" {
+  name      = "cpu"
+  vm_size   = "STANDARD_D2_V2"
+  max_nodes = 4
+  min_nodes = 1
+}
+
+databricks_compute "dbx" {
+  name           = "dbx"
+  workspace_name = "dbx-ws"
+  resource_group = "dbx-rg"
+  access_token   = var.token
+}
+"#;
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn plan_shows_creates_in_every_form_with_the_detailed_exit_code() {
+    let dir = scratch("plan", CONFIG);
+    let text = amlform(&dir, &["plan"]);
+    assert_eq!(
+        text.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&text.stderr)
+    );
+    let shown = stdout(&text);
+    assert!(
+        shown.contains("# aml_compute.cpu will be created"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("# databricks_compute.dbx will be attached"),
+        "{shown}"
+    );
+    assert!(
+        shown
+            .lines()
+            .any(|line| line.contains("+ access_token") && line.ends_with("= (sensitive value)")),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Plan: 2 to add, 0 to change, 0 to destroy."),
+        "{shown}"
+    );
+
+    assert_eq!(
+        amlform(&dir, &["plan", "--detailed-exitcode"])
+            .status
+            .code(),
+        Some(2)
+    );
+
+    let json = amlform(&dir, &["plan", "--json"]);
+    let plan: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        plan["resource_changes"][0]["change"]["actions"],
+        json!(["create"])
+    );
+    assert_eq!(
+        plan["resource_changes"][1]["change"]["after_sensitive"]["access_token"],
+        true
+    );
+
+    let markdown = stdout(&amlform(&dir, &["plan", "--markdown"]));
+    assert!(
+        markdown.starts_with("### amlform plan: 2 to add"),
+        "{markdown}"
+    );
+    for output in [&shown, &json_string(&plan), &markdown] {
+        assert!(!output.contains("canary"), "a secret reached the plan");
+    }
+    // The embedded emulator persisted its world beside the state.
+    assert!(dir.join(".amlform/emulator/journal.jsonl").exists());
+    assert!(dir.join(".amlform/state").exists());
+    for entry in walk(&dir.join(".amlform")) {
+        let bytes = std::fs::read(&entry).unwrap();
+        assert!(
+            !bytes.windows(6).any(|window| window == b"canary"),
+            "{} holds a secret",
+            entry.display()
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+fn json_string(value: &Value) -> String {
+    value.to_string()
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
+}
+
+#[test]
+fn a_plan_with_errors_exits_1_and_a_held_lock_is_named() {
+    let dir = scratch(
+        "plan-errors",
+        &CONFIG.replace("max_nodes = 4", "max_nodes = \"four\""),
+    );
+    let output = amlform(&dir, &["plan", "--detailed-exitcode"]);
+    assert_eq!(output.status.code(), Some(1));
+
+    let dir = scratch("plan-locked", CONFIG);
+    let held = LocalStore::open(&dir.join(".amlform/state"), "apply", Duration::ZERO).unwrap();
+    let output = amlform(&dir, &["plan"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("locked by") && stderr.contains("`apply`"),
+        "{stderr}"
+    );
+    drop(held);
+    assert_eq!(amlform(&dir, &["plan"]).status.code(), Some(0));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn state_commands_list_show_pull_and_rm_without_secrets() {
+    let dir = scratch("state", CONFIG);
+    {
+        let mut store =
+            LocalStore::open(&dir.join(".amlform/state"), "test", Duration::ZERO).unwrap();
+        let fingerprint = store.fingerprint(b"dapi-canary-secret");
+        let record = |address: &str, kind: &str, secrets: BTreeMap<String, String>| StateRecord {
+            address: address.to_owned(),
+            kind: kind.to_owned(),
+            workspace: "dev".to_owned(),
+            arm_id: Some(format!(
+                "/subscriptions/s/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-dev/computes/{address}"
+            )),
+            attributes: BTreeMap::from([(
+                "name".to_owned(),
+                json!(address.split('.').nth(1).unwrap()),
+            )]),
+            dependencies: vec![],
+            secret_fingerprints: secrets,
+            status: RecordStatus::Ready,
+        };
+        store
+            .commit(ChangeSet {
+                put: vec![
+                    record("aml_compute.cpu", "aml_compute", BTreeMap::new()),
+                    record(
+                        "databricks_compute.dbx",
+                        "databricks_compute",
+                        BTreeMap::from([("access_token".to_owned(), fingerprint)]),
+                    ),
+                ],
+                remove: vec![],
+                operation: "apply".to_owned(),
+            })
+            .unwrap();
+    }
+    assert_eq!(
+        stdout(&amlform(&dir, &["state", "list"])),
+        "aml_compute.cpu\ndatabricks_compute.dbx\n"
+    );
+    let shown = stdout(&amlform(&dir, &["state", "show", "databricks_compute.dbx"]));
+    assert!(
+        shown.contains("access_token = (sensitive value)"),
+        "{shown}"
+    );
+    let pulled = stdout(&amlform(&dir, &["state", "pull"]));
+    assert!(
+        !pulled.contains("hmac") && !pulled.contains("canary"),
+        "{pulled}"
+    );
+    let pulled: Value = serde_json::from_str(&pulled).unwrap();
+    assert_eq!(pulled["serial"], 1);
+    assert_eq!(
+        pulled["resources"][1]["sensitive_attributes"],
+        json!(["access_token"])
+    );
+
+    let missing = amlform(&dir, &["state", "rm", "aml_compute.nope"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("state list"));
+    assert_eq!(
+        amlform(&dir, &["state", "rm", "aml_compute.cpu"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        stdout(&amlform(&dir, &["state", "list"])),
+        "databricks_compute.dbx\n"
+    );
+    let history = stdout(&amlform(&dir, &["state", "history"]));
+    assert!(
+        history.contains("state rm") && history.contains("apply"),
+        "{history}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
