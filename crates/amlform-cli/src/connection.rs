@@ -89,15 +89,17 @@ async fn provider_for(endpoint: &str) -> anyhow::Result<AzureProvider> {
 
 /// Starts the emulator on a free loopback port for the life of this process.
 async fn start_embedded(dir: &Path) -> anyhow::Result<String> {
-    let emulator = amlform_emulator::Emulator::builder()
-        .persist_in(dir)
-        .build()
-        .with_context(|| {
-            format!(
-                "cannot open the embedded emulator's state in {}",
-                dir.display()
-            )
-        })?;
+    let mut builder = amlform_emulator::Emulator::builder().persist_in(dir);
+    // For benchmarks that measure amlform rather than ARM's limits.
+    if std::env::var("AMLFORM_EMBEDDED_RATE_LIMITS").as_deref() == Ok("off") {
+        builder = builder.without_rate_limits();
+    }
+    let emulator = builder.build().with_context(|| {
+        format!(
+            "cannot open the embedded emulator's state in {}",
+            dir.display()
+        )
+    })?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     tokio::spawn(axum::serve(listener, emulator.router()).into_future());

@@ -10,6 +10,7 @@ mod fmt_command;
 mod module_loader;
 mod plan_command;
 mod state_command;
+mod timings;
 mod validate_command;
 
 use clap::Parser;

@@ -16,7 +16,9 @@ use crate::cli::PlanArgs;
 use crate::connection;
 
 pub fn run(args: &PlanArgs, color: bool) -> anyhow::Result<u8> {
+    let mut timings = crate::timings::Timings::start();
     let module = crate::module_loader::load(&args.variables)?;
+    timings.phase("load");
     let width = if color { 120 } else { RenderStyle::PLAIN.width };
     eprint!(
         "{}",
@@ -32,10 +34,12 @@ pub fn run(args: &PlanArgs, color: bool) -> anyhow::Result<u8> {
     }
     let store = LocalStore::open(Path::new(STATE_DIR), "plan", args.lock_timeout)?;
     let records = store.records()?;
+    timings.phase("state");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
     let remote = runtime.block_on(refresh(&module.evaluated))?;
+    timings.phase("refresh");
 
     let fingerprint = |instance: &ComputeInstance, attribute: &Attribute| -> Option<String> {
         let value = instance.str(attribute.name)?;
@@ -60,6 +64,7 @@ pub fn run(args: &PlanArgs, color: bool) -> anyhow::Result<u8> {
             exclude: args.exclude.clone(),
         },
     });
+    timings.phase("diff");
     if args.json {
         println!(
             "{}",
@@ -70,6 +75,8 @@ pub fn run(args: &PlanArgs, color: bool) -> anyhow::Result<u8> {
     } else {
         print!("{}", amlform_plan::render_text(&plan, color));
     }
+    timings.phase("render");
+    timings.report();
     Ok(if !plan.errors.is_empty() {
         1
     } else if args.detailed_exitcode && plan.has_changes() {

@@ -3,7 +3,8 @@
 //!
 //! Persistence is an append-only journal of JSON lines (`journal.jsonl`): each change appends
 //! the records it touched, so a change costs the size of those records, never the whole state.
-//! Opening replays the journal and rewrites it compacted. Secrets (passwords, keys, tokens
+//! Opening replays the journal, and rewrites it compacted once it has grown to more than
+//! twice the records it describes. Secrets (passwords, keys, tokens
 //! sent with an attach) are kept in memory only and never written.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -170,6 +171,8 @@ impl Store {
         fs::create_dir_all(dir)?;
         let path = dir.join(JOURNAL_FILE);
         let mut store = Store::default();
+        let mut lines_read = 0;
+        let mut torn = false;
         if path.exists() {
             let reader = BufReader::new(File::open(&path)?);
             let lines: Vec<String> = reader.lines().collect::<Result<_, _>>()?;
@@ -178,9 +181,10 @@ impl Store {
                 if line.trim().is_empty() {
                     continue;
                 }
+                lines_read += 1;
                 match serde_json::from_str::<JournalRecord>(line) {
                     Ok(record) => store.replay(record),
-                    Err(_) if index == last => break,
+                    Err(_) if index == last => torn = true,
                     Err(error) => {
                         return Err(io::Error::new(
                             io::ErrorKind::InvalidData,
@@ -190,7 +194,14 @@ impl Store {
                 }
             }
         }
-        store.compact(&path)?;
+        // Rewrite only when the journal has grown well past what it describes (or ends torn),
+        // so opening an unchanged world costs a read, not a rewrite.
+        let live = store.snapshot().len();
+        if torn || lines_read > 2 * live + 64 || !path.exists() {
+            store.compact(&path)?;
+        } else {
+            store.journal = Some(OpenOptions::new().append(true).open(&path)?);
+        }
         Ok(store)
     }
 

@@ -372,15 +372,13 @@ fn diff_compute(
         Some(_) if !in_place.is_empty() => (Action::Update, None),
         Some(_) => (Action::NoOp, None),
     };
-    let hourly_cost = always_on_cost(kind.block_name, found.map(|found| &found.attributes))
-        .zip(always_on_cost(
-            kind.block_name,
-            Some(&desired_values(instance)),
-        ))
-        .or_else(|| {
-            always_on_cost(kind.block_name, Some(&desired_values(instance)))
-                .map(|after| (0.0, after))
-        });
+    let hourly_cost = if matches!(kind.block_name, "aml_compute" | "compute_instance") {
+        let after = always_on_cost(kind.block_name, Some(&desired_values(instance)));
+        let before = always_on_cost(kind.block_name, found.map(|found| &found.attributes));
+        after.map(|after| (before.unwrap_or(0.0), after))
+    } else {
+        None
+    };
     ResourceChange {
         address: instance.address.clone(),
         kind: kind.block_name.to_owned(),
