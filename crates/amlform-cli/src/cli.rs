@@ -35,12 +35,26 @@ pub enum Command {
     Fmt(FmtArgs),
     /// Show what apply would change, and why, after reading the service.
     Plan(PlanArgs),
+    /// Show a plan saved with `plan --out`.
+    Show(ShowArgs),
     /// Inspect or edit what the state remembers.
     #[command(subcommand)]
     State(StateCommand),
     /// Run the local Azure ML compute API that tests and examples use.
     #[command(subcommand)]
     Emulator(EmulatorCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The plan file.
+    pub file: PathBuf,
+    /// As JSON.
+    #[arg(long, conflicts_with = "markdown")]
+    pub json: bool,
+    /// As Markdown for a pull-request comment.
+    #[arg(long)]
+    pub markdown: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,6 +132,9 @@ pub struct PlanArgs {
     /// Leave this address out of the plan (repeatable).
     #[arg(long = "exclude", value_name = "ADDRESS")]
     pub exclude: Vec<String>,
+    /// Save the plan to FILE for `show` (and for `apply FILE`); it holds no secret.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
     /// Replace this resource even if nothing forces it (repeatable).
     #[arg(long = "replace", value_name = "ADDRESS")]
     pub replace: Vec<String>,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use amlform_azure::{Provider, RemoteCompute};
 use amlform_lang::{ComputeInstance, EvaluatedConfig, Module, RenderStyle};
-use amlform_plan::{PlanInput, PlanOptions};
+use amlform_plan::{Plan, PlanInput, PlanOptions, SavedPlan};
 use amlform_schema::Attribute;
 use amlform_state::{LocalStore, STATE_DIR, StateStore};
 use anyhow::Context;
@@ -65,16 +65,18 @@ pub fn run(args: &PlanArgs, color: bool) -> anyhow::Result<u8> {
         },
     });
     timings.phase("diff");
-    if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&amlform_plan::render_json(&plan))?
+    if let Some(path) = &args.out {
+        let hash = config_hash(&module, &store);
+        SavedPlan::new(plan.clone(), store.lineage(), store.serial(), hash)
+            .write(path)
+            .with_context(|| format!("cannot write the plan to {}", path.display()))?;
+        eprintln!(
+            "Saved the plan to {}; `amlform show {}` shows it again.",
+            path.display(),
+            path.display()
         );
-    } else if args.markdown {
-        print!("{}", amlform_plan::render_markdown(&plan));
-    } else {
-        print!("{}", amlform_plan::render_text(&plan, color));
     }
+    print_plan(&plan, args.json, args.markdown, color)?;
     timings.phase("render");
     timings.report();
     Ok(if !plan.errors.is_empty() {
@@ -84,6 +86,21 @@ pub fn run(args: &PlanArgs, color: bool) -> anyhow::Result<u8> {
     } else {
         0
     })
+}
+
+/// Prints a plan in the form asked for.
+pub fn print_plan(plan: &Plan, json: bool, markdown: bool, color: bool) -> anyhow::Result<()> {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&amlform_plan::render_json(plan))?
+        );
+    } else if markdown {
+        print!("{}", amlform_plan::render_markdown(plan));
+    } else {
+        print!("{}", amlform_plan::render_text(plan, color));
+    }
+    Ok(())
 }
 
 /// Every compute of every workspace: one paged list per workspace, all workspaces at once.
@@ -127,4 +144,23 @@ fn expand_home(path: &str) -> PathBuf {
         (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
         _ => PathBuf::from(path),
     }
+}
+
+/// A keyed hash of every configuration file and variable value: equal exactly when the
+/// configuration would evaluate the same. Keyed by the state, so it reveals no secret.
+pub fn config_hash(module: &Module, store: &LocalStore) -> String {
+    let mut bytes = Vec::new();
+    for (_, file) in module.sources.files() {
+        bytes.extend_from_slice(file.name.as_bytes());
+        bytes.push(0);
+        bytes.extend_from_slice(file.text.as_bytes());
+        bytes.push(0);
+    }
+    for (name, variable) in &module.evaluated.variables {
+        bytes.extend_from_slice(
+            format!("{name}={}", amlform_plan::to_json(&variable.value)).as_bytes(),
+        );
+        bytes.push(0);
+    }
+    store.fingerprint(&bytes)
 }

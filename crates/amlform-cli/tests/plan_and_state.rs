@@ -246,3 +246,30 @@ fn state_commands_list_show_pull_and_rm_without_secrets() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_saved_plan_shows_again_and_holds_no_secret() {
+    let dir = scratch("saved-plan", CONFIG);
+    let planned = amlform(&dir, &["plan", "--out", "changes.plan"]);
+    assert_eq!(
+        planned.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&planned.stderr)
+    );
+    let saved = std::fs::read_to_string(dir.join("changes.plan")).unwrap();
+    assert!(!saved.contains("canary"), "a secret reached the plan file");
+    let shown = amlform(&dir, &["show", "changes.plan"]);
+    assert_eq!(
+        stdout(&shown),
+        stdout(&planned),
+        "show renders what plan printed"
+    );
+    let json: Value =
+        serde_json::from_slice(&amlform(&dir, &["show", "changes.plan", "--json"]).stdout).unwrap();
+    assert_eq!(json["summary"]["add"], 2);
+    let not_a_plan = amlform(&dir, &["show", "main.aml.hcl"]);
+    assert_eq!(not_a_plan.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&not_a_plan.stderr).contains("not a plan file"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -8,6 +8,7 @@ mod json_view;
 mod markdown_view;
 mod plan;
 mod planner;
+mod saved_plan;
 mod text_view;
 mod vm_prices;
 
@@ -17,5 +18,6 @@ pub use plan::{
     Action, AttributeChange, Plan, PlanError, ResourceChange, ResourceDrift, Shown, Summary,
 };
 pub use planner::{PlanInput, PlanOptions, always_on_cost, is_attached_kind, plan, shown, to_json};
+pub use saved_plan::{SAVED_PLAN_VERSION, SavedPlan};
 pub use text_view::render_text;
 pub use vm_prices::hourly_price;

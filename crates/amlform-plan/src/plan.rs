@@ -1,10 +1,11 @@
 //! The plan as data: one [`ResourceChange`] per resource, sorted by address, plus drift and
 //! errors. Pure data; views live in `text_view` and `json_view`.
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// What will happen to one resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Action {
     NoOp,
     Create,
@@ -65,7 +66,7 @@ impl Action {
 }
 
 /// A value as a plan may show it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Shown {
     Absent,
     Value(Value),
@@ -73,7 +74,7 @@ pub enum Shown {
     KnownAfterApply,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttributeChange {
     pub name: String,
     pub before: Shown,
@@ -84,7 +85,7 @@ pub struct AttributeChange {
     pub forces_replacement: bool,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResourceChange {
     pub address: String,
     /// The block name (`aml_compute`).
@@ -119,7 +120,7 @@ impl ResourceChange {
 }
 
 /// Something that changed outside amlform since the state was written.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResourceDrift {
     pub address: String,
     pub kind: String,
@@ -130,7 +131,7 @@ pub struct ResourceDrift {
 }
 
 /// A problem that makes the plan unusable (`prevent_destroy`, a name taken in the region).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PlanError {
     pub address: String,
     pub message: String,
@@ -139,7 +140,7 @@ pub struct PlanError {
     pub location: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Plan {
     pub changes: Vec<ResourceChange>,
     pub drift: Vec<ResourceDrift>,
