@@ -17,5 +17,5 @@ pub use arm_client::{API_VERSION, ArmClient, ArmClientOptions, RetryPolicy};
 pub use azure_error::AzureError;
 pub use compute_body::{BodyContext, compute_body};
 pub use provider::{
-    AzureProvider, Provider, RemoteCompute, RemoteWorkspace, VmSizeInfo, WorkspaceTarget,
+    AzureProvider, Provider, RemoteCompute, RemoteWorkspace, Usage, VmSizeInfo, WorkspaceTarget,
 };

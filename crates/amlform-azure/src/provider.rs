@@ -105,6 +105,15 @@ pub struct VmSizeInfo {
     pub low_priority_price_per_hour: Option<f64>,
 }
 
+/// One quota's use in a region (`usages`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Usage {
+    /// `Standard DSv2 Family Cluster Dedicated vCPUs`.
+    pub name: String,
+    pub current: u64,
+    pub limit: u64,
+}
+
 /// What amlform reads from the service. Async, so refreshes of many workspaces overlap.
 pub trait Provider: Send + Sync {
     fn workspace(
@@ -121,6 +130,11 @@ pub trait Provider: Send + Sync {
         subscription_id: &str,
         location: &str,
     ) -> impl Future<Output = Result<Vec<VmSizeInfo>, AzureError>> + Send;
+    fn usages(
+        &self,
+        subscription_id: &str,
+        location: &str,
+    ) -> impl Future<Output = Result<Vec<Usage>, AzureError>> + Send;
 }
 
 /// The provider over Azure Resource Manager (or the emulator).
@@ -191,5 +205,28 @@ impl Provider for AzureProvider {
                     .collect()
             })
             .unwrap_or_default())
+    }
+    async fn usages(
+        &self,
+        subscription_id: &str,
+        location: &str,
+    ) -> Result<Vec<Usage>, AzureError> {
+        let items = self
+            .client
+            .list(&format!(
+                "/subscriptions/{subscription_id}/providers/Microsoft.MachineLearningServices/locations/{location}/usages"
+            ))
+            .await?;
+        Ok(items
+            .iter()
+            .map(|item| Usage {
+                name: item["name"]["value"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                current: item["currentValue"].as_u64().unwrap_or(0),
+                limit: item["limit"].as_u64().unwrap_or(0),
+            })
+            .collect())
     }
 }

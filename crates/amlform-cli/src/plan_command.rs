@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use amlform_azure::{Provider, RemoteCompute};
 use amlform_lang::{ComputeInstance, EvaluatedConfig, Module, RenderStyle};
-use amlform_plan::{Plan, PlanInput, PlanOptions, SavedPlan};
+use amlform_plan::{Plan, PlanInput, PlanOptions, Region, RegionFacts, SavedPlan};
 use amlform_schema::Attribute;
 use amlform_state::{LocalStore, STATE_DIR, StateStore};
 use anyhow::Context;
@@ -38,7 +38,7 @@ pub fn run(args: &PlanArgs, color: bool) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let remote = runtime.block_on(refresh(&module.evaluated))?;
+    let (remote, regions, fact_warnings) = runtime.block_on(refresh(&module.evaluated))?;
     timings.phase("refresh");
 
     let fingerprint = |instance: &ComputeInstance, attribute: &Attribute| -> Option<String> {
@@ -51,7 +51,7 @@ pub fn run(args: &PlanArgs, color: bool) -> anyhow::Result<u8> {
         }
     };
     let locate = |instance: &ComputeInstance| location(&module, instance);
-    let plan = amlform_plan::plan(&PlanInput {
+    let mut plan = amlform_plan::plan(&PlanInput {
         config: &module.evaluated,
         state: &records,
         remote: &remote,
@@ -64,6 +64,16 @@ pub fn run(args: &PlanArgs, color: bool) -> anyhow::Result<u8> {
             exclude: args.exclude.clone(),
         },
     });
+    if !args.refresh_only {
+        amlform_plan::check_against_service(
+            &mut plan,
+            &module.evaluated,
+            &remote,
+            &regions,
+            &locate,
+        );
+    }
+    plan.warnings.extend(fact_warnings);
     timings.phase("diff");
     if let Some(path) = &args.out {
         let hash = config_hash(&module, &store);
@@ -103,19 +113,39 @@ pub fn print_plan(plan: &Plan, json: bool, markdown: bool, color: bool) -> anyho
     Ok(())
 }
 
-/// Every compute of every workspace: one paged list per workspace, all workspaces at once.
-pub async fn refresh(
-    config: &EvaluatedConfig,
-) -> anyhow::Result<BTreeMap<String, Vec<RemoteCompute>>> {
+/// What refresh learns: every workspace's computes, each region's sizes and usages, and
+/// warnings for facts that could not be read.
+pub type Refreshed = (
+    BTreeMap<String, Vec<RemoteCompute>>,
+    BTreeMap<Region, RegionFacts>,
+    Vec<String>,
+);
+
+/// Every compute of every workspace (one paged list per workspace), and the VM sizes and
+/// usages of every region, all at once.
+pub async fn refresh(config: &EvaluatedConfig) -> anyhow::Result<Refreshed> {
     let connections = connection::connect(config).await?;
     let mut lists = tokio::task::JoinSet::new();
+    let mut facts = tokio::task::JoinSet::new();
+    let mut regions_seen = std::collections::BTreeSet::new();
     for (provider, targets) in connections.by_endpoint.values() {
         for target in targets {
-            let (provider, target) = (provider.clone(), target.clone());
+            let (list_provider, list_target) = (provider.clone(), target.clone());
             lists.spawn(async move {
-                let computes = provider.computes(&target).await;
-                (target, computes)
+                let computes = list_provider.computes(&list_target).await;
+                (list_target, computes)
             });
+            let Some(region) = amlform_plan::region_of(config, &target.label) else {
+                continue;
+            };
+            if regions_seen.insert(region.clone()) {
+                let provider = provider.clone();
+                facts.spawn(async move {
+                    let sizes = provider.vm_sizes(&region.0, &region.1).await;
+                    let usages = provider.usages(&region.0, &region.1).await;
+                    (region, sizes, usages)
+                });
+            }
         }
     }
     let mut remote = BTreeMap::new();
@@ -129,7 +159,21 @@ pub async fn refresh(
         })?;
         remote.insert(target.label, computes);
     }
-    Ok(remote)
+    let mut regions = BTreeMap::new();
+    let mut warnings = Vec::new();
+    while let Some(joined) = facts.join_next().await {
+        let (region, sizes, usages) = joined.context("a refresh task failed")?;
+        match (sizes, usages) {
+            (Ok(sizes), Ok(usages)) => {
+                regions.insert(region, RegionFacts { sizes, usages });
+            }
+            (Err(error), _) | (_, Err(error)) => warnings.push(format!(
+                "VM sizes and quota of {} were not checked: {error}",
+                region.1
+            )),
+        }
+    }
+    Ok((remote, regions, warnings))
 }
 
 fn location(module: &Module, instance: &ComputeInstance) -> Option<String> {

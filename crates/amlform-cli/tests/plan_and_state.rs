@@ -273,3 +273,86 @@ fn a_saved_plan_shows_again_and_holds_no_secret() {
     assert!(String::from_utf8_lossy(&not_a_plan.stderr).contains("not a plan file"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn plan_checks_sizes_quota_and_instance_names_with_the_service() {
+    let config = r#"
+workspace "a" {
+  name           = "team-a"
+  resource_group = "ml-rg"
+  location       = "eastus"
+  endpoint       = "embedded"
+}
+
+workspace "b" {
+  name           = "team-b"
+  resource_group = "ml-rg"
+  location       = "eastus"
+  endpoint       = "embedded"
+}
+
+aml_compute "typo" {
+  workspace = workspace.a
+  name      = "typo"
+  vm_size   = "Standard_D2_v9"
+  max_nodes = 1
+}
+
+aml_compute "big" {
+  workspace = workspace.a
+  name      = "big"
+  vm_size   = "STANDARD_NC6"
+  max_nodes = 100
+}
+
+compute_instance "nb" {
+  workspace = workspace.a
+  name      = "nb-shared"
+  vm_size   = "STANDARD_DS3_V2"
+}
+"#;
+    let dir = scratch("service-checks", config);
+    // Another workspace of the region already has an instance with that name.
+    {
+        let emulator = amlform_emulator::Emulator::builder()
+            .persist_in(dir.join(".amlform/emulator"))
+            .build()
+            .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            use tower::ServiceExt;
+            let request = axum::http::Request::put(
+                "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/team-b/computes/nb-shared?api-version=2024-10-01",
+            )
+            .header("authorization", "Bearer t")
+            .header("content-type", "application/json")
+            .body(axum::body::Body::from(
+                json!({"location": "eastus", "properties": {"computeType": "ComputeInstance", "properties": {"vmSize": "STANDARD_DS3_V2"}}}).to_string(),
+            ))
+            .unwrap();
+            assert!(emulator.router().oneshot(request).await.unwrap().status().is_success());
+        });
+    }
+    let output = amlform(&dir, &["plan"]);
+    let shown = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{shown}");
+    assert!(
+        shown.contains("vm_size \"Standard_D2_v9\" is not offered in eastus"),
+        "{shown}"
+    );
+    assert!(shown.contains("did you mean Standard_D2_v2"), "{shown}");
+    assert!(
+        shown.contains("\"nb-shared\" is already used in eastus by workspace b"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("Warning:")
+            && shown.contains("600 vCPUs")
+            && shown.contains("Standard NC Family Cluster Dedicated vCPUs"),
+        "{shown}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -25,6 +25,7 @@ pub fn render_json(plan: &Plan) -> Value {
                 "after": if drift.deleted { Value::Null } else { side(&drift.changes, |change| &change.after) },
             }
         })).collect::<Vec<_>>(),
+        "warnings": plan.warnings,
         "errors": plan.errors.iter().map(|error| json!({
             "address": error.address,
             "message": error.message,

@@ -9,6 +9,7 @@ mod markdown_view;
 mod plan;
 mod planner;
 mod saved_plan;
+mod service_checks;
 mod text_view;
 mod vm_prices;
 
@@ -19,5 +20,6 @@ pub use plan::{
 };
 pub use planner::{PlanInput, PlanOptions, always_on_cost, is_attached_kind, plan, shown, to_json};
 pub use saved_plan::{SAVED_PLAN_VERSION, SavedPlan};
+pub use service_checks::{Region, RegionFacts, check_against_service, region_of};
 pub use text_view::render_text;
 pub use vm_prices::hourly_price;

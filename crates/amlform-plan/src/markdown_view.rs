@@ -36,6 +36,9 @@ pub fn render_markdown(plan: &Plan) -> String {
             escape(&error.hint)
         );
     }
+    for warning in &plan.warnings {
+        let _ = writeln!(out, "> [!NOTE]\n> {}\n", escape(warning));
+    }
     if !plan.drift.is_empty() {
         let drifted: Vec<String> = plan
             .drift

@@ -49,6 +49,9 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
         }
         let _ = writeln!(out, "  hint: {}\n", error.hint);
     }
+    for warning in &plan.warnings {
+        let _ = writeln!(out, "{} {warning}\n", palette.change("Warning:"));
+    }
     if !plan.drift.is_empty() {
         let _ = writeln!(
             out,
