@@ -35,6 +35,8 @@ pub enum Command {
     Fmt(FmtArgs),
     /// Show what apply would change, and why, after reading the service.
     Plan(PlanArgs),
+    /// Accept what changed outside amlform into the state, changing no compute.
+    Refresh(RefreshArgs),
     /// Show a plan saved with `plan --out`.
     Show(ShowArgs),
     /// Inspect or edit what the state remembers.
@@ -43,6 +45,15 @@ pub enum Command {
     /// Run the local Azure ML compute API that tests and examples use.
     #[command(subcommand)]
     Emulator(EmulatorCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    /// How long to wait for another process's state lock (e.g. 30s).
+    #[arg(long, value_parser = amlform_emulator::parse_duration, default_value = "0s")]
+    pub lock_timeout: std::time::Duration,
+    #[command(flatten)]
+    pub variables: VariableArgs,
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ mod emulator_command;
 mod fmt_command;
 mod module_loader;
 mod plan_command;
+mod refresh_command;
 mod show_command;
 mod state_command;
 mod timings;
@@ -34,6 +35,7 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate_command::run(&args, color),
         Command::Fmt(args) => fmt_command::run(&args, color),
         Command::Plan(args) => plan_command::run(&args, color),
+        Command::Refresh(args) => refresh_command::run(&args, color),
         Command::Show(args) => show_command::run(&args, color),
         Command::State(command) => state_command::run(&command),
         Command::Emulator(cli::EmulatorCommand::Serve(args)) => emulator_command::serve(&args),

@@ -356,3 +356,136 @@ compute_instance "nb" {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn refresh_accepts_drift_into_the_state() {
+    let config = r#"
+workspace "dev" {
+  name           = "ml-dev"
+  resource_group = "ml-rg"
+  location       = "eastus"
+  endpoint       = "embedded"
+}
+
+aml_compute "cpu" {
+  name      = "cpu"
+  vm_size   = "STANDARD_D2_V2"
+  max_nodes = 4
+}
+
+aml_compute "gpu" {
+  name      = "gpu"
+  vm_size   = "STANDARD_NC6"
+  max_nodes = 2
+}
+"#;
+    let dir = scratch("refresh", config);
+    let workspace = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-dev";
+    {
+        let emulator = amlform_emulator::Emulator::builder()
+            .persist_in(dir.join(".amlform/emulator"))
+            .build()
+            .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            use tower::ServiceExt;
+            for (name, size, max) in [("cpu", "STANDARD_D2_V2", 4), ("gpu", "STANDARD_NC6", 2)] {
+                let request = axum::http::Request::put(format!("{workspace}/computes/{name}?api-version=2024-10-01"))
+                    .header("authorization", "Bearer t")
+                    .header("content-type", "application/json")
+                    .body(axum::body::Body::from(
+                        json!({"location": "eastus", "properties": {"computeType": "AmlCompute", "properties": {"vmSize": size, "scaleSettings": {"maxNodeCount": max}}}}).to_string(),
+                    ))
+                    .unwrap();
+                assert!(emulator.router().oneshot(request).await.unwrap().status().is_success());
+            }
+        });
+        let mut store =
+            LocalStore::open(&dir.join(".amlform/state"), "test", Duration::ZERO).unwrap();
+        let records = emulator
+            .computes()
+            .iter()
+            .map(|resource| {
+                let remote = amlform_azure::RemoteCompute::from_resource(resource);
+                StateRecord {
+                    address: format!("aml_compute.{}", remote.name),
+                    kind: "aml_compute".to_owned(),
+                    workspace: "dev".to_owned(),
+                    arm_id: Some(remote.arm_id.clone()),
+                    attributes: remote.attributes.clone(),
+                    dependencies: vec![],
+                    secret_fingerprints: BTreeMap::new(),
+                    status: RecordStatus::Ready,
+                }
+            })
+            .collect();
+        store
+            .commit(ChangeSet {
+                put: records,
+                remove: vec![],
+                operation: "apply".to_owned(),
+            })
+            .unwrap();
+        drop(store);
+        let in_sync = amlform(&dir, &["plan", "--detailed-exitcode"]);
+        assert_eq!(
+            in_sync.status.code(),
+            Some(0),
+            "in sync before the drift: {}",
+            stdout(&in_sync)
+        );
+        emulator
+            .drift_scale(&format!("{workspace}/computes/cpu"), 0, 9)
+            .unwrap();
+        emulator
+            .drift_delete(&format!("{workspace}/computes/gpu"))
+            .unwrap();
+    }
+    let drift = amlform(&dir, &["plan", "--refresh-only", "--detailed-exitcode"]);
+    assert_eq!(drift.status.code(), Some(2));
+    let shown = stdout(&drift);
+    assert!(
+        shown.contains("aml_compute.cpu changed outside amlform")
+            && shown.contains("max_nodes = 4 -> 9"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("aml_compute.gpu deleted outside amlform"),
+        "{shown}"
+    );
+
+    let refreshed = amlform(&dir, &["refresh"]);
+    assert_eq!(
+        refreshed.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&refreshed.stderr)
+    );
+    assert_eq!(
+        amlform(&dir, &["plan", "--refresh-only", "--detailed-exitcode"])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        stdout(&amlform(&dir, &["state", "list"])),
+        "aml_compute.cpu\n"
+    );
+    let shown = stdout(&amlform(&dir, &["state", "show", "aml_compute.cpu"]));
+    assert!(
+        shown
+            .lines()
+            .any(|line| line.trim_start().starts_with("max_nodes") && line.ends_with("= 9")),
+        "{shown}"
+    );
+    // The configuration still says 4 and has gpu: a normal plan puts both back.
+    let plan = stdout(&amlform(&dir, &["plan"]));
+    assert!(
+        plan.contains("~ max_nodes = 9 -> 4") && plan.contains("# aml_compute.gpu will be created"),
+        "{plan}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

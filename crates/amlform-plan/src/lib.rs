@@ -4,6 +4,7 @@
 //!
 //! No I/O happens here: the caller refreshes, reads secrets' fingerprints and prints.
 
+mod accept_drift;
 mod json_view;
 mod markdown_view;
 mod plan;
@@ -13,6 +14,7 @@ mod service_checks;
 mod text_view;
 mod vm_prices;
 
+pub use accept_drift::accept_drift;
 pub use json_view::render_json;
 pub use markdown_view::{MARKDOWN_LIMIT, render_markdown};
 pub use plan::{
