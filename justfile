@@ -17,6 +17,7 @@ lint:
 bench:
     cargo bench -p amlform-lang --bench validate
     cargo bench -p amlform-emulator --bench requests
+    cargo bench -p amlform-cli --bench plan
 
 # The emulator on https://127.0.0.1:8443 and http://127.0.0.1:8080.
 emulator:
