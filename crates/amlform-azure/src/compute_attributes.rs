@@ -38,10 +38,7 @@ pub fn attributes(kind: &ComputeKind, resource: &Value) -> BTreeMap<String, Valu
         if attribute.sensitive || attribute.is_file_path {
             continue;
         }
-        let raw = (!attribute.rest_path.is_empty())
-            .then(|| resource.pointer(&pointer(attribute.rest_path)))
-            .flatten()
-            .filter(|value| !value.is_null());
+        let raw = at_path(resource, attribute.rest_path).filter(|value| !value.is_null());
         let value = match attribute.name {
             "vm_priority" | "state" => raw
                 .and_then(Value::as_str)
@@ -83,9 +80,14 @@ pub fn attributes(kind: &ComputeKind, resource: &Value) -> BTreeMap<String, Valu
     values
 }
 
-/// `properties.properties.vmSize` as the JSON pointer `/properties/properties/vmSize`.
-fn pointer(rest_path: &str) -> String {
-    format!("/{}", rest_path.replace('.', "/"))
+/// The value at a dotted REST path (`properties.properties.vmSize`); none for an empty path.
+fn at_path<'a>(resource: &'a Value, rest_path: &str) -> Option<&'a Value> {
+    if rest_path.is_empty() {
+        return None;
+    }
+    rest_path
+        .split('.')
+        .try_fold(resource, |value, segment| value.get(segment))
 }
 
 /// The value after `name` in an ARM id (`resourceGroups` → the group), matched without case.

@@ -1,7 +1,8 @@
 //! `amlform plan` with no changes on large states, end to end (the release binary against
 //! its embedded emulator): time per phase and peak memory, with ARM's rate limits on and off.
 //!
-//! `cargo bench -p amlform-cli --bench plan`
+//! `cargo bench -p amlform-cli --bench plan` (`AMLFORM_BENCH_KEEP=1` keeps the directories, to
+//! profile `amlform plan` in them).
 
 #![allow(clippy::print_stdout)]
 
@@ -57,7 +58,11 @@ fn main() {
                 ms("peak_rss_kib") / 1024.0
             );
         }
-        std::fs::remove_dir_all(&dir).unwrap();
+        if std::env::var_os("AMLFORM_BENCH_KEEP").is_some() {
+            println!("kept {}", dir.display());
+        } else {
+            std::fs::remove_dir_all(&dir).unwrap();
+        }
     }
     println!(
         "engine = load + state + diff + render; refresh is one paged list per workspace, answered by the in-process emulator"
