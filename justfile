@@ -25,7 +25,7 @@ emulator:
 
 # The README's first command: the quickstart, no Azure account needed.
 demo:
-    cargo run -q -p amlform-cli -- -C examples/quickstart validate
+    cargo run -q -p amlform-cli -- -C examples/quickstart plan
 
 # Accept changed snapshots after reviewing them.
 snapshots:

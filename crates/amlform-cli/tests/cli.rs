@@ -157,3 +157,29 @@ fn emulator_serve_answers_on_loopback_until_stopped() {
     assert!(response.contains("x-ms-request-id"), "{response}");
     assert!(response.ends_with("{\"value\":[]}"), "{response}");
 }
+
+#[test]
+fn the_readme_first_command_plans_the_quickstart_on_the_embedded_emulator() {
+    let dir = std::env::temp_dir().join(format!("amlform-cli-quickstart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(quickstart()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let output = amlform(&dir, &["plan", "--detailed-exitcode"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("Plan: 4 to add, 0 to change, 0 to destroy."),
+        "{stdout}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
