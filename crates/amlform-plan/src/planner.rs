@@ -86,19 +86,30 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     for (address, instance) in &input.config.computes {
         let record = records.get(address.as_str()).copied();
         let desired_name = instance.str("name").unwrap_or_default().to_owned();
-        let found = match record {
-            Some(record) => find_remote(&remote, record),
-            None => remote
-                .get(&(
-                    instance.workspace.clone(),
-                    desired_name.to_ascii_lowercase(),
-                ))
-                .copied(),
-        };
         let import_id = imports
             .get(address.as_str())
             .filter(|_| record.is_none())
             .cloned();
+        let lookup_name = import_id
+            .as_deref()
+            .and_then(|id| id.rsplit('/').next())
+            .unwrap_or(&desired_name)
+            .to_ascii_lowercase();
+        let found = match record {
+            Some(record) => find_remote(&remote, record),
+            None => remote
+                .get(&(instance.workspace.clone(), lookup_name))
+                .copied(),
+        };
+        if let (Some(id), None) = (&import_id, found) {
+            plan.errors.push(PlanError {
+                address: address.clone(),
+                message: format!("cannot import {id}: workspace {} has no such compute", instance.workspace),
+                hint: "check the id in the import block (`az ml compute list` shows the workspace's computes)".to_owned(),
+                location: (input.locate)(instance),
+            });
+            continue;
+        }
         if record.is_none() && import_id.is_none() {
             if let Some(existing) = found {
                 plan.errors.push(PlanError {
@@ -321,9 +332,6 @@ fn diff_compute(
         create_before_destroy: instance.lifecycle.create_before_destroy,
     };
     let (action, reason) = match found {
-        None if import_id.is_some() => {
-            (Action::Import, Some("imported from the service".to_owned()))
-        }
         None => (
             if instance.attached {
                 Action::Attach
@@ -353,6 +361,14 @@ fn diff_compute(
         Some(_) if replace_requested => (
             replace,
             Some("replacement requested with --replace".to_owned()),
+        ),
+        Some(_) if record.is_some_and(|record| record.workspace != instance.workspace) => (
+            replace,
+            Some(format!(
+                "it moves from workspace {} to {}",
+                record.map_or("", |record| record.workspace.as_str()),
+                instance.workspace
+            )),
         ),
         Some(_) if !forced.is_empty() => (
             replace,

@@ -1,0 +1,20 @@
+workspace "dev" {
+  name           = "ml-dev"
+  resource_group = "ml-rg"
+  location       = "eastus"
+  endpoint       = "embedded"
+}
+
+workspace "prod" {
+  name           = "ml-prod"
+  resource_group = "ml-rg"
+  location       = "eastus"
+  endpoint       = "embedded"
+}
+
+aml_compute "cpu" {
+  workspace = workspace.dev
+  name      = "cpu"
+  vm_size   = "STANDARD_D2_V2"
+  max_nodes = 4
+}
