@@ -464,11 +464,10 @@ fn drift_of(record: &StateRecord, found: Option<&RemoteCompute>) -> Option<Resou
         .iter()
         .filter_map(|(name, before)| {
             let after = found.attributes.get(name)?;
-            let (before, after) = (Shown::Value(before.clone()), Shown::Value(after.clone()));
-            (!same(name, &before, &after)).then(|| AttributeChange {
+            (!same_value(name, before, after)).then(|| AttributeChange {
                 name: name.clone(),
-                before,
-                after,
+                before: Shown::Value(before.clone()),
+                after: Shown::Value(after.clone()),
                 changed: true,
                 forces_replacement: false,
             })

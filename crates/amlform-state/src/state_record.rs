@@ -58,15 +58,27 @@ impl StateRecord {
 
     /// Reads any format up to [`RECORD_FORMAT`], upgrading older ones.
     pub fn decode(address: &str, bytes: &[u8]) -> Result<StateRecord, StateError> {
+        #[derive(Deserialize)]
+        struct Format {
+            format: u32,
+        }
+        #[derive(Deserialize)]
+        struct Current {
+            record: StateRecord,
+        }
         let damaged = |reason: String| StateError::Damaged {
             address: address.to_owned(),
             reason,
         };
-        let value: Value =
+        // The format first (other fields are skipped, not built), then straight into the
+        // record: no intermediate JSON tree for the common case.
+        let Format { format } =
             serde_json::from_slice(bytes).map_err(|error| damaged(error.to_string()))?;
-        let format = value["format"]
-            .as_u64()
-            .ok_or_else(|| damaged("no record format".to_owned()))? as u32;
+        if format == RECORD_FORMAT {
+            return serde_json::from_slice::<Current>(bytes)
+                .map(|current| current.record)
+                .map_err(|error| damaged(error.to_string()));
+        }
         if format > RECORD_FORMAT {
             return Err(StateError::NewerFormat {
                 address: address.to_owned(),
@@ -74,8 +86,10 @@ impl StateRecord {
                 supported: RECORD_FORMAT,
             });
         }
-        let record = upgrade(format, value["record"].clone());
-        serde_json::from_value(record).map_err(|error| damaged(error.to_string()))
+        let value: Value =
+            serde_json::from_slice(bytes).map_err(|error| damaged(error.to_string()))?;
+        serde_json::from_value(upgrade(format, value["record"].clone()))
+            .map_err(|error| damaged(error.to_string()))
     }
 }
 
