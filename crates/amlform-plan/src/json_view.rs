@@ -112,7 +112,7 @@ fn side(attributes: &[AttributeChange], pick: impl Fn(&AttributeChange) -> &Show
     let mut map = Map::new();
     for attribute in attributes {
         if let Shown::Value(value) = pick(attribute) {
-            map.insert(attribute.name.clone(), value.clone());
+            map.insert(attribute.name.to_string(), value.clone());
         }
     }
     Value::Object(map)
@@ -123,7 +123,7 @@ fn flags(attributes: &[AttributeChange], flag: impl Fn(&AttributeChange) -> bool
         attributes
             .iter()
             .filter(|attribute| flag(attribute))
-            .map(|attribute| (attribute.name.clone(), Value::Bool(true)))
+            .map(|attribute| (attribute.name.to_string(), Value::Bool(true)))
             .collect(),
     )
 }

@@ -1,6 +1,8 @@
 //! The plan as data: one [`ResourceChange`] per resource, sorted by address, plus drift and
 //! errors. Pure data; views live in `text_view` and `json_view`.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -76,7 +78,8 @@ pub enum Shown {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttributeChange {
-    pub name: String,
+    /// Schema attribute names are borrowed; names read back from state are owned.
+    pub name: Cow<'static, str>,
     pub before: Shown,
     pub after: Shown,
     /// Whether it changes. Not `before != after`: a changed secret shows `(sensitive value)`
@@ -114,7 +117,7 @@ impl ResourceChange {
     pub fn forced_by(&self) -> Vec<&str> {
         self.changed()
             .filter(|change| change.forces_replacement)
-            .map(|change| change.name.as_str())
+            .map(|change| change.name.as_ref())
             .collect()
     }
 }

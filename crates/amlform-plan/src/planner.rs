@@ -2,7 +2,8 @@
 //! is), compared attribute by attribute with the schema's knowledge of what can change in
 //! place, into a [`Plan`].
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use amlform_azure::RemoteCompute;
 use amlform_lang::{ComputeInstance, EvaluatedConfig, Value as ConfigValue};
@@ -46,18 +47,18 @@ impl std::fmt::Debug for PlanInput<'_> {
 }
 
 pub fn plan(input: &PlanInput<'_>) -> Plan {
-    let records: BTreeMap<&str, &StateRecord> = input
+    let records: HashMap<&str, &StateRecord> = input
         .state
         .iter()
         .map(|record| (record.address.as_str(), record))
         .collect();
-    let remote: BTreeMap<(String, String), &RemoteCompute> = input
+    let remote: RemoteIndex<'_> = input
         .remote
         .iter()
         .flat_map(|(workspace, computes)| {
             computes.iter().map(move |compute| {
                 (
-                    (workspace.clone(), compute.name.to_ascii_lowercase()),
+                    (workspace.as_str(), compute.name.to_ascii_lowercase()),
                     compute,
                 )
             })
@@ -98,7 +99,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         let found = match record {
             Some(record) => find_remote(&remote, record),
             None => remote
-                .get(&(instance.workspace.clone(), lookup_name))
+                .get(&(instance.workspace.as_str(), lookup_name))
                 .copied(),
         };
         if let (Some(id), None) = (&import_id, found) {
@@ -164,7 +165,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
                 .attributes
                 .iter()
                 .map(|(name, value)| AttributeChange {
-                    name: name.clone(),
+                    name: Cow::Owned(name.clone()),
                     before: Shown::Value(value.clone()),
                     after: Shown::Absent,
                     changed: true,
@@ -173,7 +174,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
                 .collect(),
             arm_id: Some(found.arm_id.clone()),
             import_id: None,
-            hourly_cost: always_on_cost(&record.kind, Some(&found.attributes))
+            hourly_cost: always_on_cost(&record.kind, &|name| found.attributes.get(name).cloned())
                 .map(|before| (before, 0.0)),
         });
     }
@@ -183,10 +184,10 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     plan
 }
 
-fn find_remote<'a>(
-    remote: &BTreeMap<(String, String), &'a RemoteCompute>,
-    record: &StateRecord,
-) -> Option<&'a RemoteCompute> {
+/// The refreshed computes by (workspace label, lower-cased name).
+type RemoteIndex<'a> = HashMap<(&'a str, String), &'a RemoteCompute>;
+
+fn find_remote<'a>(remote: &RemoteIndex<'a>, record: &'a StateRecord) -> Option<&'a RemoteCompute> {
     let name = record
         .attributes
         .get("name")
@@ -198,7 +199,7 @@ fn find_remote<'a>(
                 .and_then(|id| id.rsplit('/').next())
         })?;
     remote
-        .get(&(record.workspace.clone(), name.to_ascii_lowercase()))
+        .get(&(record.workspace.as_str(), name.to_ascii_lowercase()))
         .copied()
 }
 
@@ -273,7 +274,7 @@ fn diff_compute(
             changed = false;
         }
         attributes.push(AttributeChange {
-            name: attribute.name.to_owned(),
+            name: Cow::Borrowed(attribute.name),
             before: if ignored && exists {
                 before.clone()
             } else {
@@ -303,7 +304,7 @@ fn diff_compute(
             _ => Shown::KnownAfterApply,
         };
         attributes.push(AttributeChange {
-            name: (*computed).to_owned(),
+            name: Cow::Borrowed(*computed),
             before: if exists { value.clone() } else { Shown::Absent },
             after: value,
             changed: false,
@@ -320,12 +321,12 @@ fn diff_compute(
     let forced: Vec<&str> = attributes
         .iter()
         .filter(|change| change.forces_replacement)
-        .map(|change| change.name.as_str())
+        .map(|change| change.name.as_ref())
         .collect();
     let in_place: Vec<&str> = attributes
         .iter()
         .filter(|change| change.changed && !change.forces_replacement)
-        .map(|change| change.name.as_str())
+        .map(|change| change.name.as_ref())
         .collect();
     let replace = Action::Replace {
         attached: instance.attached,
@@ -389,8 +390,10 @@ fn diff_compute(
         Some(_) => (Action::NoOp, None),
     };
     let hourly_cost = if matches!(kind.block_name, "aml_compute" | "compute_instance") {
-        let after = always_on_cost(kind.block_name, Some(&desired_values(instance)));
-        let before = always_on_cost(kind.block_name, found.map(|found| &found.attributes));
+        let after = always_on_cost(kind.block_name, &|name| Some(to_json(instance.value(name))));
+        let before = found.and_then(|found| {
+            always_on_cost(kind.block_name, &|name| found.attributes.get(name).cloned())
+        });
         after.map(|after| (before.unwrap_or(0.0), after))
     } else {
         None
@@ -409,31 +412,22 @@ fn diff_compute(
     }
 }
 
-fn desired_values(instance: &ComputeInstance) -> BTreeMap<String, Value> {
-    instance
-        .attributes
-        .iter()
-        .map(|(name, attribute)| (name.clone(), to_json(&attribute.value)))
-        .collect()
-}
-
 /// What the nodes that never scale away cost per hour: a cluster's `min_nodes`, a running
 /// compute instance. `None` for other kinds and for sizes without a price.
-pub fn always_on_cost(kind: &str, values: Option<&BTreeMap<String, Value>>) -> Option<f64> {
-    let values = values?;
-    let size = values.get("vm_size").and_then(Value::as_str)?;
-    let low_priority = values.get("vm_priority").and_then(Value::as_str) == Some("lowpriority");
+/// `value` looks an attribute up by name.
+pub fn always_on_cost(kind: &str, value: &dyn Fn(&str) -> Option<Value>) -> Option<f64> {
     let nodes = match kind {
-        "aml_compute" => values
-            .get("min_nodes")
-            .and_then(Value::as_f64)
+        "aml_compute" => value("min_nodes")
+            .and_then(|nodes| nodes.as_f64())
             .unwrap_or(0.0),
         "compute_instance" => f64::from(u8::from(
-            values.get("state").and_then(Value::as_str) != Some("stopped"),
+            value("state").as_ref().and_then(Value::as_str) != Some("stopped"),
         )),
         _ => return None,
     };
-    Some(nodes * crate::vm_prices::hourly_price(size, low_priority)?)
+    let size = value("vm_size")?;
+    let low_priority = value("vm_priority").as_ref().and_then(Value::as_str) == Some("lowpriority");
+    Some(nodes * crate::vm_prices::hourly_price(size.as_str()?, low_priority)?)
 }
 
 fn attributes_before(
@@ -465,7 +459,7 @@ fn drift_of(record: &StateRecord, found: Option<&RemoteCompute>) -> Option<Resou
         .filter_map(|(name, before)| {
             let after = found.attributes.get(name)?;
             (!same_value(name, before, after)).then(|| AttributeChange {
-                name: name.clone(),
+                name: Cow::Owned(name.clone()),
                 before: Shown::Value(before.clone()),
                 after: Shown::Value(after.clone()),
                 changed: true,

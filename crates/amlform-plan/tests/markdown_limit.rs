@@ -16,7 +16,7 @@ fn change(index: usize, action: Action) -> ResourceChange {
         reason: matches!(action, Action::Replace { .. })
             .then(|| "vm_size cannot change in place".to_owned()),
         attributes: vec![AttributeChange {
-            name: "vm_size".to_owned(),
+            name: "vm_size".into(),
             before: Shown::Value(json!("STANDARD_D2_V2")),
             after: Shown::Value(json!("STANDARD_D3_V2")),
             changed: true,
