@@ -15,6 +15,11 @@ pub struct RetryPolicy {
     pub max_attempts: u32,
     pub base_delay: Duration,
     pub max_delay: Duration,
+    /// The longest wait between two polls of a long-running operation (the service's
+    /// `Retry-After` is honoured up to this).
+    pub max_poll_interval: Duration,
+    /// How long a long-running operation may take before the client gives up on it.
+    pub operation_timeout: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -23,6 +28,8 @@ impl Default for RetryPolicy {
             max_attempts: 8,
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(30),
+            max_poll_interval: Duration::from_secs(60),
+            operation_timeout: Duration::from_secs(3600),
         }
     }
 }
@@ -90,6 +97,10 @@ impl ArmClient {
         &self.endpoint
     }
 
+    pub fn retry_policy(&self) -> RetryPolicy {
+        self.retry
+    }
+
     /// GETs `path` (relative to the endpoint, or an absolute `nextLink`), retrying as needed.
     pub async fn get(&self, path: &str) -> Result<Value, AzureError> {
         self.send(Method::GET, path, None).await
@@ -127,17 +138,30 @@ impl ArmClient {
         }
     }
 
-    /// Sends one request. Reads are retried on 429, 5xx and connection errors; a write is
-    /// retried only on 429 (the service refused it before acting) — never blindly.
+    /// Sends one request and returns its body (see [`ArmClient::send_full`]).
     pub async fn send(
         &self,
         method: Method,
         path: &str,
         body: Option<&Value>,
     ) -> Result<Value, AzureError> {
+        self.send_full(method, path, body)
+            .await
+            .map(|response| response.body)
+    }
+
+    /// Sends one request. GET, PUT, PATCH and DELETE are idempotent in ARM and are retried on
+    /// 429, 5xx and connection errors; a POST action (start, stop) only on 429, which the
+    /// service answers before acting — never blindly.
+    pub async fn send_full(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<ArmResponse, AzureError> {
         let url = self.url(path);
         let shown_path = path.split('?').next().unwrap_or(path).to_owned();
-        let idempotent = method == Method::GET;
+        let idempotent = method != Method::POST;
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -156,6 +180,7 @@ impl ArmClient {
                         .get("x-ms-request-id")
                         .and_then(|value| value.to_str().ok())
                         .map(str::to_owned);
+                    let headers = response.headers().clone();
                     let retry_after = response
                         .headers()
                         .get(reqwest::header::RETRY_AFTER)
@@ -171,15 +196,21 @@ impl ArmClient {
                             reason: error.to_string(),
                         })?;
                     if status.is_success() {
-                        if bytes.is_empty() {
-                            return Ok(Value::Null);
-                        }
-                        return serde_json::from_slice(&bytes).map_err(|error| {
-                            AzureError::Decode {
+                        let body = if bytes.is_empty() {
+                            Value::Null
+                        } else {
+                            serde_json::from_slice(&bytes).map_err(|error| AzureError::Decode {
                                 method: method.to_string(),
-                                path: shown_path,
+                                path: shown_path.clone(),
                                 reason: error.to_string(),
-                            }
+                            })?
+                        };
+                        return Ok(ArmResponse {
+                            status: status.as_u16(),
+                            azure_async_operation: header(&headers, "azure-asyncoperation"),
+                            location: header(&headers, "location"),
+                            retry_after,
+                            body,
                         });
                     }
                     let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
@@ -239,6 +270,23 @@ impl ArmClient {
             .min(self.retry.max_delay);
         ceiling.mul_f64(jitter())
     }
+}
+
+/// A successful response: status, the long-running-operation headers, and the body.
+#[derive(Debug, Clone)]
+pub struct ArmResponse {
+    pub status: u16,
+    pub azure_async_operation: Option<String>,
+    pub location: Option<String>,
+    pub retry_after: Option<Duration>,
+    pub body: Value,
+}
+
+fn header(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get(name)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// A uniform fraction in [0, 1) from the operating system's random source.

@@ -35,6 +35,17 @@ pub enum AzureError {
         attempts: u32,
         last: String,
     },
+    /// A long-running operation ended `Failed`.
+    #[error("{what} failed: {code}: {message}")]
+    OperationFailed {
+        what: String,
+        code: String,
+        message: String,
+    },
+    #[error(
+        "{what} did not finish within {minutes} minutes\n  hint: it may still finish; the next plan reads the service and shows where it stands"
+    )]
+    Timeout { what: String, minutes: u64 },
     #[error("the HTTP client could not be set up: {0}")]
     Setup(String),
 }

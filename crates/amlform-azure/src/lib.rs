@@ -11,11 +11,13 @@ mod arm_client;
 mod azure_error;
 pub mod compute_attributes;
 mod compute_body;
+mod compute_writer;
 mod provider;
 
-pub use arm_client::{API_VERSION, ArmClient, ArmClientOptions, RetryPolicy};
+pub use arm_client::{API_VERSION, ArmClient, ArmClientOptions, ArmResponse, RetryPolicy};
 pub use azure_error::AzureError;
 pub use compute_body::{BodyContext, compute_body};
+pub use compute_writer::{PowerAction, UnderlyingAction};
 pub use provider::{
     AzureProvider, Provider, RemoteCompute, RemoteWorkspace, Usage, VmSizeInfo, WorkspaceTarget,
 };

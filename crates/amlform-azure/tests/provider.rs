@@ -25,6 +25,8 @@ fn client(endpoint: String) -> ArmClient {
             max_attempts: 30,
             base_delay: Duration::from_millis(1),
             max_delay: Duration::from_millis(20),
+            max_poll_interval: Duration::from_millis(5),
+            ..RetryPolicy::default()
         },
         ..Default::default()
     })
@@ -86,7 +88,7 @@ async fn lists_every_page_in_configuration_terms() {
 }
 
 #[tokio::test]
-async fn reads_retry_through_throttling_and_server_errors_but_writes_do_not() {
+async fn reads_retry_through_throttling_and_server_errors_but_actions_do_not() {
     let emulator = Emulator::builder().without_rate_limits().build().unwrap();
     let client = client(serve(&emulator).await);
     let workspace = target();
@@ -109,18 +111,19 @@ async fn reads_retry_through_throttling_and_server_errors_but_writes_do_not() {
         internal_error: 1.0,
         ..Default::default()
     });
+    // A POST action is not idempotent: its 500 is returned, not retried.
     let error = client
         .send(
-            Method::PUT,
-            &format!("{}/computes/other", workspace.path()),
-            Some(&json!({})),
+            Method::POST,
+            &format!("{}/computes/cpu/stop", workspace.path()),
+            None,
         )
         .await
         .unwrap_err();
     assert_eq!(
         error.status(),
         Some(500),
-        "a write is not retried blindly: {error}"
+        "a POST action is not retried blindly: {error}"
     );
     let error = provider.computes(&workspace).await.unwrap_err();
     assert!(error.to_string().contains("after 30 attempts"), "{error}");

@@ -1,0 +1,171 @@
+//! The write side against the emulator: every operation followed through its long-running
+//! operation, failures reported with the service's code, idempotent writes retried.
+
+use std::time::Duration;
+
+use amlform_azure::{
+    ArmClient, ArmClientOptions, AzureError, AzureProvider, PowerAction, Provider, RetryPolicy,
+    UnderlyingAction, WorkspaceTarget,
+};
+use amlform_emulator::{Emulator, Faults};
+use serde_json::{Value, json};
+
+async fn provider(emulator: &Emulator) -> AzureProvider {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(axum::serve(listener, emulator.router()).into_future());
+    AzureProvider::new(
+        ArmClient::new(ArmClientOptions {
+            endpoint,
+            token: "t".to_owned(),
+            retry: RetryPolicy {
+                max_attempts: 40,
+                base_delay: Duration::from_millis(1),
+                max_delay: Duration::from_millis(10),
+                max_poll_interval: Duration::from_millis(5),
+                ..RetryPolicy::default()
+            },
+            ..Default::default()
+        })
+        .unwrap(),
+    )
+}
+
+fn workspace() -> WorkspaceTarget {
+    WorkspaceTarget {
+        label: "dev".to_owned(),
+        subscription_id: "00000000-0000-0000-0000-000000000000".to_owned(),
+        resource_group: "rg".to_owned(),
+        name: "mlws".to_owned(),
+    }
+}
+
+fn cluster(max: u64) -> Value {
+    json!({"location": "eastus", "properties": {"computeType": "AmlCompute", "properties": {"vmSize": "STANDARD_D2_V2", "scaleSettings": {"maxNodeCount": max}}}})
+}
+
+#[tokio::test]
+async fn creates_updates_and_deletes_through_long_running_operations() {
+    let emulator = Emulator::builder()
+        .without_rate_limits()
+        .provisioning_delay(Duration::from_millis(40))
+        .build()
+        .unwrap();
+    let provider = provider(&emulator).await;
+    let target = workspace();
+
+    let created = provider
+        .put_compute(&target, "cpu", &cluster(2))
+        .await
+        .unwrap();
+    assert_eq!(
+        created.provisioning_state, "Succeeded",
+        "waited for the operation"
+    );
+    assert_eq!(created.attributes["max_nodes"], 2);
+
+    let scaled = provider
+        .patch_compute(&target, "cpu", &json!({"properties": {"properties": {"scaleSettings": {"maxNodeCount": 5, "minNodeCount": 0}}}}))
+        .await
+        .unwrap();
+    assert_eq!(scaled.attributes["max_nodes"], 5);
+    assert_eq!(scaled.provisioning_state, "Succeeded");
+
+    provider
+        .delete_compute(&target, "cpu", UnderlyingAction::Delete)
+        .await
+        .unwrap();
+    assert!(provider.computes(&target).await.unwrap().is_empty());
+    // Deleting what is gone is fine.
+    provider
+        .delete_compute(&target, "cpu", UnderlyingAction::Delete)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn instances_stop_and_start_and_attachments_detach() {
+    let emulator = Emulator::builder().without_rate_limits().build().unwrap();
+    let provider = provider(&emulator).await;
+    let target = workspace();
+    let instance = json!({"location": "eastus", "properties": {"computeType": "ComputeInstance", "properties": {"vmSize": "STANDARD_DS3_V2"}}});
+    assert_eq!(
+        provider
+            .put_compute(&target, "nb", &instance)
+            .await
+            .unwrap()
+            .attributes["state"],
+        "running"
+    );
+    provider
+        .power(&target, "nb", PowerAction::Stop)
+        .await
+        .unwrap();
+    let state =
+        |computes: Vec<amlform_azure::RemoteCompute>| computes[0].attributes["state"].clone();
+    assert_eq!(state(provider.computes(&target).await.unwrap()), "stopped");
+    provider
+        .power(&target, "nb", PowerAction::Start)
+        .await
+        .unwrap();
+    assert_eq!(state(provider.computes(&target).await.unwrap()), "running");
+
+    let vm = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1";
+    let attach = json!({"location": "eastus", "properties": {"computeType": "VirtualMachine", "resourceId": vm, "properties": {"administratorAccount": {"username": "u", "password": "p"}}}});
+    provider.put_compute(&target, "vm", &attach).await.unwrap();
+    provider
+        .delete_compute(&target, "vm", UnderlyingAction::Detach)
+        .await
+        .unwrap();
+    assert_eq!(
+        emulator.underlying_resource_exists(vm),
+        Some(true),
+        "a detach leaves the VM"
+    );
+}
+
+#[tokio::test]
+async fn failures_carry_the_service_code_and_idempotent_writes_are_retried() {
+    let emulator = Emulator::builder()
+        .without_rate_limits()
+        .faults(Faults {
+            failed_provisioning: 1.0,
+            ..Default::default()
+        })
+        .build()
+        .unwrap();
+    let provider = provider(&emulator).await;
+    let target = workspace();
+    match provider.put_compute(&target, "cpu", &cluster(2)).await {
+        Err(AzureError::OperationFailed { code, what, .. }) => {
+            assert_eq!(code, "ProvisioningFailed");
+            assert!(what.contains("cpu"));
+        }
+        other => panic!("expected a failed operation, got {other:?}"),
+    }
+    let unknown_size = json!({"properties": {"computeType": "AmlCompute", "properties": {"vmSize": "Standard_Nope", "scaleSettings": {"maxNodeCount": 1}}}});
+    match provider.put_compute(&target, "bad", &unknown_size).await {
+        Err(error) => assert_eq!(error.code(), Some("InvalidVmSize")),
+        Ok(_) => panic!("an unknown size was accepted"),
+    }
+
+    emulator.set_faults(Faults {
+        internal_error: 0.3,
+        unavailable: 0.2,
+        throttled: 0.2,
+        ..Default::default()
+    });
+    for index in 0..10 {
+        let created = provider
+            .put_compute(&target, &format!("c{index}"), &cluster(1))
+            .await
+            .unwrap();
+        assert_eq!(created.provisioning_state, "Succeeded");
+    }
+    emulator.set_faults(Faults::default());
+    assert_eq!(
+        provider.computes(&target).await.unwrap().len(),
+        11,
+        "10 created once each, plus the failed one; no duplicates"
+    );
+}
