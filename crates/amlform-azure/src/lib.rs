@@ -5,7 +5,9 @@
 //! 5xx honouring `Retry-After`, connection errors, with jittered backoff) and follows
 //! `nextLink`; [`AzureProvider`] implements [`Provider`], reading a workspace's computes in
 //! one paged list and translating each into the configuration's attribute names
-//! ([`compute_attributes`]).
+//! ([`compute_attributes`]); its write methods (`put_compute`, `patch_compute`,
+//! `delete_compute`, `power`) follow each long-running operation to its end, and
+//! [`compute_body`] builds what they send.
 
 mod arm_client;
 mod azure_error;
