@@ -222,6 +222,15 @@ fn render_change(out: &mut String, change: &ResourceChange, palette: &Palette) {
                 value_text(&attribute.before)
             ),
             _ => match (&attribute.before, &attribute.after) {
+                (Shown::Value(Value::String(before)), Shown::Value(Value::String(after)))
+                    if before.contains('\n') || after.contains('\n') =>
+                {
+                    format!(
+                        "{} {name} = <<-EOT\n{}        EOT",
+                        palette.change("~"),
+                        line_diff(before, after, palette)
+                    )
+                }
                 (Shown::Absent, after) => {
                     format!("{} {name} = {}", palette.add("+"), value_text(after))
                 }
@@ -260,6 +269,24 @@ fn render_change(out: &mut String, change: &ResourceChange, palette: &Palette) {
         );
     }
     out.push_str("    }\n\n");
+}
+
+/// A multi-line value's change, line by line (`similar`), indented under its attribute.
+fn line_diff(before: &str, after: &str, palette: &Palette) -> String {
+    let mut out = String::new();
+    for change in similar::TextDiff::from_lines(before, after).iter_all_changes() {
+        let line = change.value().trim_end_matches('\n');
+        let _ = writeln!(
+            out,
+            "          {}",
+            match change.tag() {
+                similar::ChangeTag::Delete => palette.remove(&format!("- {line}")),
+                similar::ChangeTag::Insert => palette.add(&format!("+ {line}")),
+                similar::ChangeTag::Equal => format!("  {line}"),
+            }
+        );
+    }
+    out
 }
 
 fn quote_label(label: &str) -> String {
