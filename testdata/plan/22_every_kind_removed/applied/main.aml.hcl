@@ -1,0 +1,53 @@
+workspace "dev" {
+  name           = "ml-dev"
+  resource_group = "ml-rg"
+  location       = "eastus"
+  endpoint       = "embedded"
+}
+
+variable "password" {
+  sensitive = true
+  default   = "pw-canary-value"
+}
+
+compute_instance "nb" {
+  name    = "nb-ada"
+  vm_size = "STANDARD_DS3_V2"
+}
+
+hdinsight_compute "spark" {
+  name        = "spark"
+  resource_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/hdi-rg/providers/Microsoft.HDInsight/clusters/spark1"
+  username    = "sshuser"
+  password    = var.password
+}
+
+batch_compute "batch" {
+  name           = "batch"
+  account_name   = "batchone"
+  resource_group = "batch-rg"
+}
+
+databricks_compute "dbx" {
+  name           = "dbx"
+  workspace_name = "dbx-one"
+  resource_group = "dbx-rg"
+  access_token   = var.password
+}
+
+adla_compute "adla" {
+  name           = "adla"
+  account_name   = "adlaone"
+  resource_group = "adla-rg"
+}
+
+aks_compute "aks_new" {
+  name        = "aks-new"
+  agent_count = 3
+}
+
+aks_compute "aks_attached" {
+  name            = "aks-att"
+  resource_id     = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/aks-rg/providers/Microsoft.ContainerService/managedClusters/aks1"
+  cluster_purpose = "FastProd"
+}
