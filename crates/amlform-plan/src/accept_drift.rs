@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use amlform_azure::RemoteCompute;
 use amlform_state::{ChangeSet, RecordStatus, StateRecord};
 
-/// The state change that makes every record match the refreshed service.
+/// The state change that makes every record of a refreshed workspace match the service.
 pub fn accept_drift(
     state: &[StateRecord],
     remote: &BTreeMap<String, Vec<RemoteCompute>>,
@@ -48,4 +48,44 @@ pub fn accept_drift(
         }
     }
     change
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn record(address: &str, workspace: &str, max: i64) -> StateRecord {
+        StateRecord {
+            address: address.to_owned(),
+            kind: "aml_compute".to_owned(),
+            workspace: workspace.to_owned(),
+            arm_id: None,
+            attributes: BTreeMap::from([
+                ("name".to_owned(), json!(address.split('.').nth(1).unwrap())),
+                ("max_nodes".to_owned(), json!(max)),
+            ]),
+            dependencies: vec![],
+            secret_fingerprints: BTreeMap::new(),
+            status: RecordStatus::Ready,
+        }
+    }
+
+    #[test]
+    fn follows_the_service_forgets_the_deleted_and_leaves_unread_workspaces_alone() {
+        let state = vec![
+            record("aml_compute.a", "dev", 2),
+            record("aml_compute.b", "dev", 2),
+            record("aml_compute.c", "gone", 2),
+        ];
+        let resource = json!({"id": "/x/computes/a", "name": "a", "properties": {"computeType": "AmlCompute", "properties": {"scaleSettings": {"maxNodeCount": 9}}}});
+        let remote = BTreeMap::from([(
+            "dev".to_owned(),
+            vec![RemoteCompute::from_resource(&resource)],
+        )]);
+        let change = accept_drift(&state, &remote);
+        assert_eq!(change.put.len(), 1);
+        assert_eq!(change.put[0].attributes["max_nodes"], 9);
+        assert_eq!(change.remove, vec!["aml_compute.b".to_owned()]);
+    }
 }

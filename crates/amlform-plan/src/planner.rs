@@ -76,6 +76,22 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         ..Plan::default()
     };
     for record in input.state {
+        if !input.remote.contains_key(&record.workspace) {
+            // Its workspace was not read: nothing can be said about it, and nothing done.
+            plan.errors.push(PlanError {
+                address: record.address.clone(),
+                message: format!(
+                    "it is in the state, in workspace {}, which the configuration no longer declares",
+                    record.workspace
+                ),
+                hint: format!(
+                    "keep the workspace block until its computes are destroyed, or forget it with `amlform state rm {}` (the compute itself stays)",
+                    record.address
+                ),
+                location: None,
+            });
+            continue;
+        }
         if let Some(drift) = drift_of(record, find_remote(&remote, record)) {
             plan.drift.push(drift);
         }
@@ -143,7 +159,9 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
 
     // In state, gone from the configuration: delete (managed) or detach (attached).
     for record in input.state {
-        if input.config.computes.contains_key(&record.address) {
+        if input.config.computes.contains_key(&record.address)
+            || !input.remote.contains_key(&record.workspace)
+        {
             continue;
         }
         let Some(found) = find_remote(&remote, record) else {

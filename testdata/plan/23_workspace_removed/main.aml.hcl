@@ -1,0 +1,6 @@
+workspace "dev" {
+  name           = "ml-dev"
+  resource_group = "ml-rg"
+  location       = "eastus"
+  endpoint       = "embedded"
+}
