@@ -28,11 +28,13 @@ pub fn accept_drift(
                     .and_then(|id| id.rsplit('/').next())
             })
             .unwrap_or_default();
-        let found = remote.get(&record.workspace).and_then(|computes| {
-            computes
-                .iter()
-                .find(|compute| compute.name.eq_ignore_ascii_case(name))
-        });
+        // A workspace that was not read says nothing about its computes: leave them be.
+        let Some(computes) = remote.get(&record.workspace) else {
+            continue;
+        };
+        let found = computes
+            .iter()
+            .find(|compute| compute.name.eq_ignore_ascii_case(name));
         let Some(found) = found else {
             change.remove.push(record.address.clone());
             continue;
