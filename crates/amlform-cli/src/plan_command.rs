@@ -62,6 +62,7 @@ pub fn run(args: &PlanArgs, color: bool) -> anyhow::Result<u8> {
             replace: args.replace.clone(),
             targets: args.targets.clone(),
             exclude: args.exclude.clone(),
+            destroy: false,
         },
     });
     if !args.refresh_only {

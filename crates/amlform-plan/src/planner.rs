@@ -23,6 +23,8 @@ pub struct PlanOptions {
     pub targets: Vec<String>,
     /// Never these addresses (`--exclude`).
     pub exclude: Vec<String>,
+    /// Plan to remove everything in the state (`destroy`), as if no compute were declared.
+    pub destroy: bool,
 }
 
 /// Everything the planner compares.
@@ -100,7 +102,14 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         return plan;
     }
 
-    for (address, instance) in &input.config.computes {
+    let declared =
+        |address: &str| !input.options.destroy && input.config.computes.contains_key(address);
+    for (address, instance) in input
+        .config
+        .computes
+        .iter()
+        .filter(|_| !input.options.destroy)
+    {
         let record = records.get(address.as_str()).copied();
         let desired_name = instance.str("name").unwrap_or_default().to_owned();
         let import_id = imports
@@ -159,9 +168,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
 
     // In state, gone from the configuration: delete (managed) or detach (attached).
     for record in input.state {
-        if input.config.computes.contains_key(&record.address)
-            || !input.remote.contains_key(&record.workspace)
-        {
+        if declared(&record.address) || !input.remote.contains_key(&record.workspace) {
             continue;
         }
         let Some(found) = find_remote(&remote, record) else {
@@ -178,7 +185,11 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             } else {
                 Action::Delete
             },
-            reason: Some("no longer in the configuration".to_owned()),
+            reason: Some(if input.options.destroy {
+                "destroy requested".to_owned()
+            } else {
+                "no longer in the configuration".to_owned()
+            }),
             attributes: record
                 .attributes
                 .iter()

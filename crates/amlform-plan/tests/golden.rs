@@ -5,7 +5,7 @@
 //!   - `remote`: `[{"workspace", "name", "body"}]`, computes amlform does not manage;
 //!   - `drift`: `[{"workspace", "name", "action": "scale" | "delete" | "break" | "stop" | "tag", ...}]`,
 //!     changes made behind amlform's back after the apply;
-//!   - `options`: `{"refresh_only", "replace": [...], "targets": [...], "exclude": [...]}`.
+//!   - `options`: `{"refresh_only", "destroy", "replace": [...], "targets": [...], "exclude": [...]}`.
 //!
 //! The plan is snapshotted as text and as JSON, and neither may contain a secret.
 
@@ -267,6 +267,7 @@ async fn run_scenario(dir: &Path) -> (String, Value, String) {
             replace: strings("replace"),
             targets: strings("targets"),
             exclude: strings("exclude"),
+            destroy: scenario["options"]["destroy"].as_bool().unwrap_or(false),
         },
     });
     let mut json = amlform_plan::render_json(&plan);
