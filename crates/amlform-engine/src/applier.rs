@@ -1,0 +1,471 @@
+//! [`apply`]: walks a plan's changes through the provider, dependencies first (removals
+//! dependents first), at most `parallelism` at a time. Before each request the intent is
+//! recorded in the state (`Pending`) and after it the result, so a process that dies at any
+//! moment leaves a state the next plan reconciles by reading the service.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use amlform_azure::{
+    AzureError, AzureProvider, BodyContext, PowerAction, Provider, RemoteCompute, UnderlyingAction,
+    WorkspaceTarget, compute_body,
+};
+use amlform_graph::{Dag, Order, Walk};
+use amlform_lang::{ComputeInstance, EvaluatedConfig, Value as ConfigValue};
+use amlform_plan::{Action, Plan, ResourceChange};
+use amlform_state::{ChangeSet, RecordStatus, StateError, StateRecord, StateStore};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use serde_json::Value;
+
+/// Where a workspace's computes go: its provider, its ARM coordinates and region.
+#[derive(Debug, Clone)]
+pub struct WorkspaceBinding {
+    pub provider: AzureProvider,
+    pub target: WorkspaceTarget,
+    pub location: String,
+}
+
+/// What the walk reports as it goes, for progress output.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApplyEvent {
+    Started {
+        address: String,
+        action: Action,
+    },
+    Finished {
+        address: String,
+        action: Action,
+        elapsed: Duration,
+        arm_id: Option<String>,
+    },
+    Failed {
+        address: String,
+        action: Action,
+        message: String,
+    },
+    Skipped {
+        address: String,
+        because_of: String,
+    },
+}
+
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct ApplyReport {
+    pub succeeded: Vec<(String, Action)>,
+    pub failed: Vec<(String, String)>,
+    pub skipped: Vec<String>,
+}
+
+impl ApplyReport {
+    pub fn is_success(&self) -> bool {
+        self.failed.is_empty() && self.skipped.is_empty()
+    }
+}
+
+/// Everything an apply needs besides the plan.
+pub struct ApplyContext<'a> {
+    pub config: &'a EvaluatedConfig,
+    pub workspaces: &'a BTreeMap<String, WorkspaceBinding>,
+    pub parallelism: usize,
+    /// The contents of a file attribute's path (SSH keys, certificates).
+    pub read_file: &'a (dyn Fn(&str) -> Option<String> + Sync),
+    pub on_event: &'a (dyn Fn(ApplyEvent) + Sync),
+}
+
+impl std::fmt::Debug for ApplyContext<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApplyContext")
+            .field("parallelism", &self.parallelism)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Applies `plan`: removals first (dependents before what they depend on), then everything
+/// else (dependencies first). A failure skips what depends on it; independent work goes on.
+pub async fn apply<S: StateStore + Send>(
+    plan: &Plan,
+    context: &ApplyContext<'_>,
+    store: &Mutex<S>,
+) -> Result<ApplyReport, StateError> {
+    let changes: BTreeMap<&str, &ResourceChange> = plan
+        .changes
+        .iter()
+        .filter(|change| change.action != Action::NoOp)
+        .map(|change| (change.address.as_str(), change))
+        .collect();
+    let records: BTreeMap<String, StateRecord> = lock(store)
+        .records()?
+        .into_iter()
+        .map(|record| (record.address.clone(), record))
+        .collect();
+    let records = &records;
+    let is_removal =
+        |change: &ResourceChange| matches!(change.action, Action::Delete | Action::Detach);
+
+    let mut report = ApplyReport::default();
+    let mut removals: Dag<String> = Dag::new();
+    let mut others: Dag<String> = Dag::new();
+    for (address, change) in &changes {
+        if is_removal(change) {
+            removals.add_node((*address).to_owned());
+            for dependency in records
+                .get(*address)
+                .map(|record| record.dependencies.clone())
+                .unwrap_or_default()
+            {
+                if changes
+                    .get(dependency.as_str())
+                    .is_some_and(|other| is_removal(other))
+                {
+                    removals.add_dependency((*address).to_owned(), dependency);
+                }
+            }
+        } else {
+            others.add_node((*address).to_owned());
+            let depends_on = context
+                .config
+                .computes
+                .get(*address)
+                .map(|instance| instance.depends_on.clone())
+                .unwrap_or_default();
+            for dependency in depends_on {
+                if changes
+                    .get(dependency.as_str())
+                    .is_some_and(|other| !is_removal(other))
+                {
+                    others.add_dependency((*address).to_owned(), dependency);
+                }
+            }
+        }
+    }
+    for (dag, order) in [
+        (removals, Order::DependentsFirst),
+        (others, Order::DependenciesFirst),
+    ] {
+        let Ok(mut walk) = Walk::new(&dag, order, context.parallelism) else {
+            // The configuration's own checks refuse cycles before a plan exists.
+            continue;
+        };
+        let mut running = FuturesUnordered::new();
+        loop {
+            for address in walk.start_ready() {
+                let change = changes[address.as_str()];
+                (context.on_event)(ApplyEvent::Started {
+                    address: address.clone(),
+                    action: change.action,
+                });
+                running.push(async move {
+                    let started = Instant::now();
+                    let outcome = run_change(change, context, store, records.get(&address)).await;
+                    (address, change.action, started.elapsed(), outcome)
+                });
+            }
+            let Some((address, action, elapsed, outcome)) = running.next().await else {
+                break;
+            };
+            match outcome {
+                Ok(arm_id) => {
+                    walk.succeed(&address);
+                    report.succeeded.push((address.clone(), action));
+                    (context.on_event)(ApplyEvent::Finished {
+                        address,
+                        action,
+                        elapsed,
+                        arm_id,
+                    });
+                }
+                Err(message) => {
+                    for skipped in walk.fail(&address) {
+                        (context.on_event)(ApplyEvent::Skipped {
+                            address: skipped.clone(),
+                            because_of: address.clone(),
+                        });
+                        report.skipped.push(skipped);
+                    }
+                    report.failed.push((address.clone(), message.clone()));
+                    (context.on_event)(ApplyEvent::Failed {
+                        address,
+                        action,
+                        message,
+                    });
+                }
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn lock<S>(store: &Mutex<S>) -> std::sync::MutexGuard<'_, S> {
+    store
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// One change, start to finish; `Ok` carries the compute's ARM id when it exists after.
+async fn run_change<S: StateStore>(
+    change: &ResourceChange,
+    context: &ApplyContext<'_>,
+    store: &Mutex<S>,
+    previous: Option<&StateRecord>,
+) -> Result<Option<String>, String> {
+    let binding = context
+        .workspaces
+        .get(&change.workspace)
+        .ok_or_else(|| format!("workspace {} is not connected", change.workspace))?;
+    let name = change.name.as_str();
+    match change.action {
+        Action::NoOp => Ok(change.arm_id.clone()),
+        Action::Delete | Action::Detach => {
+            let how = if change.action == Action::Detach {
+                UnderlyingAction::Detach
+            } else {
+                UnderlyingAction::Delete
+            };
+            record_intent(store, change, previous, "delete")?;
+            binding
+                .provider
+                .delete_compute(&binding.target, name, how)
+                .await
+                .map_err(|error| error.to_string())?;
+            commit(
+                store,
+                ChangeSet {
+                    put: vec![],
+                    remove: vec![change.address.clone()],
+                    operation: "apply".to_owned(),
+                },
+            )?;
+            Ok(None)
+        }
+        Action::Start | Action::Stop => {
+            let power = if change.action == Action::Start {
+                PowerAction::Start
+            } else {
+                PowerAction::Stop
+            };
+            binding
+                .provider
+                .power(&binding.target, name, power)
+                .await
+                .map_err(|error| error.to_string())?;
+            let instance = instance(context, change)?;
+            let refreshed = binding
+                .provider
+                .computes(&binding.target)
+                .await
+                .map_err(|error| error.to_string())?;
+            let found = refreshed
+                .into_iter()
+                .find(|compute| compute.name.eq_ignore_ascii_case(name));
+            record_result(store, context, instance, found.as_ref(), previous)
+        }
+        Action::Replace { attached, .. } => {
+            // Names are unique in a workspace: the old compute must go before the new one comes.
+            record_intent(store, change, previous, "replace")?;
+            let how = if attached {
+                UnderlyingAction::Detach
+            } else {
+                UnderlyingAction::Delete
+            };
+            binding
+                .provider
+                .delete_compute(&binding.target, name, how)
+                .await
+                .map_err(|error| error.to_string())?;
+            put(change, context, binding, store, previous).await
+        }
+        Action::Create | Action::Attach | Action::Update | Action::Import => {
+            put(change, context, binding, store, previous).await
+        }
+    }
+}
+
+async fn put<S: StateStore>(
+    change: &ResourceChange,
+    context: &ApplyContext<'_>,
+    binding: &WorkspaceBinding,
+    store: &Mutex<S>,
+    previous: Option<&StateRecord>,
+) -> Result<Option<String>, String> {
+    let instance = instance(context, change)?;
+    if change.action == Action::Import {
+        // Adopt first, as it is; changes the configuration asks for follow in the same PUT.
+        record_intent(store, change, previous, "import")?;
+    } else {
+        record_intent(store, change, previous, "create or update")?;
+    }
+    let values = config_values(instance);
+    let body = compute_body(
+        instance.kind,
+        &values,
+        &BodyContext {
+            subscription_id: &binding.target.subscription_id,
+            resource_group: &binding.target.resource_group,
+            location: &binding.location,
+        },
+        context.read_file,
+    );
+    let result = binding
+        .provider
+        .put_compute(&binding.target, &change.name, &body)
+        .await;
+    let mut created = match result {
+        Ok(created) => created,
+        Err(AzureError::Service { status, .. })
+            if (400..500).contains(&status) && previous.is_none() =>
+        {
+            // Refused before anything existed: forget the intent.
+            commit(
+                store,
+                ChangeSet {
+                    put: vec![],
+                    remove: vec![change.address.clone()],
+                    operation: "apply".to_owned(),
+                },
+            )?;
+            return Err(result
+                .err()
+                .map(|error| error.to_string())
+                .unwrap_or_default());
+        }
+        Err(error) => return Err(error.to_string()),
+    };
+    // A compute instance is created running; stop it if the configuration says so.
+    if instance.kind.block_name == "compute_instance"
+        && instance.str("state") == Some("stopped")
+        && created.attributes.get("state").and_then(Value::as_str) != Some("stopped")
+    {
+        binding
+            .provider
+            .power(&binding.target, &change.name, PowerAction::Stop)
+            .await
+            .map_err(|error| error.to_string())?;
+        created
+            .attributes
+            .insert("state".to_owned(), Value::from("stopped"));
+    }
+    record_result(store, context, instance, Some(&created), previous)
+}
+
+fn instance<'a>(
+    context: &ApplyContext<'a>,
+    change: &ResourceChange,
+) -> Result<&'a ComputeInstance, String> {
+    context
+        .config
+        .computes
+        .get(&change.address)
+        .ok_or_else(|| format!("{} is not in the configuration", change.address))
+}
+
+/// The configuration's values as JSON, secrets included (they go to the service only).
+fn config_values(instance: &ComputeInstance) -> BTreeMap<String, Value> {
+    instance
+        .attributes
+        .iter()
+        .filter(|(_, attribute)| {
+            !matches!(attribute.value, ConfigValue::Null | ConfigValue::Unknown)
+        })
+        .map(|(name, attribute)| (name.clone(), amlform_plan::to_json(&attribute.value)))
+        .collect()
+}
+
+/// Records that a request is about to be sent, so a crash leaves a trace the next plan reads.
+fn record_intent<S: StateStore>(
+    store: &Mutex<S>,
+    change: &ResourceChange,
+    previous: Option<&StateRecord>,
+    operation: &str,
+) -> Result<(), String> {
+    let mut record = previous.cloned().unwrap_or_else(|| StateRecord {
+        address: change.address.clone(),
+        kind: change.kind.clone(),
+        workspace: change.workspace.clone(),
+        arm_id: change.arm_id.clone(),
+        attributes: BTreeMap::from([("name".to_owned(), Value::from(change.name.clone()))]),
+        dependencies: vec![],
+        secret_fingerprints: BTreeMap::new(),
+        status: RecordStatus::Ready,
+    });
+    record.status = RecordStatus::Pending {
+        operation: operation.to_owned(),
+    };
+    commit(
+        store,
+        ChangeSet {
+            put: vec![record],
+            remove: vec![],
+            operation: "apply".to_owned(),
+        },
+    )
+}
+
+/// Records what the service reports after a successful operation, with the fingerprints of
+/// the secrets and files sent.
+fn record_result<S: StateStore>(
+    store: &Mutex<S>,
+    context: &ApplyContext<'_>,
+    instance: &ComputeInstance,
+    found: Option<&RemoteCompute>,
+    previous: Option<&StateRecord>,
+) -> Result<Option<String>, String> {
+    let mut guard = lock(store);
+    let mut attributes = found
+        .map(|found| found.attributes.clone())
+        .unwrap_or_else(|| {
+            previous
+                .map(|record| record.attributes.clone())
+                .unwrap_or_default()
+        });
+    let mut secret_fingerprints = BTreeMap::new();
+    for attribute in instance.kind.attributes {
+        let Some(value) = instance.str(attribute.name) else {
+            continue;
+        };
+        if attribute.is_file_path {
+            attributes.insert(attribute.name.to_owned(), Value::from(value));
+            if let Some(contents) = (context.read_file)(value) {
+                secret_fingerprints.insert(
+                    attribute.name.to_owned(),
+                    guard.fingerprint(contents.as_bytes()),
+                );
+            }
+        } else if attribute.sensitive {
+            secret_fingerprints.insert(
+                attribute.name.to_owned(),
+                guard.fingerprint(value.as_bytes()),
+            );
+        }
+    }
+    let arm_id = found.map(|found| found.arm_id.clone());
+    let dependencies: BTreeSet<String> = instance.depends_on.iter().cloned().collect();
+    let record = StateRecord {
+        address: instance.address.clone(),
+        kind: instance.kind.block_name.to_owned(),
+        workspace: instance.workspace.clone(),
+        arm_id: arm_id
+            .clone()
+            .or_else(|| previous.and_then(|record| record.arm_id.clone())),
+        attributes,
+        dependencies: dependencies.into_iter().collect(),
+        secret_fingerprints,
+        status: RecordStatus::Ready,
+    };
+    guard
+        .commit(ChangeSet {
+            put: vec![record],
+            remove: vec![],
+            operation: "apply".to_owned(),
+        })
+        .map_err(|error| error.to_string())?;
+    Ok(arm_id)
+}
+
+fn commit<S: StateStore>(store: &Mutex<S>, change: ChangeSet) -> Result<(), String> {
+    lock(store)
+        .commit(change)
+        .map(|_| ())
+        .map_err(|error| error.to_string())
+}

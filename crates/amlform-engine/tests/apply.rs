@@ -1,0 +1,336 @@
+//! Apply end to end against the emulator: plan → apply → the next plan is empty; in-place
+//! updates; destroy leaves nothing (and keeps attached resources); failures skip dependents.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use amlform_azure::{
+    ArmClient, ArmClientOptions, AzureProvider, Provider, RetryPolicy, WorkspaceTarget,
+};
+use amlform_emulator::{Emulator, Faults};
+use amlform_engine::{ApplyContext, ApplyReport, WorkspaceBinding, apply};
+use amlform_lang::{ComputeInstance, LoadOptions, Module};
+use amlform_plan::{Action, Plan, PlanInput, PlanOptions};
+use amlform_schema::Attribute;
+use amlform_state::{LocalStore, StateStore};
+
+const WORKSPACE: &str = r#"
+workspace "dev" {
+  name           = "ml-dev"
+  resource_group = "ml-rg"
+  location       = "eastus"
+  endpoint       = "embedded"
+}
+
+variable "password" {
+  sensitive = true
+  default   = "canary-password"
+}
+"#;
+
+const VM_ID: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/vm-rg/providers/Microsoft.Compute/virtualMachines/vm1";
+
+fn config(max_nodes: u32, extra: &str) -> Module {
+    let text = format!(
+        r#"{WORKSPACE}
+aml_compute "cpu" {{
+  name      = "cpu"
+  vm_size   = "STANDARD_D2_V2"
+  max_nodes = {max_nodes}
+}}
+
+compute_instance "nb" {{
+  name    = "nb-ada"
+  vm_size = "STANDARD_DS3_V2"
+  state   = "stopped"
+}}
+
+remote_compute "vm" {{
+  name        = "vm"
+  resource_id = "{VM_ID}"
+  username    = "azureuser"
+  password    = var.password
+}}
+{extra}"#
+    );
+    let module = Module::load_sources(
+        vec![("main.aml.hcl".to_owned(), text)],
+        Path::new("."),
+        &[],
+        &LoadOptions::default(),
+    );
+    assert!(
+        !module.diagnostics.has_errors(),
+        "{}",
+        module
+            .diagnostics
+            .render(&module.sources, amlform_lang::RenderStyle::PLAIN)
+    );
+    module
+}
+
+struct World {
+    emulator: Emulator,
+    bindings: BTreeMap<String, WorkspaceBinding>,
+    store: Mutex<LocalStore>,
+    dir: PathBuf,
+}
+
+async fn world(name: &str, emulator: Emulator) -> World {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(axum::serve(listener, emulator.router()).into_future());
+    let provider = AzureProvider::new(
+        ArmClient::new(ArmClientOptions {
+            endpoint,
+            token: "t".to_owned(),
+            retry: RetryPolicy {
+                max_attempts: 40,
+                base_delay: Duration::from_millis(1),
+                max_delay: Duration::from_millis(10),
+                max_poll_interval: Duration::from_millis(5),
+                ..RetryPolicy::default()
+            },
+            ..Default::default()
+        })
+        .unwrap(),
+    );
+    let target = WorkspaceTarget {
+        label: "dev".to_owned(),
+        subscription_id: "00000000-0000-0000-0000-000000000000".to_owned(),
+        resource_group: "ml-rg".to_owned(),
+        name: "ml-dev".to_owned(),
+    };
+    let dir = std::env::temp_dir().join(format!("amlform-engine-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    World {
+        emulator,
+        bindings: BTreeMap::from([(
+            "dev".to_owned(),
+            WorkspaceBinding {
+                provider,
+                target,
+                location: "eastus".to_owned(),
+            },
+        )]),
+        store: Mutex::new(LocalStore::open(&dir, "test", Duration::ZERO).unwrap()),
+        dir,
+    }
+}
+
+impl World {
+    async fn plan(&self, module: &Module, destroy: bool) -> Plan {
+        let binding = &self.bindings["dev"];
+        let remote = BTreeMap::from([(
+            "dev".to_owned(),
+            binding.provider.computes(&binding.target).await.unwrap(),
+        )]);
+        let store = self.store.lock().unwrap();
+        let records = store.records().unwrap();
+        let fingerprint = |instance: &ComputeInstance, attribute: &Attribute| {
+            instance
+                .str(attribute.name)
+                .map(|value| store.fingerprint(value.as_bytes()))
+        };
+        amlform_plan::plan(&PlanInput {
+            config: &module.evaluated,
+            state: &records,
+            remote: &remote,
+            fingerprint: &fingerprint,
+            locate: &|_| None,
+            options: PlanOptions {
+                destroy,
+                ..PlanOptions::default()
+            },
+        })
+    }
+
+    async fn apply(&self, module: &Module, plan: &Plan) -> ApplyReport {
+        let context = ApplyContext {
+            config: &module.evaluated,
+            workspaces: &self.bindings,
+            parallelism: 10,
+            read_file: &|_| None,
+            on_event: &|_| {},
+        };
+        apply(plan, &context, &self.store).await.unwrap()
+    }
+}
+
+#[tokio::test]
+async fn apply_then_plan_is_empty_updates_in_place_and_destroy_leaves_nothing() {
+    let world = world(
+        "cycle",
+        Emulator::builder().without_rate_limits().build().unwrap(),
+    )
+    .await;
+    let module = config(4, "");
+    let plan = world.plan(&module, false).await;
+    assert_eq!(plan.summary().add, 3);
+    let report = world.apply(&module, &plan).await;
+    assert!(report.is_success(), "{report:?}");
+    assert_eq!(report.succeeded.len(), 3);
+
+    let again = world.plan(&module, false).await;
+    assert!(
+        !again.has_changes(),
+        "a plan right after apply is empty: {}",
+        amlform_plan::render_text(&again, false)
+    );
+    let nb = world
+        .emulator
+        .computes()
+        .into_iter()
+        .find(|compute| compute["name"] == "nb-ada")
+        .unwrap();
+    assert_eq!(
+        nb["properties"]["properties"]["state"], "Stopped",
+        "created, then stopped as declared"
+    );
+
+    // An in-place change is an update, not a replacement.
+    let scaled = config(8, "");
+    let plan = world.plan(&scaled, false).await;
+    let cpu = plan
+        .changes
+        .iter()
+        .find(|change| change.address == "aml_compute.cpu")
+        .unwrap();
+    assert_eq!(cpu.action, Action::Update);
+    assert!(world.apply(&scaled, &plan).await.is_success());
+    assert!(!world.plan(&scaled, false).await.has_changes());
+
+    // The state holds no secret.
+    let state = world.store.lock().unwrap().records().unwrap();
+    assert!(
+        !serde_json::to_string(
+            &state
+                .iter()
+                .map(|record| &record.attributes)
+                .collect::<Vec<_>>()
+        )
+        .unwrap()
+        .contains("canary")
+    );
+    assert!(
+        state
+            .iter()
+            .find(|record| record.address == "remote_compute.vm")
+            .unwrap()
+            .secret_fingerprints
+            .contains_key("password")
+    );
+
+    let destroy = world.plan(&scaled, true).await;
+    assert_eq!(destroy.summary().destroy, 3);
+    assert!(world.apply(&scaled, &destroy).await.is_success());
+    assert!(
+        world.store.lock().unwrap().records().unwrap().is_empty(),
+        "state empty"
+    );
+    assert!(
+        world.emulator.computes().is_empty(),
+        "the emulator has nothing left"
+    );
+    assert_eq!(
+        world.emulator.underlying_resource_exists(VM_ID),
+        Some(true),
+        "the attached VM still exists"
+    );
+    std::fs::remove_dir_all(&world.dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_failed_compute_skips_its_dependents_and_independents_finish() {
+    let world = world(
+        "failure",
+        Emulator::builder()
+            .without_rate_limits()
+            .family_quota(8)
+            .build()
+            .unwrap(),
+    )
+    .await;
+    // `big` exceeds the quota (16 x 2 vCPUs > 8): refused; `after_big` depends on it.
+    let module = config(
+        2,
+        r#"
+aml_compute "big" {
+  name      = "big"
+  vm_size   = "STANDARD_D2_V2"
+  max_nodes = 16
+}
+
+aml_compute "after_big" {
+  name       = "after-big"
+  vm_size    = "STANDARD_D2_V2"
+  max_nodes  = 1
+  depends_on = [aml_compute.big]
+}
+"#,
+    );
+    let plan = world.plan(&module, false).await;
+    let report = world.apply(&module, &plan).await;
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert_eq!(report.failed[0].0, "aml_compute.big");
+    assert!(
+        report.failed[0].1.contains("QuotaExceeded"),
+        "{}",
+        report.failed[0].1
+    );
+    assert_eq!(report.skipped, vec!["aml_compute.after_big".to_owned()]);
+    assert_eq!(
+        report.succeeded.len(),
+        3,
+        "the independent computes finished"
+    );
+    let addresses: Vec<String> = world
+        .store
+        .lock()
+        .unwrap()
+        .records()
+        .unwrap()
+        .into_iter()
+        .map(|record| record.address)
+        .collect();
+    assert!(
+        !addresses.contains(&"aml_compute.big".to_owned()),
+        "a refused create leaves no record"
+    );
+
+    // Provisioning failures end Failed; the next plan replaces them.
+    world.emulator.set_faults(Faults {
+        failed_provisioning: 1.0,
+        ..Default::default()
+    });
+    let module = config(
+        2,
+        "\naml_compute \"flaky\" {\n  name      = \"flaky\"\n  vm_size   = \"STANDARD_D2_V2\"\n  max_nodes = 1\n}\n",
+    );
+    let plan = world.plan(&module, false).await;
+    let report = world.apply(&module, &plan).await;
+    assert!(
+        report
+            .failed
+            .iter()
+            .any(|(address, message)| address == "aml_compute.flaky"
+                && message.contains("ProvisioningFailed")),
+        "{report:?}"
+    );
+    world.emulator.set_faults(Faults::default());
+    let next = world.plan(&module, false).await;
+    let flaky = next
+        .changes
+        .iter()
+        .find(|change| change.address == "aml_compute.flaky")
+        .unwrap();
+    assert!(
+        matches!(flaky.action, Action::Replace { .. }),
+        "{:?}",
+        flaky.action
+    );
+    assert!(world.apply(&module, &next).await.is_success());
+    std::fs::remove_dir_all(&world.dir).unwrap();
+}
