@@ -35,6 +35,10 @@ pub enum Command {
     Fmt(FmtArgs),
     /// Show what apply would change, and why, after reading the service.
     Plan(PlanArgs),
+    /// Make the computes match the configuration (shows the plan and asks first).
+    Apply(ApplyArgs),
+    /// Remove every compute in the state: delete managed ones, detach attached ones.
+    Destroy(ApplyArgs),
     /// Accept what changed outside amlform into the state, changing no compute.
     Refresh(RefreshArgs),
     /// Show a plan saved with `plan --out`.
@@ -45,6 +49,21 @@ pub enum Command {
     /// Run the local Azure ML compute API that tests and examples use.
     #[command(subcommand)]
     Emulator(EmulatorCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Do not ask for confirmation (for CI).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// How many operations run at once.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
+    pub parallelism: u16,
+    /// How long to wait for another process's state lock (e.g. 30s).
+    #[arg(long, value_parser = amlform_emulator::parse_duration, default_value = "0s")]
+    pub lock_timeout: std::time::Duration,
+    #[command(flatten)]
+    pub variables: VariableArgs,
 }
 
 #[derive(Debug, Args)]

@@ -18,6 +18,36 @@ pub struct Connections {
     pub by_endpoint: BTreeMap<String, (AzureProvider, Vec<WorkspaceTarget>)>,
 }
 
+impl Connections {
+    /// Each workspace's provider, ARM coordinates and region, by label (for apply).
+    pub fn bindings(
+        &self,
+        config: &EvaluatedConfig,
+    ) -> BTreeMap<String, amlform_engine::WorkspaceBinding> {
+        self.by_endpoint
+            .values()
+            .flat_map(|(provider, targets)| {
+                targets.iter().map(move |target| {
+                    let location = config
+                        .workspaces
+                        .get(&target.label)
+                        .and_then(|workspace| workspace.attribute("location"))
+                        .unwrap_or("eastus")
+                        .to_owned();
+                    (
+                        target.label.clone(),
+                        amlform_engine::WorkspaceBinding {
+                            provider: provider.clone(),
+                            target: target.clone(),
+                            location,
+                        },
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
 pub async fn connect(config: &EvaluatedConfig) -> anyhow::Result<Connections> {
     let mut by_endpoint: BTreeMap<String, (AzureProvider, Vec<WorkspaceTarget>)> = BTreeMap::new();
     for (label, workspace) in &config.workspaces {
@@ -67,6 +97,11 @@ async fn provider_for(endpoint: &str) -> anyhow::Result<AzureProvider> {
         ArmClientOptions {
             endpoint: start_embedded(Path::new(EMBEDDED_STATE_DIR)).await?,
             token: "embedded".to_owned(),
+            // The emulator is in this process: poll its operations quickly.
+            retry: amlform_azure::RetryPolicy {
+                max_poll_interval: std::time::Duration::from_millis(20),
+                ..Default::default()
+            },
             ..Default::default()
         }
     } else if endpoint.starts_with("https://") || endpoint.starts_with("http://") {

@@ -3,6 +3,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod apply_command;
 mod cli;
 mod connection;
 mod emulator_command;
@@ -35,6 +36,8 @@ fn main() -> ExitCode {
         Command::Validate(args) => validate_command::run(&args, color),
         Command::Fmt(args) => fmt_command::run(&args, color),
         Command::Plan(args) => plan_command::run(&args, color),
+        Command::Apply(args) => apply_command::run(&args, false, color),
+        Command::Destroy(args) => apply_command::run(&args, true, color),
         Command::Refresh(args) => refresh_command::run(&args, color),
         Command::Show(args) => show_command::run(&args, color),
         Command::State(command) => state_command::run(&command),

@@ -4,6 +4,9 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use amlform_engine::WorkspaceBinding;
 
 use amlform_azure::{Provider, RemoteCompute};
 use amlform_lang::{ComputeInstance, EvaluatedConfig, Module, RenderStyle};
@@ -12,12 +15,79 @@ use amlform_schema::Attribute;
 use amlform_state::{LocalStore, STATE_DIR, StateStore};
 use anyhow::Context;
 
-use crate::cli::PlanArgs;
+use crate::cli::{PlanArgs, VariableArgs};
 use crate::connection;
 
 pub fn run(args: &PlanArgs, color: bool) -> anyhow::Result<u8> {
     let mut timings = crate::timings::Timings::start();
-    let module = crate::module_loader::load(&args.variables)?;
+    let options = PlanOptions {
+        refresh_only: args.refresh_only,
+        replace: args.replace.clone(),
+        targets: args.targets.clone(),
+        exclude: args.exclude.clone(),
+        destroy: false,
+    };
+    let Some(planned) = prepare(
+        &args.variables,
+        args.lock_timeout,
+        "plan",
+        options,
+        color,
+        &mut timings,
+    )?
+    else {
+        return Ok(1);
+    };
+    let Planned {
+        module,
+        store,
+        plan,
+        ..
+    } = &planned;
+    if let Some(path) = &args.out {
+        let hash = config_hash(module, store);
+        SavedPlan::new(plan.clone(), store.lineage(), store.serial(), hash)
+            .write(path)
+            .with_context(|| format!("cannot write the plan to {}", path.display()))?;
+        eprintln!(
+            "Saved the plan to {}; `amlform show {}` shows it again.",
+            path.display(),
+            path.display()
+        );
+    }
+    print_plan(plan, args.json, args.markdown, color)?;
+    timings.phase("render");
+    timings.report();
+    Ok(if !plan.errors.is_empty() {
+        1
+    } else if args.detailed_exitcode && plan.has_changes() {
+        2
+    } else {
+        0
+    })
+}
+
+/// A plan with what it was made from: the configuration, the (locked) state, the workspaces'
+/// connections, and the runtime the embedded emulator (if any) runs on.
+pub struct Planned {
+    pub module: Module,
+    pub store: LocalStore,
+    pub plan: Plan,
+    pub bindings: BTreeMap<String, WorkspaceBinding>,
+    pub runtime: tokio::runtime::Runtime,
+}
+
+/// Loads, locks the state for `operation`, refreshes and plans. `None` when the
+/// configuration has errors (they are printed).
+pub fn prepare(
+    variables: &VariableArgs,
+    lock_timeout: Duration,
+    operation: &str,
+    options: PlanOptions,
+    color: bool,
+    timings: &mut crate::timings::Timings,
+) -> anyhow::Result<Option<Planned>> {
+    let module = crate::module_loader::load(variables)?;
     timings.phase("load");
     let width = if color { 120 } else { RenderStyle::PLAIN.width };
     eprint!(
@@ -30,15 +100,17 @@ pub fn run(args: &PlanArgs, color: bool) -> anyhow::Result<u8> {
         eprintln!(
             "the configuration has errors; `amlform validate` shows the same without contacting any service"
         );
-        return Ok(1);
+        return Ok(None);
     }
-    let store = LocalStore::open(Path::new(STATE_DIR), "plan", args.lock_timeout)?;
+    let store = LocalStore::open(Path::new(STATE_DIR), operation, lock_timeout)?;
     let records = store.records()?;
     timings.phase("state");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let (remote, regions, fact_warnings) = runtime.block_on(refresh(&module.evaluated))?;
+    let connections = runtime.block_on(connection::connect(&module.evaluated))?;
+    let (remote, regions, fact_warnings) =
+        runtime.block_on(refresh(&module.evaluated, &connections))?;
     timings.phase("refresh");
 
     let fingerprint = |instance: &ComputeInstance, attribute: &Attribute| -> Option<String> {
@@ -51,21 +123,16 @@ pub fn run(args: &PlanArgs, color: bool) -> anyhow::Result<u8> {
         }
     };
     let locate = |instance: &ComputeInstance| location(&module, instance);
+    let refresh_only = options.refresh_only;
     let mut plan = amlform_plan::plan(&PlanInput {
         config: &module.evaluated,
         state: &records,
         remote: &remote,
         fingerprint: &fingerprint,
         locate: &locate,
-        options: PlanOptions {
-            refresh_only: args.refresh_only,
-            replace: args.replace.clone(),
-            targets: args.targets.clone(),
-            exclude: args.exclude.clone(),
-            destroy: false,
-        },
+        options,
     });
-    if !args.refresh_only {
+    if !refresh_only {
         amlform_plan::check_against_service(
             &mut plan,
             &module.evaluated,
@@ -76,27 +143,14 @@ pub fn run(args: &PlanArgs, color: bool) -> anyhow::Result<u8> {
     }
     plan.warnings.extend(fact_warnings);
     timings.phase("diff");
-    if let Some(path) = &args.out {
-        let hash = config_hash(&module, &store);
-        SavedPlan::new(plan.clone(), store.lineage(), store.serial(), hash)
-            .write(path)
-            .with_context(|| format!("cannot write the plan to {}", path.display()))?;
-        eprintln!(
-            "Saved the plan to {}; `amlform show {}` shows it again.",
-            path.display(),
-            path.display()
-        );
-    }
-    print_plan(&plan, args.json, args.markdown, color)?;
-    timings.phase("render");
-    timings.report();
-    Ok(if !plan.errors.is_empty() {
-        1
-    } else if args.detailed_exitcode && plan.has_changes() {
-        2
-    } else {
-        0
-    })
+    let bindings = connections.bindings(&module.evaluated);
+    Ok(Some(Planned {
+        module,
+        store,
+        plan,
+        bindings,
+        runtime,
+    }))
 }
 
 /// Prints a plan in the form asked for.
@@ -124,8 +178,10 @@ pub type Refreshed = (
 
 /// Every compute of every workspace (one paged list per workspace), and the VM sizes and
 /// usages of every region, all at once.
-pub async fn refresh(config: &EvaluatedConfig) -> anyhow::Result<Refreshed> {
-    let connections = connection::connect(config).await?;
+pub async fn refresh(
+    config: &EvaluatedConfig,
+    connections: &connection::Connections,
+) -> anyhow::Result<Refreshed> {
     let mut lists = tokio::task::JoinSet::new();
     let mut facts = tokio::task::JoinSet::new();
     let mut regions_seen = std::collections::BTreeSet::new();
@@ -184,7 +240,7 @@ fn location(module: &Module, instance: &ComputeInstance) -> Option<String> {
     Some(format!("{}:{line}:{column}", file.name))
 }
 
-fn expand_home(path: &str) -> PathBuf {
+pub fn expand_home(path: &str) -> PathBuf {
     match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
         (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
         _ => PathBuf::from(path),

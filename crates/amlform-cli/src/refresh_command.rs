@@ -25,7 +25,11 @@ pub fn run(args: &RefreshArgs, color: bool) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let (remote, _, _) = runtime.block_on(crate::plan_command::refresh(&module.evaluated))?;
+    let connections = runtime.block_on(crate::connection::connect(&module.evaluated))?;
+    let (remote, _, _) = runtime.block_on(crate::plan_command::refresh(
+        &module.evaluated,
+        &connections,
+    ))?;
     let change = amlform_plan::accept_drift(&records, &remote);
     if change.put.is_empty() && change.remove.is_empty() {
         println!("No changes. The state already matches the service.");

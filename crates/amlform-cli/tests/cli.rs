@@ -183,3 +183,61 @@ fn the_readme_first_command_plans_the_quickstart_on_the_embedded_emulator() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn apply_plan_destroy_on_the_quickstart() {
+    let dir = std::env::temp_dir().join(format!("amlform-cli-apply-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(quickstart()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    // No terminal and no --auto-approve: refused, nothing changed.
+    let refused = amlform(&dir, &["apply"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--auto-approve"));
+
+    let applied = amlform(&dir, &["apply", "--auto-approve"]);
+    let stdout = String::from_utf8_lossy(&applied.stdout);
+    assert_eq!(
+        applied.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    assert!(stdout.contains("aml_compute.cpu: Creating..."), "{stdout}");
+    assert!(
+        stdout.contains("remote_compute.vm: Attach complete after"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Apply complete! Resources: 4 added, 0 changed, 0 destroyed."),
+        "{stdout}"
+    );
+
+    let plan = amlform(&dir, &["plan", "--detailed-exitcode"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "a plan after apply is empty: {}",
+        String::from_utf8_lossy(&plan.stdout)
+    );
+
+    let destroyed = amlform(&dir, &["destroy", "--auto-approve"]);
+    let stdout = String::from_utf8_lossy(&destroyed.stdout);
+    assert_eq!(destroyed.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("remote_compute.vm: Detaching..."),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Destroy complete! Resources: 0 added, 0 changed, 4 destroyed."),
+        "{stdout}"
+    );
+    let listed = amlform(&dir, &["state", "list"]);
+    assert!(listed.stdout.is_empty(), "the state is empty after destroy");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
