@@ -25,7 +25,7 @@ emulator:
 
 # The README's first command: the quickstart, no Azure account needed.
 demo:
-    cargo run -q -p amlform-cli -- -C examples/quickstart plan
+    cargo run -q -p amlform-cli -- -C examples/quickstart apply --auto-approve
 
 # Accept changed snapshots after reviewing them.
 snapshots:
