@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use amlform_engine::{ApplyContext, ApplyEvent};
 use amlform_plan::{Action, PlanOptions};
+use amlform_state::StateStore;
 
 use crate::cli::ApplyArgs;
 use crate::plan_command::{Planned, expand_home, prepare};
@@ -17,13 +18,15 @@ pub fn run(args: &ApplyArgs, destroy: bool, color: bool) -> anyhow::Result<u8> {
     let operation = if destroy { "destroy" } else { "apply" };
     let options = PlanOptions {
         destroy,
+        refresh_only: args.refresh_only && !destroy,
         ..PlanOptions::default()
     };
     let Some(Planned {
         module,
-        store,
+        mut store,
         plan,
         bindings,
+        remote,
         runtime,
     }) = prepare(
         &args.variables,
@@ -51,6 +54,15 @@ pub fn run(args: &ApplyArgs, destroy: bool, color: bool) -> anyhow::Result<u8> {
         return Ok(1);
     }
     println!();
+    if plan.refresh_only {
+        let change = amlform_plan::accept_drift(&store.records()?, &remote);
+        let (updated, forgotten) = (change.put.len(), change.remove.len());
+        let serial = store.commit(change)?;
+        println!(
+            "Apply complete! The state accepts {updated} changed and forgets {forgotten} deleted compute(s) (serial {serial}); no compute was changed."
+        );
+        return Ok(0);
+    }
 
     let read_file = |path: &str| std::fs::read_to_string(expand_home(path)).ok();
     let on_event = |event: ApplyEvent| println!("{}", describe(&event));

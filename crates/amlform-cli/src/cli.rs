@@ -56,6 +56,9 @@ pub struct ApplyArgs {
     /// Do not ask for confirmation (for CI).
     #[arg(long)]
     pub auto_approve: bool,
+    /// Only accept what changed outside amlform into the state; change no compute.
+    #[arg(long)]
+    pub refresh_only: bool,
     /// How many operations run at once.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     pub parallelism: u16,

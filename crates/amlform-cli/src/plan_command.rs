@@ -74,6 +74,8 @@ pub struct Planned {
     pub store: LocalStore,
     pub plan: Plan,
     pub bindings: BTreeMap<String, WorkspaceBinding>,
+    /// What refresh read, by workspace label.
+    pub remote: BTreeMap<String, Vec<RemoteCompute>>,
     pub runtime: tokio::runtime::Runtime,
 }
 
@@ -149,6 +151,7 @@ pub fn prepare(
         store,
         plan,
         bindings,
+        remote,
         runtime,
     }))
 }

@@ -457,7 +457,21 @@ aml_compute "gpu" {
         "{shown}"
     );
 
-    let refreshed = amlform(&dir, &["refresh"]);
+    // `apply --refresh-only` needs confirmation like any apply; `refresh` is the same without.
+    assert_eq!(
+        amlform(&dir, &["apply", "--refresh-only"]).status.code(),
+        Some(1)
+    );
+    let refreshed = amlform(&dir, &["apply", "--refresh-only", "--auto-approve"]);
+    assert!(
+        stdout(&refreshed).contains("accepts 1 changed and forgets 1 deleted"),
+        "{}",
+        stdout(&refreshed)
+    );
+    assert_eq!(
+        stdout(&amlform(&dir, &["refresh"])).trim(),
+        "No changes. The state already matches the service."
+    );
     assert_eq!(
         refreshed.status.code(),
         Some(0),
