@@ -43,8 +43,12 @@ fn main() {
     );
     for (computes, workspaces) in [(1_000, 50), (5_000, 50), (5_000, 5)] {
         let dir = runtime.block_on(prepare(computes, workspaces));
-        for limits in ["on", "off"] {
-            let phases = measure(&dir, limits);
+        for limits in ["on", "off", "standalone"] {
+            let phases = if limits == "standalone" {
+                runtime.block_on(measure_standalone(&dir))
+            } else {
+                measure(&dir, limits)
+            };
             let ms = |name: &str| phases.get(name).copied().unwrap_or(f64::NAN);
             let engine = ms("load") + ms("state") + ms("diff") + ms("render");
             println!(
@@ -81,7 +85,7 @@ async fn prepare(computes: usize, workspaces: usize) -> PathBuf {
     let mut config = String::new();
     for workspace in 0..workspaces {
         config.push_str(&format!(
-            "workspace \"ws{workspace}\" {{\n  name           = \"ml-ws{workspace}\"\n  resource_group = \"ml-rg\"\n  location       = \"eastus\"\n  endpoint       = \"embedded\"\n}}\n\n"
+            "workspace \"ws{workspace}\" {{\n  name           = \"ml-ws{workspace}\"\n  resource_group = \"ml-rg\"\n  location       = \"eastus\"\n  subscription_id = \"00000000-0000-0000-0000-000000000000\"\n  endpoint       = \"embedded\"\n}}\n\n"
         ));
     }
     let per_workspace = computes / workspaces;
@@ -155,8 +159,41 @@ async fn prepare(computes: usize, workspaces: usize) -> PathBuf {
     dir
 }
 
+/// The same plan against the emulator served from this process over HTTP, so the CLI's
+/// memory and time are amlform's alone.
+async fn measure_standalone(dir: &Path) -> BTreeMap<String, f64> {
+    let emulator = Emulator::builder()
+        .without_rate_limits()
+        .persist_in(dir.join(".amlform/emulator"))
+        .build()
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(axum::serve(listener, emulator.router()).into_future());
+    let config_path = dir.join("main.aml.hcl");
+    let embedded = std::fs::read_to_string(&config_path).unwrap();
+    std::fs::write(
+        &config_path,
+        embedded.replace("\"embedded\"", &format!("\"{endpoint}\"")),
+    )
+    .unwrap();
+    let dir = dir.to_owned();
+    let phases = tokio::task::spawn_blocking(move || {
+        measure_with(&dir, &[("AMLFORM_ACCESS_TOKEN", "bench")])
+    })
+    .await
+    .unwrap();
+    std::fs::write(&config_path, embedded).unwrap();
+    server.abort();
+    phases
+}
+
 /// Median of each phase over the runs (milliseconds; peak RSS in KiB).
 fn measure(dir: &Path, limits: &str) -> BTreeMap<String, f64> {
+    measure_with(dir, &[("AMLFORM_EMBEDDED_RATE_LIMITS", limits)])
+}
+
+fn measure_with(dir: &Path, env: &[(&str, &str)]) -> BTreeMap<String, f64> {
     let mut samples: BTreeMap<String, Vec<f64>> = BTreeMap::new();
     for _ in 0..RUNS {
         let output = Command::new(env!("CARGO_BIN_EXE_amlform"))
@@ -164,7 +201,7 @@ fn measure(dir: &Path, limits: &str) -> BTreeMap<String, f64> {
             .arg(dir)
             .args(["plan", "--detailed-exitcode"])
             .env("AMLFORM_TIMINGS", "1")
-            .env("AMLFORM_EMBEDDED_RATE_LIMITS", limits)
+            .envs(env.iter().copied())
             .output()
             .unwrap();
         let stderr = String::from_utf8_lossy(&output.stderr);
