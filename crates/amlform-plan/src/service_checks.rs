@@ -143,7 +143,7 @@ fn nearest(wanted: &str, sizes: &[VmSizeInfo]) -> Vec<String> {
         .iter()
         .map(|size| {
             (
-                distance(&wanted, &size.name.to_ascii_lowercase()),
+                amlform_lang::edit_distance(&wanted, &size.name.to_ascii_lowercase()),
                 size.name.as_str(),
             )
         })
@@ -154,19 +154,4 @@ fn nearest(wanted: &str, sizes: &[VmSizeInfo]) -> Vec<String> {
         .take(3)
         .map(|(_, name)| name.to_owned())
         .collect()
-}
-
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut current = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            current[j + 1] = (previous[j] + usize::from(ca != *cb))
-                .min(previous[j + 1] + 1)
-                .min(current[j] + 1);
-        }
-        previous = current;
-    }
-    previous[b.len()]
 }
