@@ -163,6 +163,14 @@ fn a_plan_with_errors_exits_1_and_a_held_lock_is_named() {
         stderr.contains("locked by") && stderr.contains("`apply`"),
         "{stderr}"
     );
+    // A second apply on a held state fails at once, naming the holder, and changes nothing.
+    let second = amlform(&dir, &["apply", "--auto-approve"]);
+    assert_eq!(second.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.contains("locked by") && stderr.contains(&format!("pid {}", std::process::id())),
+        "{stderr}"
+    );
     drop(held);
     assert_eq!(amlform(&dir, &["plan"]).status.code(), Some(0));
     std::fs::remove_dir_all(&dir).unwrap();
