@@ -41,6 +41,8 @@ pub enum Command {
     Destroy(ApplyArgs),
     /// Accept what changed outside amlform into the state, changing no compute.
     Refresh(RefreshArgs),
+    /// The dependency graph as Graphviz DOT (`amlform graph | dot -Tsvg > graph.svg`).
+    Graph(GraphArgs),
     /// Show a plan saved with `plan --out`.
     Show(ShowArgs),
     /// Inspect or edit what the state remembers.
@@ -76,6 +78,25 @@ pub struct RefreshArgs {
     pub lock_timeout: std::time::Duration,
     #[command(flatten)]
     pub variables: VariableArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// `plan`: the configuration's computes and what each depends on (no service contacted);
+    /// `apply`: the operations an apply would run, in the order it would run them.
+    #[arg(long = "type", value_enum, default_value = "plan")]
+    pub kind: GraphKind,
+    /// How long to wait for another process's state lock (`--type apply`).
+    #[arg(long, value_parser = amlform_emulator::parse_duration, default_value = "0s")]
+    pub lock_timeout: std::time::Duration,
+    #[command(flatten)]
+    pub variables: VariableArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphKind {
+    Plan,
+    Apply,
 }
 
 #[derive(Debug, Args)]

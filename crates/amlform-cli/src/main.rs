@@ -8,6 +8,7 @@ mod cli;
 mod connection;
 mod emulator_command;
 mod fmt_command;
+mod graph_command;
 mod module_loader;
 mod plan_command;
 mod refresh_command;
@@ -39,6 +40,7 @@ fn main() -> ExitCode {
         Command::Apply(args) => apply_command::run(&args, false, color),
         Command::Destroy(args) => apply_command::run(&args, true, color),
         Command::Refresh(args) => refresh_command::run(&args, color),
+        Command::Graph(args) => graph_command::run(&args, color),
         Command::Show(args) => show_command::run(&args, color),
         Command::State(command) => state_command::run(&command),
         Command::Emulator(cli::EmulatorCommand::Serve(args)) => emulator_command::serve(&args),

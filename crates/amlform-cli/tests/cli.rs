@@ -241,3 +241,30 @@ fn apply_plan_destroy_on_the_quickstart() {
     assert!(listed.stdout.is_empty(), "the state is empty after destroy");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn graph_prints_dependencies_as_dot() {
+    let config = "workspace \"w\" {\n  name           = \"ws1\"\n  resource_group = \"rg\"\n  location       = \"eastus\"\n  endpoint       = \"embedded\"\n}\n\naml_compute \"first\" {\n  vm_size   = \"STANDARD_D2_V2\"\n  max_nodes = 1\n}\n\naml_compute \"second\" {\n  vm_size    = \"STANDARD_D2_V2\"\n  max_nodes  = 1\n  depends_on = [aml_compute.first]\n}\n";
+    let dir = scratch("graph", &[("main.aml.hcl", config)]);
+    let output = amlform(&dir, &["graph"]);
+    let dot = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(dot.starts_with("digraph amlform {"), "{dot}");
+    assert!(
+        dot.contains("\"aml_compute.second\" -> \"aml_compute.first\";"),
+        "{dot}"
+    );
+    let apply = amlform(&dir, &["graph", "--type", "apply"]);
+    let dot = String::from_utf8_lossy(&apply.stdout);
+    assert!(dot.contains("aml_compute.first\\n(create)"), "{dot}");
+    assert!(
+        dot.contains("\"aml_compute.second\" -> \"aml_compute.first\";"),
+        "{dot}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -101,45 +101,8 @@ pub async fn apply<S: StateStore + Send>(
         .map(|record| (record.address.clone(), record))
         .collect();
     let records = &records;
-    let is_removal =
-        |change: &ResourceChange| matches!(change.action, Action::Delete | Action::Detach);
-
     let mut report = ApplyReport::default();
-    let mut removals: Dag<String> = Dag::new();
-    let mut others: Dag<String> = Dag::new();
-    for (address, change) in &changes {
-        if is_removal(change) {
-            removals.add_node((*address).to_owned());
-            for dependency in records
-                .get(*address)
-                .map(|record| record.dependencies.clone())
-                .unwrap_or_default()
-            {
-                if changes
-                    .get(dependency.as_str())
-                    .is_some_and(|other| is_removal(other))
-                {
-                    removals.add_dependency((*address).to_owned(), dependency);
-                }
-            }
-        } else {
-            others.add_node((*address).to_owned());
-            let depends_on = context
-                .config
-                .computes
-                .get(*address)
-                .map(|instance| instance.depends_on.clone())
-                .unwrap_or_default();
-            for dependency in depends_on {
-                if changes
-                    .get(dependency.as_str())
-                    .is_some_and(|other| !is_removal(other))
-                {
-                    others.add_dependency((*address).to_owned(), dependency);
-                }
-            }
-        }
-    }
+    let ApplyGraph { removals, others } = apply_graph(plan, context.config, records);
     for (dag, order) in [
         (removals, Order::DependentsFirst),
         (others, Order::DependenciesFirst),
@@ -195,6 +158,62 @@ pub async fn apply<S: StateStore + Send>(
         }
     }
     Ok(report)
+}
+
+/// The two graphs an apply walks: removals (walked dependents first, using the dependencies
+/// the state remembers) and everything else (walked dependencies first, using the
+/// configuration's). Nodes are the addresses of the plan's changes; no-ops are left out.
+#[derive(Debug)]
+pub struct ApplyGraph {
+    pub removals: Dag<String>,
+    pub others: Dag<String>,
+}
+
+pub fn apply_graph(
+    plan: &Plan,
+    config: &EvaluatedConfig,
+    records: &BTreeMap<String, StateRecord>,
+) -> ApplyGraph {
+    let changes: BTreeMap<&str, &ResourceChange> = plan
+        .changes
+        .iter()
+        .filter(|change| change.action != Action::NoOp)
+        .map(|change| (change.address.as_str(), change))
+        .collect();
+    let is_removal =
+        |change: &ResourceChange| matches!(change.action, Action::Delete | Action::Detach);
+    let mut removals: Dag<String> = Dag::new();
+    let mut others: Dag<String> = Dag::new();
+    for (address, change) in &changes {
+        let (dag, dependencies, removal) = if is_removal(change) {
+            (
+                &mut removals,
+                records
+                    .get(*address)
+                    .map(|record| record.dependencies.clone()),
+                true,
+            )
+        } else {
+            (
+                &mut others,
+                config
+                    .computes
+                    .get(*address)
+                    .map(|instance| instance.depends_on.clone()),
+                false,
+            )
+        };
+        dag.add_node((*address).to_owned());
+        for dependency in dependencies.unwrap_or_default() {
+            if changes
+                .get(dependency.as_str())
+                .is_some_and(|other| is_removal(other) == removal)
+            {
+                dag.add_dependency((*address).to_owned(), dependency);
+            }
+        }
+    }
+    ApplyGraph { removals, others }
 }
 
 fn lock<S>(store: &Mutex<S>) -> std::sync::MutexGuard<'_, S> {

@@ -4,4 +4,6 @@
 
 mod applier;
 
-pub use applier::{ApplyContext, ApplyEvent, ApplyReport, WorkspaceBinding, apply};
+pub use applier::{
+    ApplyContext, ApplyEvent, ApplyGraph, ApplyReport, WorkspaceBinding, apply, apply_graph,
+};

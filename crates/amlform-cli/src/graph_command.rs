@@ -1,0 +1,116 @@
+//! `amlform graph`: the dependency graph as Graphviz DOT, sorted so it diffs cleanly.
+//! Edges point from a compute to what it depends on.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+use amlform_graph::Dag;
+use amlform_lang::RenderStyle;
+use amlform_plan::PlanOptions;
+use amlform_state::StateStore;
+
+use crate::cli::{GraphArgs, GraphKind};
+
+pub fn run(args: &GraphArgs, color: bool) -> anyhow::Result<u8> {
+    match args.kind {
+        GraphKind::Plan => {
+            let module = crate::module_loader::load(&args.variables)?;
+            if module.diagnostics.has_errors() {
+                let width = if color { 120 } else { RenderStyle::PLAIN.width };
+                eprint!(
+                    "{}",
+                    module
+                        .diagnostics
+                        .render(&module.sources, RenderStyle { color, width })
+                );
+                return Ok(1);
+            }
+            let mut dag = Dag::new();
+            let mut labels = BTreeMap::new();
+            for (address, instance) in &module.evaluated.computes {
+                dag.add_node(address.clone());
+                labels.insert(
+                    address.clone(),
+                    format!("{address}\\n(workspace {})", instance.workspace),
+                );
+                for dependency in &instance.depends_on {
+                    dag.add_dependency(address.clone(), dependency.clone());
+                }
+            }
+            print!("{}", dot(&[("configuration", &dag)], &labels));
+        }
+        GraphKind::Apply => {
+            let mut timings = crate::timings::Timings::start();
+            let Some(planned) = crate::plan_command::prepare(
+                &args.variables,
+                args.lock_timeout,
+                "graph",
+                PlanOptions::default(),
+                color,
+                &mut timings,
+            )?
+            else {
+                return Ok(1);
+            };
+            let records = planned
+                .store
+                .records()?
+                .into_iter()
+                .map(|record| (record.address.clone(), record))
+                .collect();
+            let graph =
+                amlform_engine::apply_graph(&planned.plan, &planned.module.evaluated, &records);
+            let labels = planned
+                .plan
+                .changes
+                .iter()
+                .map(|change| {
+                    (
+                        change.address.clone(),
+                        format!("{}\\n({})", change.address, change.action.name()),
+                    )
+                })
+                .collect();
+            print!(
+                "{}",
+                dot(
+                    &[
+                        ("removals (dependents first)", &graph.removals),
+                        ("changes (dependencies first)", &graph.others)
+                    ],
+                    &labels
+                )
+            );
+        }
+    }
+    Ok(0)
+}
+
+fn dot(clusters: &[(&str, &Dag<String>)], labels: &BTreeMap<String, String>) -> String {
+    let mut out = String::from("digraph amlform {\n  rankdir = \"RL\";\n  node [shape = box];\n");
+    for (index, (name, dag)) in clusters.iter().enumerate() {
+        let Ok(mut nodes) = dag.topological_order() else {
+            continue;
+        };
+        if nodes.is_empty() {
+            continue;
+        }
+        nodes.sort();
+        let _ = writeln!(
+            out,
+            "  subgraph cluster_{index} {{\n    label = \"{name}\";"
+        );
+        for node in &nodes {
+            let label = labels.get(node).cloned().unwrap_or_else(|| node.clone());
+            let _ = writeln!(out, "    \"{node}\" [label = \"{label}\"];");
+        }
+        out.push_str("  }\n");
+        for node in &nodes {
+            for dependency in dag.dependencies(node) {
+                let _ = writeln!(out, "  \"{node}\" -> \"{dependency}\";");
+            }
+        }
+    }
+    out.push_str("}\n");
+    out
+}
