@@ -132,6 +132,13 @@ pub enum StateCommand {
     },
     /// Serials of the state's past, with the operation and addresses of each change.
     History(StateArgs),
+    /// Give a resource a new address (after renaming its block), without touching the service.
+    Mv {
+        from: String,
+        to: String,
+        #[command(flatten)]
+        state: StateArgs,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -1,4 +1,4 @@
-//! `amlform state list | show | pull | rm | history`: what the state remembers.
+//! `amlform state list | show | pull | rm | mv | history`: what the state remembers.
 
 use std::path::Path;
 
@@ -14,6 +14,7 @@ pub fn run(command: &StateCommand) -> anyhow::Result<u8> {
         StateCommand::Pull(args) => ("state pull", args),
         StateCommand::Rm { state, .. } => ("state rm", state),
         StateCommand::History(args) => ("state history", args),
+        StateCommand::Mv { state, .. } => ("state mv", state),
     };
     let StateArgs { lock_timeout } = args;
     let mut store = LocalStore::open(Path::new(STATE_DIR), operation, *lock_timeout)?;
@@ -56,6 +57,30 @@ pub fn run(command: &StateCommand) -> anyhow::Result<u8> {
             for address in addresses {
                 println!("Removed {address} from the state (the compute itself is untouched)");
             }
+        }
+        StateCommand::Mv { from, to, .. } => {
+            let mut record = store.record(from)?.ok_or_else(|| StateError::NotFound {
+                address: from.clone(),
+            })?;
+            if store.record(to)?.is_some() {
+                anyhow::bail!(
+                    "{to} is already in the state\nhint: `amlform state rm {to}` first if it is stale"
+                );
+            }
+            let (from_kind, to_kind) = (from.split('.').next(), to.split('.').next());
+            if from_kind != to_kind {
+                anyhow::bail!(
+                    "{from} cannot become {to}: a resource keeps its kind\nhint: the address must start with `{}.`",
+                    from_kind.unwrap_or_default()
+                );
+            }
+            record.address = to.clone();
+            store.commit(ChangeSet {
+                put: vec![record],
+                remove: vec![from.clone()],
+                operation: "state mv".to_owned(),
+            })?;
+            println!("Moved {from} to {to} (the compute itself is untouched)");
         }
         StateCommand::History(_) => {
             for entry in store.history()? {
