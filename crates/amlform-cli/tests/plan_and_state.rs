@@ -247,9 +247,39 @@ fn state_commands_list_show_pull_and_rm_without_secrets() {
         stdout(&amlform(&dir, &["state", "list"])),
         "databricks_compute.dbx\n"
     );
+    let moved = amlform(
+        &dir,
+        &[
+            "state",
+            "mv",
+            "databricks_compute.dbx",
+            "databricks_compute.spark_jobs",
+        ],
+    );
+    assert_eq!(
+        moved.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&moved.stderr)
+    );
+    assert_eq!(
+        stdout(&amlform(&dir, &["state", "list"])),
+        "databricks_compute.spark_jobs\n"
+    );
+    let wrong_kind = amlform(
+        &dir,
+        &[
+            "state",
+            "mv",
+            "databricks_compute.spark_jobs",
+            "aml_compute.x",
+        ],
+    );
+    assert_eq!(wrong_kind.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&wrong_kind.stderr).contains("keeps its kind"));
     let history = stdout(&amlform(&dir, &["state", "history"]));
     assert!(
-        history.contains("state rm") && history.contains("apply"),
+        history.contains("state rm") && history.contains("state mv") && history.contains("apply"),
         "{history}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
