@@ -41,6 +41,8 @@ pub enum Command {
     Destroy(ApplyArgs),
     /// Accept what changed outside amlform into the state, changing no compute.
     Refresh(RefreshArgs),
+    /// Adopt an existing compute into the state under ADDRESS (read only: nothing is changed).
+    Import(ImportArgs),
     /// The dependency graph as Graphviz DOT (`amlform graph | dot -Tsvg > graph.svg`).
     Graph(GraphArgs),
     /// Show a plan saved with `plan --out`.
@@ -73,6 +75,19 @@ pub struct ApplyArgs {
 
 #[derive(Debug, Args)]
 pub struct RefreshArgs {
+    /// How long to wait for another process's state lock (e.g. 30s).
+    #[arg(long, value_parser = amlform_emulator::parse_duration, default_value = "0s")]
+    pub lock_timeout: std::time::Duration,
+    #[command(flatten)]
+    pub variables: VariableArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The configuration's address for it (`aml_compute.cpu`); the block must exist.
+    pub address: String,
+    /// The compute's ARM id (`/subscriptions/.../workspaces/W/computes/NAME`).
+    pub id: String,
     /// How long to wait for another process's state lock (e.g. 30s).
     #[arg(long, value_parser = amlform_emulator::parse_duration, default_value = "0s")]
     pub lock_timeout: std::time::Duration,

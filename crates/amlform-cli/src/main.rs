@@ -9,6 +9,7 @@ mod connection;
 mod emulator_command;
 mod fmt_command;
 mod graph_command;
+mod import_command;
 mod module_loader;
 mod plan_command;
 mod refresh_command;
@@ -41,6 +42,7 @@ fn main() -> ExitCode {
         Command::Destroy(args) => apply_command::run(&args, true, color),
         Command::Refresh(args) => refresh_command::run(&args, color),
         Command::Graph(args) => graph_command::run(&args, color),
+        Command::Import(args) => import_command::run(&args, color),
         Command::Show(args) => show_command::run(&args, color),
         Command::State(command) => state_command::run(&command),
         Command::Emulator(cli::EmulatorCommand::Serve(args)) => emulator_command::serve(&args),

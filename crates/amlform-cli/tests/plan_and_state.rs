@@ -541,3 +541,80 @@ aml_compute "gpu" {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn import_adopts_an_existing_compute_without_changing_it() {
+    let config = r#"
+workspace "dev" {
+  name           = "ml-dev"
+  resource_group = "ml-rg"
+  location       = "eastus"
+  endpoint       = "embedded"
+}
+
+aml_compute "existing" {
+  name      = "existing"
+  vm_size   = "STANDARD_D2_V2"
+  max_nodes = 3
+}
+"#;
+    let dir = scratch("import", config);
+    let id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-dev/computes/existing";
+    {
+        let emulator = amlform_emulator::Emulator::builder()
+            .persist_in(dir.join(".amlform/emulator"))
+            .build()
+            .unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            use tower::ServiceExt;
+            let request = axum::http::Request::put(format!("{id}?api-version=2024-10-01"))
+                .header("authorization", "Bearer t")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(
+                    json!({"location": "eastus", "properties": {"computeType": "AmlCompute", "properties": {"vmSize": "STANDARD_D2_V2", "scaleSettings": {"maxNodeCount": 3}}}}).to_string(),
+                ))
+                .unwrap();
+            assert!(emulator.router().oneshot(request).await.unwrap().status().is_success());
+        });
+    }
+    let before = amlform(&dir, &["plan"]);
+    assert_eq!(before.status.code(), Some(1));
+    assert!(
+        stdout(&before).contains("add `import { to = aml_compute.existing"),
+        "{}",
+        stdout(&before)
+    );
+
+    let bad = amlform(
+        &dir,
+        &[
+            "import",
+            "aml_compute.existing",
+            "/subscriptions/x/not-a-compute",
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a compute id"));
+
+    let imported = amlform(&dir, &["import", "aml_compute.existing", id]);
+    assert_eq!(
+        imported.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+    let after = amlform(&dir, &["plan", "--detailed-exitcode"]);
+    assert_eq!(
+        after.status.code(),
+        Some(0),
+        "the imported compute matches the configuration: {}",
+        stdout(&after)
+    );
+    let again = amlform(&dir, &["import", "aml_compute.existing", id]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already in the state"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -431,6 +431,29 @@ fn record_result<S: StateStore>(
     previous: Option<&StateRecord>,
 ) -> Result<Option<String>, String> {
     let mut guard = lock(store);
+    let record = state_record(instance, found, previous, context.read_file, &|bytes| {
+        guard.fingerprint(bytes)
+    });
+    let arm_id = found.map(|found| found.arm_id.clone());
+    guard
+        .commit(ChangeSet {
+            put: vec![record],
+            remove: vec![],
+            operation: "apply".to_owned(),
+        })
+        .map_err(|error| error.to_string())?;
+    Ok(arm_id)
+}
+
+/// The record for a compute as the service reports it (`found`), with the configuration's
+/// file paths and keyed fingerprints of its secrets and file contents (never the values).
+pub fn state_record(
+    instance: &ComputeInstance,
+    found: Option<&RemoteCompute>,
+    previous: Option<&StateRecord>,
+    read_file: &dyn Fn(&str) -> Option<String>,
+    fingerprint: &dyn Fn(&[u8]) -> String,
+) -> StateRecord {
     let mut attributes = found
         .map(|found| found.attributes.clone())
         .unwrap_or_else(|| {
@@ -445,41 +468,27 @@ fn record_result<S: StateStore>(
         };
         if attribute.is_file_path {
             attributes.insert(attribute.name.to_owned(), Value::from(value));
-            if let Some(contents) = (context.read_file)(value) {
-                secret_fingerprints.insert(
-                    attribute.name.to_owned(),
-                    guard.fingerprint(contents.as_bytes()),
-                );
+            if let Some(contents) = read_file(value) {
+                secret_fingerprints
+                    .insert(attribute.name.to_owned(), fingerprint(contents.as_bytes()));
             }
         } else if attribute.sensitive {
-            secret_fingerprints.insert(
-                attribute.name.to_owned(),
-                guard.fingerprint(value.as_bytes()),
-            );
+            secret_fingerprints.insert(attribute.name.to_owned(), fingerprint(value.as_bytes()));
         }
     }
-    let arm_id = found.map(|found| found.arm_id.clone());
     let dependencies: BTreeSet<String> = instance.depends_on.iter().cloned().collect();
-    let record = StateRecord {
+    StateRecord {
         address: instance.address.clone(),
         kind: instance.kind.block_name.to_owned(),
         workspace: instance.workspace.clone(),
-        arm_id: arm_id
-            .clone()
+        arm_id: found
+            .map(|found| found.arm_id.clone())
             .or_else(|| previous.and_then(|record| record.arm_id.clone())),
         attributes,
         dependencies: dependencies.into_iter().collect(),
         secret_fingerprints,
         status: RecordStatus::Ready,
-    };
-    guard
-        .commit(ChangeSet {
-            put: vec![record],
-            remove: vec![],
-            operation: "apply".to_owned(),
-        })
-        .map_err(|error| error.to_string())?;
-    Ok(arm_id)
+    }
 }
 
 fn commit<S: StateStore>(store: &Mutex<S>, change: ChangeSet) -> Result<(), String> {

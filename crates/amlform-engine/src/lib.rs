@@ -6,4 +6,5 @@ mod applier;
 
 pub use applier::{
     ApplyContext, ApplyEvent, ApplyGraph, ApplyReport, WorkspaceBinding, apply, apply_graph,
+    state_record,
 };

@@ -1,0 +1,100 @@
+//! `amlform import ADDRESS ID`: adopt an existing compute into the state, reading it from the
+//! service; nothing is changed. The next plan compares it with the configuration.
+
+use std::path::Path;
+
+use amlform_azure::Provider;
+use amlform_lang::RenderStyle;
+use amlform_state::{ChangeSet, LocalStore, STATE_DIR, StateStore};
+use anyhow::bail;
+
+use crate::cli::ImportArgs;
+
+pub fn run(args: &ImportArgs, color: bool) -> anyhow::Result<u8> {
+    let module = crate::module_loader::load(&args.variables)?;
+    if module.diagnostics.has_errors() {
+        let width = if color { 120 } else { RenderStyle::PLAIN.width };
+        eprint!(
+            "{}",
+            module
+                .diagnostics
+                .render(&module.sources, RenderStyle { color, width })
+        );
+        return Ok(1);
+    }
+    let Some(instance) = module.evaluated.computes.get(&args.address) else {
+        bail!(
+            "the configuration has no block for {}\nhint: write the block first (its settings as they are), then import into it",
+            args.address
+        );
+    };
+    let segment = |name: &str| {
+        let mut segments = args.id.split('/');
+        segments
+            .by_ref()
+            .find(|segment| segment.eq_ignore_ascii_case(name));
+        segments.next().map(str::to_owned)
+    };
+    let (Some(workspace_name), Some(compute_name)) = (segment("workspaces"), segment("computes"))
+    else {
+        bail!(
+            "`{}` is not a compute id\nhint: it looks like /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.MachineLearningServices/workspaces/<workspace>/computes/<name>",
+            args.id
+        );
+    };
+    let mut store = LocalStore::open(Path::new(STATE_DIR), "import", args.lock_timeout)?;
+    if store.record(&args.address)?.is_some() {
+        bail!(
+            "{} is already in the state\nhint: `amlform state rm {}` first to import something else there",
+            args.address,
+            args.address
+        );
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let connections = runtime.block_on(crate::connection::connect(&module.evaluated))?;
+    let bindings = connections.bindings(&module.evaluated);
+    let binding = &bindings[&instance.workspace];
+    if !binding.target.name.eq_ignore_ascii_case(&workspace_name) {
+        bail!(
+            "the id names workspace {workspace_name}, but {} is in workspace {} ({})",
+            args.address,
+            instance.workspace,
+            binding.target.name
+        );
+    }
+    let computes = runtime.block_on(binding.provider.computes(&binding.target))?;
+    let Some(found) = computes
+        .iter()
+        .find(|compute| compute.name.eq_ignore_ascii_case(&compute_name))
+    else {
+        bail!(
+            "workspace {} has no compute named {compute_name}",
+            binding.target.name
+        );
+    };
+    if found.kind.map(|kind| kind.block_name) != Some(instance.kind.block_name) {
+        bail!(
+            "{compute_name} is a {} compute, but {} is a {} block",
+            found.compute_type,
+            args.address,
+            instance.kind.block_name
+        );
+    }
+    let read_file =
+        |path: &str| std::fs::read_to_string(crate::plan_command::expand_home(path)).ok();
+    let record = amlform_engine::state_record(instance, Some(found), None, &read_file, &|bytes| {
+        store.fingerprint(bytes)
+    });
+    store.commit(ChangeSet {
+        put: vec![record],
+        remove: vec![],
+        operation: "import".to_owned(),
+    })?;
+    println!(
+        "Imported {} from {}.\nRun `amlform plan` to compare it with the configuration.",
+        args.address, found.arm_id
+    );
+    Ok(0)
+}
