@@ -28,6 +28,20 @@ fn quickstart() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart")
 }
 
+/// A scratch copy of the quickstart, so commands that write `.amlform/` leave the example alone.
+fn quickstart_copy(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("amlform-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(quickstart()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    dir
+}
+
 const BROKEN: &str = "workspace \"w\" {\n  name           = \"ws\"\n  resource_group = \"rg\"\n  location       = \"eastus\"\n  endpoint       = \"embedded\"\n}\n\naml_compute \"cpu\" {\n  vm_size   = \"STANDARD_D2_V2\"\n  max_nodes = 2\n  min_nodes = 5\n}\n";
 
 #[test]
@@ -160,15 +174,7 @@ fn emulator_serve_answers_on_loopback_until_stopped() {
 
 #[test]
 fn the_readme_first_command_plans_the_quickstart_on_the_embedded_emulator() {
-    let dir = std::env::temp_dir().join(format!("amlform-cli-quickstart-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for entry in std::fs::read_dir(quickstart()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
-        }
-    }
+    let dir = quickstart_copy("quickstart");
     let output = amlform(&dir, &["plan", "--detailed-exitcode"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(
@@ -186,15 +192,7 @@ fn the_readme_first_command_plans_the_quickstart_on_the_embedded_emulator() {
 
 #[test]
 fn apply_plan_destroy_on_the_quickstart() {
-    let dir = std::env::temp_dir().join(format!("amlform-cli-apply-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    for entry in std::fs::read_dir(quickstart()).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
-        }
-    }
+    let dir = quickstart_copy("apply");
     // No terminal and no --auto-approve: refused, nothing changed.
     let refused = amlform(&dir, &["apply"]);
     assert_eq!(refused.status.code(), Some(1));

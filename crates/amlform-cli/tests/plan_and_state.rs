@@ -58,6 +58,36 @@ fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
+/// The embedded emulator of `dir`, with these computes PUT into it (ARM ids and bodies), as if
+/// they had been made outside amlform.
+fn seed_embedded(dir: &Path, computes: &[(String, Value)]) -> amlform_emulator::Emulator {
+    let emulator = amlform_emulator::Emulator::builder()
+        .persist_in(dir.join(".amlform/emulator"))
+        .build()
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use tower::ServiceExt;
+        for (id, body) in computes {
+            let request = axum::http::Request::put(format!("{id}?api-version=2024-10-01"))
+                .header("authorization", "Bearer t")
+                .header("content-type", "application/json")
+                .body(axum::body::Body::from(body.to_string()))
+                .unwrap();
+            let status = emulator.router().oneshot(request).await.unwrap().status();
+            assert!(status.is_success(), "seeding {id}: {status}");
+        }
+    });
+    emulator
+}
+
+fn cluster_body(size: &str, max: u64) -> Value {
+    json!({"location": "eastus", "properties": {"computeType": "AmlCompute", "properties": {"vmSize": size, "scaleSettings": {"maxNodeCount": max}}}})
+}
+
 #[test]
 fn plan_shows_creates_in_every_form_with_the_detailed_exit_code() {
     let dir = scratch("plan", CONFIG);
@@ -351,29 +381,13 @@ compute_instance "nb" {
 "#;
     let dir = scratch("service-checks", config);
     // Another workspace of the region already has an instance with that name.
-    {
-        let emulator = amlform_emulator::Emulator::builder()
-            .persist_in(dir.join(".amlform/emulator"))
-            .build()
-            .unwrap();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            use tower::ServiceExt;
-            let request = axum::http::Request::put(
-                "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/team-b/computes/nb-shared?api-version=2024-10-01",
-            )
-            .header("authorization", "Bearer t")
-            .header("content-type", "application/json")
-            .body(axum::body::Body::from(
-                json!({"location": "eastus", "properties": {"computeType": "ComputeInstance", "properties": {"vmSize": "STANDARD_DS3_V2"}}}).to_string(),
-            ))
-            .unwrap();
-            assert!(emulator.router().oneshot(request).await.unwrap().status().is_success());
-        });
-    }
+    seed_embedded(
+        &dir,
+        &[(
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/team-b/computes/nb-shared".to_owned(),
+            json!({"location": "eastus", "properties": {"computeType": "ComputeInstance", "properties": {"vmSize": "STANDARD_DS3_V2"}}}),
+        )],
+    );
     let output = amlform(&dir, &["plan"]);
     let shown = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{shown}");
@@ -420,27 +434,19 @@ aml_compute "gpu" {
     let dir = scratch("refresh", config);
     let workspace = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-dev";
     {
-        let emulator = amlform_emulator::Emulator::builder()
-            .persist_in(dir.join(".amlform/emulator"))
-            .build()
-            .unwrap();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            use tower::ServiceExt;
-            for (name, size, max) in [("cpu", "STANDARD_D2_V2", 4), ("gpu", "STANDARD_NC6", 2)] {
-                let request = axum::http::Request::put(format!("{workspace}/computes/{name}?api-version=2024-10-01"))
-                    .header("authorization", "Bearer t")
-                    .header("content-type", "application/json")
-                    .body(axum::body::Body::from(
-                        json!({"location": "eastus", "properties": {"computeType": "AmlCompute", "properties": {"vmSize": size, "scaleSettings": {"maxNodeCount": max}}}}).to_string(),
-                    ))
-                    .unwrap();
-                assert!(emulator.router().oneshot(request).await.unwrap().status().is_success());
-            }
-        });
+        let emulator = seed_embedded(
+            &dir,
+            &[
+                (
+                    format!("{workspace}/computes/cpu"),
+                    cluster_body("STANDARD_D2_V2", 4),
+                ),
+                (
+                    format!("{workspace}/computes/gpu"),
+                    cluster_body("STANDARD_NC6", 2),
+                ),
+            ],
+        );
         let mut store =
             LocalStore::open(&dir.join(".amlform/state"), "test", Duration::ZERO).unwrap();
         let records = emulator
@@ -560,27 +566,7 @@ aml_compute "existing" {
 "#;
     let dir = scratch("import", config);
     let id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-dev/computes/existing";
-    {
-        let emulator = amlform_emulator::Emulator::builder()
-            .persist_in(dir.join(".amlform/emulator"))
-            .build()
-            .unwrap();
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async {
-            use tower::ServiceExt;
-            let request = axum::http::Request::put(format!("{id}?api-version=2024-10-01"))
-                .header("authorization", "Bearer t")
-                .header("content-type", "application/json")
-                .body(axum::body::Body::from(
-                    json!({"location": "eastus", "properties": {"computeType": "AmlCompute", "properties": {"vmSize": "STANDARD_D2_V2", "scaleSettings": {"maxNodeCount": 3}}}}).to_string(),
-                ))
-                .unwrap();
-            assert!(emulator.router().oneshot(request).await.unwrap().status().is_success());
-        });
-    }
+    seed_embedded(&dir, &[(id.to_owned(), cluster_body("STANDARD_D2_V2", 3))]);
     let before = amlform(&dir, &["plan"]);
     assert_eq!(before.status.code(), Some(1));
     assert!(
