@@ -32,14 +32,8 @@ impl AzureProvider {
         name: &str,
         body: &Value,
     ) -> Result<RemoteCompute, AzureError> {
-        let path = compute_path(target, name);
-        let response = self
-            .client()
-            .send_full(Method::PUT, &path, Some(body))
-            .await?;
-        self.wait(&response, &format!("creating or updating compute {name}"))
-            .await?;
-        self.read_compute(&path).await
+        self.write_compute(Method::PUT, target, name, body, "creating or updating")
+            .await
     }
 
     /// PATCH an AmlCompute's scale settings, wait, and read it back.
@@ -49,12 +43,21 @@ impl AzureProvider {
         name: &str,
         body: &Value,
     ) -> Result<RemoteCompute, AzureError> {
+        self.write_compute(Method::PATCH, target, name, body, "updating")
+            .await
+    }
+
+    async fn write_compute(
+        &self,
+        method: Method,
+        target: &WorkspaceTarget,
+        name: &str,
+        body: &Value,
+        doing: &str,
+    ) -> Result<RemoteCompute, AzureError> {
         let path = compute_path(target, name);
-        let response = self
-            .client()
-            .send_full(Method::PATCH, &path, Some(body))
-            .await?;
-        self.wait(&response, &format!("updating compute {name}"))
+        let response = self.client().send_full(method, &path, Some(body)).await?;
+        self.wait(&response, &format!("{doing} compute {name}"))
             .await?;
         self.read_compute(&path).await
     }

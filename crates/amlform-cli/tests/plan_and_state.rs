@@ -26,14 +26,17 @@ fn scratch(name: &str, config: &str) -> PathBuf {
     dir
 }
 
-const CONFIG: &str = r#"
+/// The workspace every test here uses: `ml-dev` on the embedded emulator.
+const DEV_WORKSPACE: &str = r#"
 workspace "dev" {
   name           = "ml-dev"
   resource_group = "ml-rg"
   location       = "eastus"
   endpoint       = "embedded"
 }
+"#;
 
+const CONFIG_REST: &str = r#"
 variable "token" {
   sensitive = true
   default   = "dapi-canary-secret"
@@ -53,6 +56,11 @@ databricks_compute "dbx" {
   access_token   = var.token
 }
 "#;
+
+/// A cluster and an attached Databricks workspace whose token is a canary secret.
+fn config() -> String {
+    format!("{DEV_WORKSPACE}{CONFIG_REST}")
+}
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -90,7 +98,7 @@ fn cluster_body(size: &str, max: u64) -> Value {
 
 #[test]
 fn plan_shows_creates_in_every_form_with_the_detailed_exit_code() {
-    let dir = scratch("plan", CONFIG);
+    let dir = scratch("plan", &config());
     let text = amlform(&dir, &["plan"]);
     assert_eq!(
         text.status.code(),
@@ -179,12 +187,12 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 fn a_plan_with_errors_exits_1_and_a_held_lock_is_named() {
     let dir = scratch(
         "plan-errors",
-        &CONFIG.replace("max_nodes = 4", "max_nodes = \"four\""),
+        &config().replace("max_nodes = 4", "max_nodes = \"four\""),
     );
     let output = amlform(&dir, &["plan", "--detailed-exitcode"]);
     assert_eq!(output.status.code(), Some(1));
 
-    let dir = scratch("plan-locked", CONFIG);
+    let dir = scratch("plan-locked", &config());
     let held = LocalStore::open(&dir.join(".amlform/state"), "apply", Duration::ZERO).unwrap();
     let output = amlform(&dir, &["plan"]);
     assert_eq!(output.status.code(), Some(1));
@@ -208,7 +216,7 @@ fn a_plan_with_errors_exits_1_and_a_held_lock_is_named() {
 
 #[test]
 fn state_commands_list_show_pull_and_rm_without_secrets() {
-    let dir = scratch("state", CONFIG);
+    let dir = scratch("state", &config());
     {
         let mut store =
             LocalStore::open(&dir.join(".amlform/state"), "test", Duration::ZERO).unwrap();
@@ -317,7 +325,7 @@ fn state_commands_list_show_pull_and_rm_without_secrets() {
 
 #[test]
 fn a_saved_plan_shows_again_and_holds_no_secret() {
-    let dir = scratch("saved-plan", CONFIG);
+    let dir = scratch("saved-plan", &config());
     let planned = amlform(&dir, &["plan", "--out", "changes.plan"]);
     assert_eq!(
         planned.status.code(),
@@ -411,14 +419,9 @@ compute_instance "nb" {
 
 #[test]
 fn refresh_accepts_drift_into_the_state() {
-    let config = r#"
-workspace "dev" {
-  name           = "ml-dev"
-  resource_group = "ml-rg"
-  location       = "eastus"
-  endpoint       = "embedded"
-}
-
+    let config = &format!(
+        "{DEV_WORKSPACE}{}",
+        r#"
 aml_compute "cpu" {
   name      = "cpu"
   vm_size   = "STANDARD_D2_V2"
@@ -430,7 +433,8 @@ aml_compute "gpu" {
   vm_size   = "STANDARD_NC6"
   max_nodes = 2
 }
-"#;
+"#
+    );
     let dir = scratch("refresh", config);
     let workspace = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-dev";
     {
@@ -550,20 +554,16 @@ aml_compute "gpu" {
 
 #[test]
 fn import_adopts_an_existing_compute_without_changing_it() {
-    let config = r#"
-workspace "dev" {
-  name           = "ml-dev"
-  resource_group = "ml-rg"
-  location       = "eastus"
-  endpoint       = "embedded"
-}
-
+    let config = &format!(
+        "{DEV_WORKSPACE}{}",
+        r#"
 aml_compute "existing" {
   name      = "existing"
   vm_size   = "STANDARD_D2_V2"
   max_nodes = 3
 }
-"#;
+"#
+    );
     let dir = scratch("import", config);
     let id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-dev/computes/existing";
     seed_embedded(&dir, &[(id.to_owned(), cluster_body("STANDARD_D2_V2", 3))]);

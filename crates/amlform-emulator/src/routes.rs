@@ -10,7 +10,7 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -63,9 +63,9 @@ pub fn router(shared: Arc<Shared>, scheme: Scheme) -> Router {
         )
         .route(&format!("{compute}/listNodes"), post(list_nodes))
         .route(&format!("{compute}/listKeys"), post(list_keys))
-        .route(&format!("{compute}/start"), post(start_compute))
-        .route(&format!("{compute}/stop"), post(stop_compute))
-        .route(&format!("{compute}/restart"), post(restart_compute))
+        .route(&format!("{compute}/start"), power(Action::Start))
+        .route(&format!("{compute}/stop"), power(Action::Stop))
+        .route(&format!("{compute}/restart"), power(Action::Restart))
         .route(&format!("{LOCATION}/usages"), get(usages))
         .route(&format!("{LOCATION}/vmSizes"), get(vm_sizes))
         .route(&format!("{LOCATION}/quotas"), get(quotas))
@@ -542,44 +542,19 @@ async fn delete_compute(
     Ok(reply(outcome, &base_url(&headers, scheme)))
 }
 
-async fn power(
-    shared: &Shared,
-    scheme: Scheme,
-    headers: &HeaderMap,
-    params: &ComputeParams,
-    action: Action,
-) -> Result<Response, ArmError> {
-    let outcome = shared
-        .lock()
-        .power(&params.workspace(), &params.compute, action)?;
-    Ok(reply(outcome, &base_url(headers, scheme)))
-}
-
-async fn start_compute(
-    State(shared): State<Arc<Shared>>,
-    Extension(scheme): Extension<Scheme>,
-    headers: HeaderMap,
-    Path(params): Path<ComputeParams>,
-) -> Result<Response, ArmError> {
-    power(&shared, scheme, &headers, &params, Action::Start).await
-}
-
-async fn stop_compute(
-    State(shared): State<Arc<Shared>>,
-    Extension(scheme): Extension<Scheme>,
-    headers: HeaderMap,
-    Path(params): Path<ComputeParams>,
-) -> Result<Response, ArmError> {
-    power(&shared, scheme, &headers, &params, Action::Stop).await
-}
-
-async fn restart_compute(
-    State(shared): State<Arc<Shared>>,
-    Extension(scheme): Extension<Scheme>,
-    headers: HeaderMap,
-    Path(params): Path<ComputeParams>,
-) -> Result<Response, ArmError> {
-    power(&shared, scheme, &headers, &params, Action::Restart).await
+/// `POST .../start|stop|restart`: one handler per action.
+fn power(action: Action) -> MethodRouter<Arc<Shared>> {
+    post(
+        move |State(shared): State<Arc<Shared>>,
+              Extension(scheme): Extension<Scheme>,
+              headers: HeaderMap,
+              Path(params): Path<ComputeParams>| async move {
+            let outcome = shared
+                .lock()
+                .power(&params.workspace(), &params.compute, action)?;
+            Ok::<_, ArmError>(reply(outcome, &base_url(&headers, scheme)))
+        },
+    )
 }
 
 async fn list_nodes(
