@@ -190,7 +190,12 @@ async fn measure_standalone(dir: &Path) -> BTreeMap<String, f64> {
 
 /// Median of each phase over the runs (milliseconds; peak RSS in KiB).
 fn measure(dir: &Path, limits: &str) -> BTreeMap<String, f64> {
-    measure_with(dir, &[("AMLFORM_EMBEDDED_RATE_LIMITS", limits)])
+    let flags = if limits == "off" {
+        "--no-rate-limits"
+    } else {
+        ""
+    };
+    measure_with(dir, &[("AMLFORM_EMBEDDED_EMULATOR", flags)])
 }
 
 fn measure_with(dir: &Path, env: &[(&str, &str)]) -> BTreeMap<String, f64> {

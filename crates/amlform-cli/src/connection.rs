@@ -122,14 +122,27 @@ async fn provider_for(endpoint: &str) -> anyhow::Result<AzureProvider> {
     Ok(AzureProvider::new(ArmClient::new(options)?))
 }
 
+/// How the embedded emulator behaves, from `AMLFORM_EMBEDDED_EMULATOR`: the flags of
+/// `amlform emulator serve` (`--no-rate-limits`, `--provisioning-delay 2s`, `--fail-429 0.1`,
+/// ...), to try a configuration against a slow or failing service. Ports are ignored.
+#[derive(Debug, clap::Parser)]
+#[command(no_binary_name = true, name = "AMLFORM_EMBEDDED_EMULATOR")]
+struct EmbeddedSettings {
+    #[command(flatten)]
+    serve: amlform_emulator::ServeArgs,
+}
+
+pub const EMBEDDED_SETTINGS_VARIABLE: &str = "AMLFORM_EMBEDDED_EMULATOR";
+
 /// Starts the emulator on a free loopback port for the life of this process.
 async fn start_embedded(dir: &Path) -> anyhow::Result<String> {
-    let mut builder = amlform_emulator::Emulator::builder().persist_in(dir);
-    // For benchmarks that measure amlform rather than ARM's limits.
-    if std::env::var("AMLFORM_EMBEDDED_RATE_LIMITS").as_deref() == Ok("off") {
-        builder = builder.without_rate_limits();
-    }
-    let emulator = builder.build().with_context(|| {
+    use clap::Parser;
+    let flags = std::env::var(EMBEDDED_SETTINGS_VARIABLE).unwrap_or_default();
+    let mut settings = EmbeddedSettings::try_parse_from(flags.split_whitespace())
+        .map_err(|error| anyhow::anyhow!("{EMBEDDED_SETTINGS_VARIABLE}: {error}"))?
+        .serve;
+    settings.state_dir = Some(dir.to_owned());
+    let emulator = settings.emulator().with_context(|| {
         format!(
             "cannot open the embedded emulator's state in {}",
             dir.display()

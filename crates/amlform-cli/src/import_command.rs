@@ -1,11 +1,9 @@
 //! `amlform import ADDRESS ID`: adopt an existing compute into the state, reading it from the
 //! service; nothing is changed. The next plan compares it with the configuration.
 
-use std::path::Path;
-
 use amlform_azure::Provider;
 use amlform_lang::RenderStyle;
-use amlform_state::{ChangeSet, LocalStore, STATE_DIR, StateStore};
+use amlform_state::{ChangeSet, StateStore};
 use anyhow::bail;
 
 use crate::cli::ImportArgs;
@@ -42,7 +40,7 @@ pub fn run(args: &ImportArgs, color: bool) -> anyhow::Result<u8> {
             args.id
         );
     };
-    let mut store = LocalStore::open(Path::new(STATE_DIR), "import", args.lock_timeout)?;
+    let mut store = crate::plan_command::open_state("import", args.lock_timeout)?;
     if store.record(&args.address)?.is_some() {
         bail!(
             "{} is already in the state\nhint: `amlform state rm {}` first to import something else there",

@@ -12,7 +12,7 @@ use amlform_azure::{Provider, RemoteCompute};
 use amlform_lang::{ComputeInstance, EvaluatedConfig, Module, RenderStyle};
 use amlform_plan::{Plan, PlanInput, PlanOptions, Region, RegionFacts, SavedPlan};
 use amlform_schema::Attribute;
-use amlform_state::{LocalStore, STATE_DIR, StateStore};
+use amlform_state::{LocalStore, STATE_DIR, StateRecord, StateStore};
 use anyhow::Context;
 
 use crate::cli::{PlanArgs, VariableArgs};
@@ -104,8 +104,8 @@ pub fn prepare(
         );
         return Ok(None);
     }
-    let store = LocalStore::open(Path::new(STATE_DIR), operation, lock_timeout)?;
-    let records = store.records()?;
+    let mut store = open_state(operation, lock_timeout)?;
+    let mut records = store.records()?;
     timings.phase("state");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -114,6 +114,7 @@ pub fn prepare(
     let (remote, regions, fact_warnings) =
         runtime.block_on(refresh(&module.evaluated, &connections))?;
     timings.phase("refresh");
+    reconcile_interrupted(&mut store, &mut records, &remote, operation)?;
 
     let fingerprint = |instance: &ComputeInstance, attribute: &Attribute| -> Option<String> {
         let value = instance.str(attribute.name)?;
@@ -154,6 +155,43 @@ pub fn prepare(
         remote,
         runtime,
     }))
+}
+
+/// Settles what an interrupted apply left pending (see `amlform_plan::reconcile_interrupted`):
+/// in memory for a plan, which writes nothing, and in the state for an apply or destroy.
+fn reconcile_interrupted(
+    store: &mut LocalStore,
+    records: &mut Vec<StateRecord>,
+    remote: &BTreeMap<String, Vec<RemoteCompute>>,
+    operation: &str,
+) -> anyhow::Result<()> {
+    let change = amlform_plan::reconcile_interrupted(records, remote);
+    if change.put.is_empty() && change.remove.is_empty() {
+        return Ok(());
+    }
+    eprintln!(
+        "note: an earlier apply was interrupted: {} compute(s) it had started are adopted as the service reports them, {} it never created (or finished deleting) are forgotten{}",
+        change.put.len(),
+        change.remove.len(),
+        if operation == "plan" {
+            " (apply records this)"
+        } else {
+            ""
+        }
+    );
+    records.retain(|record| !change.remove.contains(&record.address));
+    for adopted in &change.put {
+        if let Some(record) = records
+            .iter_mut()
+            .find(|record| record.address == adopted.address)
+        {
+            *record = adopted.clone();
+        }
+    }
+    if matches!(operation, "apply" | "destroy") {
+        store.commit(change)?;
+    }
+    Ok(())
 }
 
 /// Prints a plan in the form asked for.
@@ -241,6 +279,21 @@ fn location(module: &Module, instance: &ComputeInstance) -> Option<String> {
     let file = module.sources.get(span.file);
     let (line, column) = module.sources.line_column(span.file, span.range.start);
     Some(format!("{}:{line}:{column}", file.name))
+}
+
+/// Locks and opens the state in `.amlform/state`, saying so when it takes over a lock left by
+/// a process that is no longer running.
+pub fn open_state(operation: &str, lock_timeout: Duration) -> anyhow::Result<LocalStore> {
+    let store = LocalStore::open(Path::new(STATE_DIR), operation, lock_timeout)?;
+    if let Some(stale) = store.taken_over_lock() {
+        eprintln!(
+            "note: took over the state lock that pid {} left for `{}` {}; that process is no longer running. `amlform plan` reconciles anything it left unfinished.",
+            stale.pid,
+            stale.operation,
+            stale.since()
+        );
+    }
+    Ok(store)
 }
 
 pub fn expand_home(path: &str) -> PathBuf {

@@ -1,10 +1,8 @@
 //! `amlform refresh`: read the service and write what changed outside amlform into the state
 //! (Terraform's `apply -refresh-only -auto-approve`). No compute is changed.
 
-use std::path::Path;
-
 use amlform_lang::RenderStyle;
-use amlform_state::{LocalStore, STATE_DIR, StateStore};
+use amlform_state::StateStore;
 
 use crate::cli::RefreshArgs;
 
@@ -20,7 +18,7 @@ pub fn run(args: &RefreshArgs, color: bool) -> anyhow::Result<u8> {
         );
         return Ok(1);
     }
-    let mut store = LocalStore::open(Path::new(STATE_DIR), "refresh", args.lock_timeout)?;
+    let mut store = crate::plan_command::open_state("refresh", args.lock_timeout)?;
     let records = store.records()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -1,8 +1,6 @@
 //! `amlform state list | show | pull | rm | mv | history`: what the state remembers.
 
-use std::path::Path;
-
-use amlform_state::{ChangeSet, LocalStore, STATE_DIR, StateError, StateRecord, StateStore};
+use amlform_state::{ChangeSet, StateError, StateRecord, StateStore};
 use serde_json::{Value, json};
 
 use crate::cli::{StateArgs, StateCommand};
@@ -17,7 +15,7 @@ pub fn run(command: &StateCommand) -> anyhow::Result<u8> {
         StateCommand::Mv { state, .. } => ("state mv", state),
     };
     let StateArgs { lock_timeout } = args;
-    let mut store = LocalStore::open(Path::new(STATE_DIR), operation, *lock_timeout)?;
+    let mut store = crate::plan_command::open_state(operation, *lock_timeout)?;
     match command {
         StateCommand::List(_) => {
             for record in store.records()? {

@@ -242,7 +242,7 @@ async fn run_change<S: StateStore>(
             } else {
                 UnderlyingAction::Delete
             };
-            record_intent(store, change, previous, "delete")?;
+            record_intent(store, context, change, previous, "delete")?;
             binding
                 .provider
                 .delete_compute(&binding.target, name, how)
@@ -282,7 +282,7 @@ async fn run_change<S: StateStore>(
         }
         Action::Replace { attached, .. } => {
             // Names are unique in a workspace: the old compute must go before the new one comes.
-            record_intent(store, change, previous, "replace")?;
+            record_intent(store, context, change, previous, "replace")?;
             let how = if attached {
                 UnderlyingAction::Detach
             } else {
@@ -311,9 +311,9 @@ async fn put<S: StateStore>(
     let instance = instance(context, change)?;
     if change.action == Action::Import {
         // Adopt first, as it is; changes the configuration asks for follow in the same PUT.
-        record_intent(store, change, previous, "import")?;
+        record_intent(store, context, change, previous, "import")?;
     } else {
-        record_intent(store, change, previous, "create or update")?;
+        record_intent(store, context, change, previous, "create or update")?;
     }
     let values = config_values(instance);
     let body = compute_body(
@@ -392,22 +392,38 @@ fn config_values(instance: &ComputeInstance) -> BTreeMap<String, Value> {
 }
 
 /// Records that a request is about to be sent, so a crash leaves a trace the next plan reads.
+/// A new compute's record already holds the fingerprints of the secrets being sent: if the
+/// process dies after the service took the request, the compute is adopted with them.
 fn record_intent<S: StateStore>(
     store: &Mutex<S>,
+    context: &ApplyContext<'_>,
     change: &ResourceChange,
     previous: Option<&StateRecord>,
     operation: &str,
 ) -> Result<(), String> {
-    let mut record = previous.cloned().unwrap_or_else(|| StateRecord {
-        address: change.address.clone(),
-        kind: change.kind.clone(),
-        workspace: change.workspace.clone(),
-        arm_id: change.arm_id.clone(),
-        attributes: BTreeMap::from([("name".to_owned(), Value::from(change.name.clone()))]),
-        dependencies: vec![],
-        secret_fingerprints: BTreeMap::new(),
-        status: RecordStatus::Ready,
-    });
+    let mut record = match (previous, context.config.computes.get(&change.address)) {
+        (Some(previous), _) => previous.clone(),
+        (None, Some(instance)) if change.action != Action::Import => {
+            let guard = lock(store);
+            state_record(instance, None, None, context.read_file, &|bytes| {
+                guard.fingerprint(bytes)
+            })
+        }
+        (None, _) => StateRecord {
+            address: change.address.clone(),
+            kind: change.kind.clone(),
+            workspace: change.workspace.clone(),
+            arm_id: change.arm_id.clone(),
+            attributes: BTreeMap::new(),
+            dependencies: vec![],
+            secret_fingerprints: BTreeMap::new(),
+            status: RecordStatus::Ready,
+        },
+    };
+    record
+        .attributes
+        .entry("name".to_owned())
+        .or_insert_with(|| Value::from(change.name.clone()));
     record.status = RecordStatus::Pending {
         operation: operation.to_owned(),
     };

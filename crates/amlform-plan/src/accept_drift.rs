@@ -12,11 +12,34 @@ pub fn accept_drift(
     state: &[StateRecord],
     remote: &BTreeMap<String, Vec<RemoteCompute>>,
 ) -> ChangeSet {
+    follow_service(state.iter(), remote, "refresh")
+}
+
+/// The state change that settles what an interrupted apply left `Pending`: a compute the
+/// service has is adopted as the service reports it (keeping the fingerprints of the secrets
+/// that were sent), and one it does not have is forgotten, so the next plan creates it (or,
+/// for an interrupted delete, is done with it). Records that are `Ready` are left alone.
+pub fn reconcile_interrupted(
+    state: &[StateRecord],
+    remote: &BTreeMap<String, Vec<RemoteCompute>>,
+) -> ChangeSet {
+    let pending = state
+        .iter()
+        .filter(|record| matches!(record.status, RecordStatus::Pending { .. }));
+    follow_service(pending, remote, "reconcile")
+}
+
+/// Records follow the service: updated from what it reports, forgotten where it has nothing.
+fn follow_service<'a>(
+    records: impl Iterator<Item = &'a StateRecord>,
+    remote: &BTreeMap<String, Vec<RemoteCompute>>,
+    operation: &str,
+) -> ChangeSet {
     let mut change = ChangeSet {
-        operation: "refresh".to_owned(),
+        operation: operation.to_owned(),
         ..ChangeSet::default()
     };
-    for record in state {
+    for record in records {
         let name = record
             .attributes
             .get("name")
@@ -88,6 +111,40 @@ mod tests {
         let change = accept_drift(&state, &remote);
         assert_eq!(change.put.len(), 1);
         assert_eq!(change.put[0].attributes["max_nodes"], 9);
+        assert_eq!(change.remove, vec!["aml_compute.b".to_owned()]);
+    }
+
+    #[test]
+    fn an_interrupted_apply_is_settled_by_what_the_service_has() {
+        let pending = |address: &str| StateRecord {
+            status: RecordStatus::Pending {
+                operation: "create or update".to_owned(),
+            },
+            secret_fingerprints: BTreeMap::from([("password".to_owned(), "f1".to_owned())]),
+            ..record(address, "dev", 2)
+        };
+        let state = vec![
+            pending("aml_compute.a"),
+            pending("aml_compute.b"),
+            record("aml_compute.c", "dev", 2),
+        ];
+        let resource = json!({"id": "/x/computes/a", "name": "a", "properties": {"computeType": "AmlCompute", "properties": {"scaleSettings": {"maxNodeCount": 2}}}});
+        let remote = BTreeMap::from([(
+            "dev".to_owned(),
+            vec![RemoteCompute::from_resource(&resource)],
+        )]);
+        let change = reconcile_interrupted(&state, &remote);
+        assert_eq!(
+            change.put.len(),
+            1,
+            "only the pending record the service has"
+        );
+        let adopted = &change.put[0];
+        assert_eq!(adopted.address, "aml_compute.a");
+        assert_eq!(adopted.status, RecordStatus::Ready);
+        assert_eq!(adopted.arm_id.as_deref(), Some("/x/computes/a"));
+        assert_eq!(adopted.secret_fingerprints["password"], "f1");
+        // b never reached the service; c is Ready and its absence is drift, not this.
         assert_eq!(change.remove, vec!["aml_compute.b".to_owned()]);
     }
 }

@@ -14,7 +14,7 @@ mod service_checks;
 mod text_view;
 mod vm_prices;
 
-pub use accept_drift::accept_drift;
+pub use accept_drift::{accept_drift, reconcile_interrupted};
 pub use json_view::render_json;
 pub use markdown_view::{MARKDOWN_LIMIT, render_markdown};
 pub use plan::{

@@ -7,7 +7,7 @@ use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use crate::fingerprint::{self, KEY_LENGTH};
-use crate::state_lock::StateLock;
+use crate::state_lock::{LockInfo, StateLock};
 use crate::{ChangeSet, HistoryEntry, StateError, StateRecord, StateStore};
 
 /// Where the state lives under a configuration directory.
@@ -28,7 +28,7 @@ pub struct LocalStore {
     serial: u64,
     fingerprint_key: Vec<u8>,
     // Declared last so the database closes before the lock is released.
-    _lock: StateLock,
+    lock: StateLock,
 }
 
 impl LocalStore {
@@ -87,12 +87,17 @@ impl LocalStore {
             lineage,
             serial,
             fingerprint_key,
-            _lock: lock,
+            lock,
         })
     }
 
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The lock this store replaced because the process holding it was no longer running.
+    pub fn taken_over_lock(&self) -> Option<&LockInfo> {
+        self.lock.taken_over()
     }
 
     fn database(&self, source: sled::Error) -> StateError {

@@ -34,6 +34,7 @@ impl LockInfo {
 pub struct StateLock {
     path: PathBuf,
     info: LockInfo,
+    taken_over: Option<LockInfo>,
 }
 
 impl StateLock {
@@ -56,6 +57,7 @@ impl StateLock {
             created_ms: now_ms(),
         };
         let deadline = Instant::now() + timeout;
+        let mut taken_over = None;
         loop {
             match OpenOptions::new().write(true).create_new(true).open(&path) {
                 Ok(mut file) => {
@@ -66,20 +68,30 @@ impl StateLock {
                             what: format!("cannot write the lock {}", path.display()),
                             source,
                         })?;
-                    return Ok(StateLock { path, info });
+                    return Ok(StateLock {
+                        path,
+                        info,
+                        taken_over,
+                    });
                 }
                 Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+                    let current = read_info(&path);
+                    if let Some(stale) = current.filter(|current| {
+                        current.holder == info.holder && !process_is_running(current.pid)
+                    }) {
+                        if take_over(&path, &stale) {
+                            taken_over = Some(stale);
+                        }
+                        continue;
+                    }
                     if Instant::now() >= deadline {
-                        let holder = fs::read(&path)
-                            .ok()
-                            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-                            .unwrap_or_else(|| LockInfo {
-                                id: String::new(),
-                                holder: "an unknown process".to_owned(),
-                                pid: 0,
-                                operation: "unknown".to_owned(),
-                                created_ms: now_ms(),
-                            });
+                        let holder = read_info(&path).unwrap_or_else(|| LockInfo {
+                            id: String::new(),
+                            holder: "an unknown process".to_owned(),
+                            pid: 0,
+                            operation: "unknown".to_owned(),
+                            created_ms: now_ms(),
+                        });
                         return Err(StateError::Locked {
                             dir: dir.to_owned(),
                             info: holder,
@@ -99,6 +111,44 @@ impl StateLock {
 
     pub fn info(&self) -> &LockInfo {
         &self.info
+    }
+
+    /// The lock this one replaced: left by a process of this user on this host that is no
+    /// longer running (killed, or crashed), so nothing else holds the state.
+    pub fn taken_over(&self) -> Option<&LockInfo> {
+        self.taken_over.as_ref()
+    }
+}
+
+fn read_info(path: &Path) -> Option<LockInfo> {
+    fs::read(path)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+}
+
+/// Moves a stale lock aside, unless another process replaced it meanwhile (then it is put
+/// back). True when the stale lock is gone.
+fn take_over(path: &Path, stale: &LockInfo) -> bool {
+    let aside = path.with_extension(format!("stale-{}", std::process::id()));
+    if fs::rename(path, &aside).is_err() {
+        return false; // someone else moved it first
+    }
+    if read_info(&aside).is_some_and(|moved| moved.id == stale.id) {
+        let _ = fs::remove_file(&aside);
+        true
+    } else {
+        let _ = fs::rename(&aside, path);
+        false
+    }
+}
+
+/// Whether a process with this id runs on this host. Where that cannot be told, it is
+/// assumed to run, so a lock is never taken from a live process.
+fn process_is_running(pid: u32) -> bool {
+    if cfg!(target_os = "linux") {
+        Path::new("/proc").join(pid.to_string()).exists()
+    } else {
+        true
     }
 }
 
@@ -153,6 +203,38 @@ mod tests {
         let again = StateLock::acquire(&dir, "plan", Duration::ZERO).unwrap();
         assert_eq!(again.info().operation, "plan");
         drop(again);
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_lock_left_by_a_process_that_is_gone_is_taken_over_and_others_are_not() {
+        let dir = std::env::temp_dir().join(format!("amlform-stale-lock-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(&dir).unwrap();
+        let mut finished = std::process::Command::new("true").spawn().unwrap();
+        finished.wait().unwrap();
+        let stale = LockInfo {
+            id: "stale".to_owned(),
+            holder: holder(),
+            pid: finished.id(),
+            operation: "apply".to_owned(),
+            created_ms: now_ms(),
+        };
+        let write = |info: &LockInfo| {
+            fs::write(dir.join(LOCK_FILE), serde_json::to_vec(info).unwrap()).unwrap()
+        };
+        write(&stale);
+        let lock = StateLock::acquire(&dir, "plan", Duration::ZERO).unwrap();
+        assert_eq!(lock.taken_over(), Some(&stale));
+        drop(lock);
+
+        // Another host's lock (its pid means nothing here) is left alone.
+        write(&LockInfo {
+            holder: "someone@elsewhere".to_owned(),
+            ..stale.clone()
+        });
+        let error = StateLock::acquire(&dir, "plan", Duration::ZERO).unwrap_err();
+        assert!(error.to_string().contains("someone@elsewhere"), "{error}");
         fs::remove_dir_all(&dir).unwrap();
     }
 }
