@@ -2,18 +2,32 @@
 //! make it happen, printing a line per resource as it starts and finishes. Exit 0 when every
 //! change succeeded, 1 otherwise (the summary says what was done and what was not).
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use amlform_engine::{ApplyContext, ApplyEvent};
-use amlform_plan::{Action, PlanOptions};
-use amlform_state::StateStore;
+use amlform_engine::{ApplyContext, ApplyEvent, WorkspaceBinding};
+use amlform_lang::Module;
+use amlform_plan::{Action, Plan, PlanOptions, SavedPlan};
+use amlform_state::{LocalStore, RecordStatus, StateStore};
 
 use crate::cli::ApplyArgs;
-use crate::plan_command::{Planned, expand_home, prepare};
+use crate::connection;
+use crate::plan_command::{Planned, config_hash, expand_home, load_checked, open_state, prepare};
 
 pub fn run(args: &ApplyArgs, destroy: bool, color: bool) -> anyhow::Result<u8> {
+    if let Some(file) = &args.plan_file {
+        if destroy {
+            anyhow::bail!(
+                "`amlform destroy` makes its own plan; it takes no plan file\nhint: `amlform plan --destroy --out {}` then `amlform apply {}`",
+                file.display(),
+                file.display()
+            );
+        }
+        return apply_saved(args, file, color);
+    }
     let mut timings = crate::timings::Timings::start();
     let operation = if destroy { "destroy" } else { "apply" };
     let options = PlanOptions {
@@ -63,20 +77,101 @@ pub fn run(args: &ApplyArgs, destroy: bool, color: bool) -> anyhow::Result<u8> {
         );
         return Ok(0);
     }
+    let code = execute(&plan, &module, store, &bindings, &runtime, args, destroy)?;
+    timings.phase("apply");
+    timings.report();
+    Ok(code)
+}
 
+/// `amlform apply FILE`: exactly the changes of a plan saved with `plan --out`, without asking
+/// (reviewing the saved plan was the approval), refused when the state, the configuration or
+/// the variable values have changed since it was made.
+fn apply_saved(args: &ApplyArgs, file: &Path, color: bool) -> anyhow::Result<u8> {
+    let saved = SavedPlan::read(file).map_err(anyhow::Error::msg)?;
+    let Some(module) = load_checked(&args.variables, color)? else {
+        return Ok(1);
+    };
+    let store = open_state("apply", args.lock_timeout)?;
+    let hash = config_hash(&module, &store);
+    if let Some(why) = saved.staleness(store.lineage(), store.serial(), &hash) {
+        anyhow::bail!(
+            "the saved plan {} is stale: {why}; applying it could undo or repeat changes\nhint: make and review a new one with `amlform plan --out {}`",
+            file.display(),
+            file.display()
+        );
+    }
+    if store
+        .records()?
+        .iter()
+        .any(|record| record.status != RecordStatus::Ready)
+    {
+        anyhow::bail!(
+            "the state holds operations an interrupted apply left unfinished, which {} does not account for\nhint: settle them with `amlform refresh` (or a plain `amlform apply`), then make a new plan",
+            file.display()
+        );
+    }
+    let plan = saved.plan;
+    if !plan.errors.is_empty() {
+        anyhow::bail!(
+            "the saved plan {} has errors and cannot be applied\nhint: `amlform show {}` lists them",
+            file.display(),
+            file.display()
+        );
+    }
+    if plan.refresh_only {
+        anyhow::bail!(
+            "the saved plan {} only reports drift\nhint: accept drift with `amlform apply --refresh-only`",
+            file.display()
+        );
+    }
+    if !plan.has_changes() {
+        println!("The saved plan has no changes; nothing to do.");
+        return Ok(0);
+    }
+    let summary = plan.summary();
+    println!(
+        "Applying the saved plan {}: {} to add, {} to change, {} to destroy.\n",
+        file.display(),
+        summary.add,
+        summary.change,
+        summary.destroy
+    );
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let connections = runtime.block_on(connection::connect(&module.evaluated))?;
+    let bindings = connections.bindings(&module.evaluated);
+    let destroy = plan.changes.iter().all(|change| {
+        matches!(
+            change.action,
+            Action::Delete | Action::Detach | Action::NoOp
+        )
+    });
+    execute(&plan, &module, store, &bindings, &runtime, args, destroy)
+}
+
+/// Applies `plan`, printing a line per resource as it starts and finishes, then the summary.
+/// 0 when every change succeeded, 1 otherwise.
+fn execute(
+    plan: &Plan,
+    module: &Module,
+    store: LocalStore,
+    bindings: &BTreeMap<String, WorkspaceBinding>,
+    runtime: &tokio::runtime::Runtime,
+    args: &ApplyArgs,
+    destroy: bool,
+) -> anyhow::Result<u8> {
     let read_file = |path: &str| std::fs::read_to_string(expand_home(path)).ok();
     let on_event = |event: ApplyEvent| println!("{}", describe(&event));
     let context = ApplyContext {
         config: &module.evaluated,
-        workspaces: &bindings,
+        workspaces: bindings,
         parallelism: usize::from(args.parallelism),
         read_file: &read_file,
         on_event: &on_event,
     };
     let store = Mutex::new(store);
-    let report = runtime.block_on(amlform_engine::apply(&plan, &context, &store))?;
-    timings.phase("apply");
-    timings.report();
+    let report = runtime.block_on(amlform_engine::apply(plan, &context, &store))?;
 
     let (mut added, mut changed, mut destroyed) = (0, 0, 0);
     for (_, action) in &report.succeeded {

@@ -57,6 +57,10 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
+    /// A plan saved with `plan --out FILE`: apply exactly it, without asking; refused when
+    /// the state or the configuration changed since.
+    #[arg(value_name = "FILE", conflicts_with = "refresh_only")]
+    pub plan_file: Option<PathBuf>,
     /// Do not ask for confirmation (for CI).
     #[arg(long)]
     pub auto_approve: bool,
@@ -202,6 +206,9 @@ pub struct PlanArgs {
     /// Only report what changed outside amlform; plan no change.
     #[arg(long)]
     pub refresh_only: bool,
+    /// Plan the removal of everything in the state (what `amlform destroy` would do).
+    #[arg(long, conflicts_with = "refresh_only")]
+    pub destroy: bool,
     /// Plan only this address and what it depends on (repeatable).
     #[arg(long = "target", value_name = "ADDRESS")]
     pub targets: Vec<String>,

@@ -25,7 +25,7 @@ pub fn run(args: &PlanArgs, color: bool) -> anyhow::Result<u8> {
         replace: args.replace.clone(),
         targets: args.targets.clone(),
         exclude: args.exclude.clone(),
-        destroy: false,
+        destroy: args.destroy,
     };
     let Some(planned) = prepare(
         &args.variables,
@@ -89,21 +89,10 @@ pub fn prepare(
     color: bool,
     timings: &mut crate::timings::Timings,
 ) -> anyhow::Result<Option<Planned>> {
-    let module = crate::module_loader::load(variables)?;
-    timings.phase("load");
-    let width = if color { 120 } else { RenderStyle::PLAIN.width };
-    eprint!(
-        "{}",
-        module
-            .diagnostics
-            .render(&module.sources, RenderStyle { color, width })
-    );
-    if module.diagnostics.has_errors() {
-        eprintln!(
-            "the configuration has errors; `amlform validate` shows the same without contacting any service"
-        );
+    let Some(module) = load_checked(variables, color)? else {
         return Ok(None);
-    }
+    };
+    timings.phase("load");
     let mut store = open_state(operation, lock_timeout)?;
     let mut records = store.records()?;
     timings.phase("state");
@@ -155,6 +144,25 @@ pub fn prepare(
         remote,
         runtime,
     }))
+}
+
+/// Loads the configuration and prints its diagnostics; `None` when it has errors.
+pub fn load_checked(variables: &VariableArgs, color: bool) -> anyhow::Result<Option<Module>> {
+    let module = crate::module_loader::load(variables)?;
+    let width = if color { 120 } else { RenderStyle::PLAIN.width };
+    eprint!(
+        "{}",
+        module
+            .diagnostics
+            .render(&module.sources, RenderStyle { color, width })
+    );
+    if module.diagnostics.has_errors() {
+        eprintln!(
+            "the configuration has errors; `amlform validate` shows the same without contacting any service"
+        );
+        return Ok(None);
+    }
+    Ok(Some(module))
 }
 
 /// Settles what an interrupted apply left pending (see `amlform_plan::reconcile_interrupted`):

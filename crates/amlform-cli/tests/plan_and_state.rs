@@ -351,6 +351,83 @@ fn a_saved_plan_shows_again_and_holds_no_secret() {
 }
 
 #[test]
+fn apply_file_applies_exactly_the_saved_plan_and_refuses_a_stale_one() {
+    let dir = scratch("apply-saved", &config());
+    assert_eq!(
+        amlform(&dir, &["plan", "--out", "first.plan"])
+            .status
+            .code(),
+        Some(0)
+    );
+    // A plan made before the state changes...
+    std::fs::write(
+        dir.join("main.aml.hcl"),
+        config().replace("max_nodes = 4", "max_nodes = 6"),
+    )
+    .unwrap();
+    assert_eq!(
+        amlform(&dir, &["plan", "--out", "later.plan"])
+            .status
+            .code(),
+        Some(0)
+    );
+    // ...and one made for another configuration are refused, changing nothing.
+    let edited = amlform(&dir, &["apply", "first.plan"]);
+    assert_eq!(edited.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&edited.stderr);
+    assert!(message.contains("first.plan is stale"), "{message}");
+    assert!(
+        message.contains("configuration or variable values"),
+        "{message}"
+    );
+    assert!(stdout(&amlform(&dir, &["state", "list"])).is_empty());
+
+    // The current one applies without asking (stdin is not a terminal here).
+    let applied = amlform(&dir, &["apply", "later.plan"]);
+    assert_eq!(
+        applied.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&applied.stderr)
+    );
+    assert!(
+        stdout(&applied).contains("Apply complete! Resources: 2 added"),
+        "{}",
+        stdout(&applied)
+    );
+    assert_eq!(
+        amlform(&dir, &["plan", "--detailed-exitcode"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let again = amlform(&dir, &["apply", "later.plan"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("the state has changed since it was made"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+
+    // plan --destroy saves what destroy would do; apply FILE does it.
+    assert_eq!(
+        amlform(&dir, &["plan", "--destroy", "--out", "destroy.plan"])
+            .status
+            .code(),
+        Some(0)
+    );
+    let destroyed = amlform(&dir, &["apply", "destroy.plan"]);
+    assert!(
+        stdout(&destroyed)
+            .contains("Destroy complete! Resources: 0 added, 0 changed, 2 destroyed."),
+        "{}",
+        stdout(&destroyed)
+    );
+    assert!(stdout(&amlform(&dir, &["state", "list"])).is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn plan_checks_sizes_quota_and_instance_names_with_the_service() {
     let config = r#"
 workspace "a" {
