@@ -14,8 +14,8 @@ use amlform_plan::{Action, Plan, PlanOptions, SavedPlan};
 use amlform_state::{LocalStore, RecordStatus, StateStore};
 
 use crate::cli::ApplyArgs;
-use crate::connection;
 use crate::plan_command::{Planned, config_hash, expand_home, load_checked, open_state, prepare};
+use crate::{connection, output_command};
 
 pub fn run(args: &ApplyArgs, destroy: bool, color: bool) -> anyhow::Result<u8> {
     if let Some(file) = &args.plan_file {
@@ -172,6 +172,10 @@ fn execute(
     };
     let store = Mutex::new(store);
     let report = runtime.block_on(amlform_engine::apply(plan, &context, &store))?;
+    let records = store
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .records()?;
 
     let (mut added, mut changed, mut destroyed) = (0, 0, 0);
     for (_, action) in &report.succeeded {
@@ -191,6 +195,12 @@ fn execute(
         println!(
             "\n{verb} complete! Resources: {added} added, {changed} changed, {destroyed} destroyed."
         );
+        if !module.evaluated.outputs.is_empty() && !destroy {
+            // Again, now that the ids the outputs may show are known.
+            let known = crate::module_loader::known_values(&records);
+            let module = crate::module_loader::load_knowing(&args.variables, known)?;
+            println!("\nOutputs:\n\n{}", output_command::render_outputs(&module));
+        }
         Ok(0)
     } else {
         println!(

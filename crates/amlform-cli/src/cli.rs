@@ -47,6 +47,8 @@ pub enum Command {
     Graph(GraphArgs),
     /// Show a plan saved with `plan --out`.
     Show(ShowArgs),
+    /// The configuration's outputs, with the values the state knows (sensitive ones hidden).
+    Output(OutputArgs),
     /// Inspect or edit what the state remembers.
     #[command(subcommand)]
     State(StateCommand),
@@ -116,6 +118,20 @@ pub struct GraphArgs {
 pub enum GraphKind {
     Plan,
     Apply,
+}
+
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Only this output, its value alone on stdout (for scripts).
+    pub name: Option<String>,
+    /// As JSON: `{"NAME": {"sensitive": false, "known": true, "value": ...}}`.
+    #[arg(long)]
+    pub json: bool,
+    /// How long to wait for another process's state lock (e.g. 30s).
+    #[arg(long, value_parser = amlform_emulator::parse_duration, default_value = "0s")]
+    pub lock_timeout: std::time::Duration,
+    #[command(flatten)]
+    pub variables: VariableArgs,
 }
 
 #[derive(Debug, Args)]

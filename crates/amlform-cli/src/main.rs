@@ -11,6 +11,7 @@ mod fmt_command;
 mod graph_command;
 mod import_command;
 mod module_loader;
+mod output_command;
 mod plan_command;
 mod refresh_command;
 mod show_command;
@@ -44,6 +45,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => graph_command::run(&args, color),
         Command::Import(args) => import_command::run(&args, color),
         Command::Show(args) => show_command::run(&args, color),
+        Command::Output(args) => output_command::run(&args, color),
         Command::State(command) => state_command::run(&command),
         Command::Emulator(cli::EmulatorCommand::Serve(args)) => emulator_command::serve(&args),
     };

@@ -1,12 +1,23 @@
 //! Loading the configuration of the current directory with the command line's variables.
 
-use amlform_lang::{LoadOptions, Module};
+use std::collections::BTreeMap;
+
+use amlform_lang::{LoadOptions, Module, Value};
+use amlform_state::StateRecord;
 use anyhow::{Context, bail};
 use std::path::Path;
 
 use crate::cli::VariableArgs;
 
 pub fn load(variables: &VariableArgs) -> anyhow::Result<Module> {
+    load_knowing(variables, BTreeMap::new())
+}
+
+/// Loads with computed attributes (`id`, ...) as the state knows them, for outputs.
+pub fn load_knowing(
+    variables: &VariableArgs,
+    known: BTreeMap<String, BTreeMap<String, Value>>,
+) -> anyhow::Result<Module> {
     let mut vars = Vec::new();
     for pair in &variables.vars {
         let Some((name, value)) = pair.split_once('=') else {
@@ -20,7 +31,29 @@ pub fn load(variables: &VariableArgs) -> anyhow::Result<Module> {
         var_files: variables.var_files.clone(),
         vars,
         env: Vec::new(),
+        known,
     }
     .with_process_env();
     Module::load_dir(Path::new("."), &options).context("cannot read the configuration directory")
+}
+
+/// What the state knows of each resource's computed attributes: its ARM id, and any other
+/// computed attribute the service reported.
+pub fn known_values(records: &[StateRecord]) -> BTreeMap<String, BTreeMap<String, Value>> {
+    records
+        .iter()
+        .map(|record| {
+            let mut values: BTreeMap<String, Value> = ["resource_id", "provisioning_state"]
+                .into_iter()
+                .filter_map(|name| {
+                    let value = record.attributes.get(name)?;
+                    Some((name.to_owned(), Value::from_json(value)))
+                })
+                .collect();
+            if let Some(id) = &record.arm_id {
+                values.insert("id".to_owned(), Value::String(id.clone()));
+            }
+            (record.address.clone(), values)
+        })
+        .collect()
 }

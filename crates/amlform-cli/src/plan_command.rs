@@ -149,6 +149,11 @@ pub fn prepare(
 /// Loads the configuration and prints its diagnostics; `None` when it has errors.
 pub fn load_checked(variables: &VariableArgs, color: bool) -> anyhow::Result<Option<Module>> {
     let module = crate::module_loader::load(variables)?;
+    Ok(print_diagnostics(&module, color).then_some(module))
+}
+
+/// Prints the configuration's diagnostics; false when there are errors.
+pub fn print_diagnostics(module: &Module, color: bool) -> bool {
     let width = if color { 120 } else { RenderStyle::PLAIN.width };
     eprint!(
         "{}",
@@ -160,9 +165,9 @@ pub fn load_checked(variables: &VariableArgs, color: bool) -> anyhow::Result<Opt
         eprintln!(
             "the configuration has errors; `amlform validate` shows the same without contacting any service"
         );
-        return Ok(None);
+        return false;
     }
-    Ok(Some(module))
+    true
 }
 
 /// Settles what an interrupted apply left pending (see `amlform_plan::reconcile_interrupted`):

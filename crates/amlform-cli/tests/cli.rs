@@ -216,6 +216,11 @@ fn apply_plan_destroy_on_the_quickstart() {
         "{stdout}"
     );
 
+    assert!(
+        stdout.contains("Outputs:\n\ncpu_cluster_id = \"/subscriptions/"),
+        "{stdout}"
+    );
+
     let plan = amlform(&dir, &["plan", "--detailed-exitcode"]);
     assert_eq!(
         plan.status.code(),
@@ -237,6 +242,48 @@ fn apply_plan_destroy_on_the_quickstart() {
     );
     let listed = amlform(&dir, &["state", "list"]);
     assert!(listed.stdout.is_empty(), "the state is empty after destroy");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn output_shows_known_values_and_never_a_secret() {
+    let dir = quickstart_copy("output");
+    std::fs::write(
+        dir.join("outputs.aml.hcl"),
+        "variable \"api_key\" {\n  sensitive = true\n  default   = \"canary-output-secret\"\n}\n\noutput \"key\" {\n  value     = var.api_key\n  sensitive = true\n}\n",
+    )
+    .unwrap();
+    let before = amlform(&dir, &["output"]);
+    assert_eq!(
+        String::from_utf8_lossy(&before.stdout),
+        "cpu_cluster_id = (known after apply)\nkey = (sensitive value)\n"
+    );
+    assert_eq!(
+        amlform(&dir, &["apply", "--auto-approve"]).status.code(),
+        Some(0)
+    );
+    let id = amlform(&dir, &["output", "cpu_cluster_id"]);
+    assert_eq!(
+        String::from_utf8_lossy(&id.stdout).trim(),
+        "\"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-quickstart-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-quickstart/computes/qs-cpu\""
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&amlform(&dir, &["output", "--json"]).stdout).unwrap();
+    assert_eq!(json["cpu_cluster_id"]["known"], true);
+    assert_eq!(
+        json["key"],
+        serde_json::json!({"sensitive": true, "known": true})
+    );
+    for args in [&["output"][..], &["output", "key"], &["output", "--json"]] {
+        let output = amlform(&dir, args);
+        assert!(
+            !String::from_utf8_lossy(&output.stdout).contains("canary"),
+            "{args:?} printed a secret"
+        );
+    }
+    let unknown = amlform(&dir, &["output", "nope"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("it declares: cpu_cluster_id, key"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -66,6 +66,7 @@ pub(crate) struct Evaluator<'c> {
     sensitive_locals: BTreeSet<String>,
     workspaces: BTreeMap<String, Value>,
     compute_values: BTreeMap<&'static str, BTreeMap<String, Value>>,
+    known: &'c BTreeMap<String, BTreeMap<String, Value>>,
     out: EvaluatedConfig,
 }
 
@@ -75,6 +76,7 @@ pub(crate) fn evaluate(
     sources: &SourceMap,
     inputs: &VariableInputs,
     base_dir: &Path,
+    known: &BTreeMap<String, BTreeMap<String, Value>>,
 ) -> (EvaluatedConfig, Diagnostics) {
     let mut evaluator = Evaluator {
         config,
@@ -87,6 +89,7 @@ pub(crate) fn evaluate(
         sensitive_locals: BTreeSet::new(),
         workspaces: BTreeMap::new(),
         compute_values: BTreeMap::new(),
+        known,
         out: EvaluatedConfig::default(),
     };
     evaluator.variables(inputs);
@@ -991,10 +994,14 @@ impl Evaluator<'_> {
                 attributes.insert(attribute.name.to_owned(), evaluated);
             }
             for computed in kind.computed {
+                let known = self
+                    .known
+                    .get(&instance_address)
+                    .and_then(|values| values.get(*computed));
                 attributes.insert(
                     (*computed).to_owned(),
                     EvaluatedAttribute {
-                        value: Value::Unknown,
+                        value: known.cloned().unwrap_or(Value::Unknown),
                         sensitive: false,
                         span: None,
                     },

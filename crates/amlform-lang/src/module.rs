@@ -7,6 +7,8 @@ use crate::evaluated_config::EvaluatedConfig;
 use crate::evaluator::{VariableInputs, evaluate};
 use crate::loader::load;
 use crate::source_map::SourceMap;
+use crate::value::Value;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Configuration files end with this.
@@ -16,7 +18,7 @@ pub const VARS_SUFFIX: &str = ".amlvars.hcl";
 /// Environment variables named `AMLFORM_VAR_<name>` set variable `<name>`.
 const ENV_PREFIX: &str = "AMLFORM_VAR_";
 
-/// Variable values given from outside the configuration.
+/// Values given from outside the configuration.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     /// `--var-file` paths, in order.
@@ -25,6 +27,9 @@ pub struct LoadOptions {
     pub vars: Vec<(String, String)>,
     /// `AMLFORM_VAR_name` values.
     pub env: Vec<(String, String)>,
+    /// Computed attributes already known (`id` after an apply), by instance address then
+    /// attribute, so outputs and references show them; the rest stay unknown until apply.
+    pub known: BTreeMap<String, BTreeMap<String, Value>>,
 }
 
 impl LoadOptions {
@@ -144,7 +149,8 @@ impl Module {
                 ),
             }
         }
-        let (evaluated, evaluation_diagnostics) = evaluate(&config, &sources, &inputs, base_dir);
+        let (evaluated, evaluation_diagnostics) =
+            evaluate(&config, &sources, &inputs, base_dir, &options.known);
         diagnostics.extend(evaluation_diagnostics);
         diagnostics.sort();
         Module {

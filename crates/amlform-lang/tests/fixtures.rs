@@ -117,6 +117,7 @@ fn variables_come_from_files_the_command_line_and_the_environment_in_precedence_
         var_files: vec!["extra.vars".into()],
         vars: vec![("d".into(), "7".into())],
         env: vec![("a".into(), "env".into()), ("c".into(), "env".into())],
+        ..LoadOptions::default()
     };
     let module = Module::load_dir(&dir, &options).unwrap();
     assert!(module.diagnostics.is_empty(), "{:?}", module.diagnostics);

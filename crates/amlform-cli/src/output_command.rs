@@ -1,0 +1,93 @@
+//! `amlform output [NAME] [--json]`: the configuration's outputs, with computed values (a
+//! compute's `id`) as the state knows them. A sensitive output shows as `(sensitive value)`
+//! in every form: amlform never prints a secret.
+
+use std::collections::BTreeMap;
+
+use amlform_lang::{EvaluatedOutput, Module, Value};
+use amlform_state::StateStore;
+use serde_json::json;
+
+use crate::cli::OutputArgs;
+use crate::module_loader::{known_values, load_knowing};
+use crate::plan_command::{open_state, print_diagnostics};
+
+pub fn run(args: &OutputArgs, color: bool) -> anyhow::Result<u8> {
+    let records = open_state("output", args.lock_timeout)?.records()?;
+    let module = load_knowing(&args.variables, known_values(&records))?;
+    if !print_diagnostics(&module, color) {
+        return Ok(1);
+    }
+    let outputs = &module.evaluated.outputs;
+    let chosen: BTreeMap<&String, &EvaluatedOutput> = match &args.name {
+        Some(name) => match outputs.get_key_value(name) {
+            Some(one) => BTreeMap::from([one]),
+            None => {
+                let declared: Vec<&str> = outputs.keys().map(String::as_str).collect();
+                anyhow::bail!(
+                    "the configuration has no output named `{name}`\nhint: {}",
+                    if declared.is_empty() {
+                        "declare one with `output \"NAME\" { value = ... }`".to_owned()
+                    } else {
+                        format!("it declares: {}", declared.join(", "))
+                    }
+                );
+            }
+        },
+        None => outputs.iter().collect(),
+    };
+    if args.json {
+        let rendered: serde_json::Map<String, serde_json::Value> = chosen
+            .iter()
+            .map(|(name, output)| ((*name).clone(), output_json(output)))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&rendered)?);
+    } else if let (Some(_), Some((_, output))) = (&args.name, chosen.first_key_value()) {
+        println!("{}", shown(output));
+    } else {
+        print!("{}", render_outputs(&module));
+    }
+    Ok(0)
+}
+
+/// `name = value` lines, sorted by name; empty when there are no outputs.
+pub fn render_outputs(module: &Module) -> String {
+    module
+        .evaluated
+        .outputs
+        .iter()
+        .map(|(name, output)| format!("{name} = {}\n", shown(output)))
+        .collect()
+}
+
+fn shown(output: &EvaluatedOutput) -> String {
+    if output.sensitive {
+        "(sensitive value)".to_owned()
+    } else {
+        output.value.to_string()
+    }
+}
+
+/// Terraform's `output -json` shape: `{"sensitive": .., "value": ..}`; a sensitive value is
+/// left out, an unknown one is `null` with `"known": false`.
+fn output_json(output: &EvaluatedOutput) -> serde_json::Value {
+    let known = !contains_unknown(&output.value);
+    if output.sensitive {
+        json!({ "sensitive": true, "known": known })
+    } else {
+        json!({
+            "sensitive": false,
+            "known": known,
+            "value": amlform_plan::to_json(&output.value),
+        })
+    }
+}
+
+fn contains_unknown(value: &Value) -> bool {
+    match value {
+        Value::Unknown => true,
+        Value::List(items) | Value::Set(items) => items.iter().any(contains_unknown),
+        Value::Map(map) => map.values().any(contains_unknown),
+        _ => false,
+    }
+}
