@@ -8,10 +8,11 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use amlform_engine::{ApplyContext, ApplyEvent, WorkspaceBinding};
+use amlform_engine::{ApplyContext, ApplyEvent, Interrupt, WorkspaceBinding};
 use amlform_lang::Module;
 use amlform_plan::{Action, Plan, PlanOptions, SavedPlan};
 use amlform_state::{LocalStore, RecordStatus, StateStore};
+use tokio::sync::watch;
 
 use crate::cli::ApplyArgs;
 use crate::plan_command::{Planned, config_hash, expand_home, load_checked, open_state, prepare};
@@ -169,6 +170,7 @@ fn execute(
         parallelism: usize::from(args.parallelism),
         read_file: &read_file,
         on_event: &on_event,
+        interrupt: interrupt_on_ctrl_c(runtime),
     };
     let store = Mutex::new(store);
     let report = runtime.block_on(amlform_engine::apply(plan, &context, &store))?;
@@ -191,6 +193,21 @@ fn execute(
         }
     }
     let verb = if destroy { "Destroy" } else { "Apply" };
+    if !report.not_started.is_empty() || !report.abandoned.is_empty() {
+        println!(
+            "\n{verb} interrupted: {added} added, {changed} changed, {destroyed} destroyed; {} failed, {} not started, {} abandoned while in flight.",
+            report.failed.len(),
+            report.not_started.len() + report.skipped.len(),
+            report.abandoned.len()
+        );
+        for address in &report.abandoned {
+            println!("  {address}: in flight when abandoned; recorded as such");
+        }
+        println!(
+            "Run `amlform plan` to see what is left; it settles what was in flight by reading the service."
+        );
+        return Ok(1);
+    }
     if report.is_success() {
         println!(
             "\n{verb} complete! Resources: {added} added, {changed} changed, {destroyed} destroyed."
@@ -216,6 +233,45 @@ fn execute(
         );
         Ok(1)
     }
+}
+
+/// Ctrl-C once: start nothing new and wait for what is in flight. Twice: stop waiting (what
+/// was in flight stays recorded as such, and the next plan settles it).
+fn interrupt_on_ctrl_c(runtime: &tokio::runtime::Runtime) -> watch::Receiver<Interrupt> {
+    let (raise, interrupt) = watch::channel(Interrupt::None);
+    // Installed now, before any operation starts, so no Ctrl-C falls through to the default
+    // action (ending the process at once).
+    let Some(mut interrupts) = ctrl_c_stream(runtime) else {
+        return interrupt;
+    };
+    runtime.spawn(async move {
+        if interrupts.recv().await.is_none() {
+            return;
+        }
+        eprintln!(
+            "\nInterrupt received: starting nothing new, waiting for the operations in flight to finish. Press Ctrl-C again to stop waiting."
+        );
+        let _ = raise.send(Interrupt::Stop);
+        if interrupts.recv().await.is_some() {
+            eprintln!(
+                "\nSecond interrupt: no longer waiting; operations in flight stay recorded as in flight."
+            );
+            let _ = raise.send(Interrupt::Abandon);
+        }
+    });
+    interrupt
+}
+
+#[cfg(unix)]
+fn ctrl_c_stream(runtime: &tokio::runtime::Runtime) -> Option<tokio::signal::unix::Signal> {
+    let _entered = runtime.enter();
+    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::interrupt()).ok()
+}
+
+#[cfg(windows)]
+fn ctrl_c_stream(runtime: &tokio::runtime::Runtime) -> Option<tokio::signal::windows::CtrlC> {
+    let _entered = runtime.enter();
+    tokio::signal::windows::ctrl_c().ok()
 }
 
 /// Asks on a terminal; refuses to guess when there is none.

@@ -232,3 +232,81 @@ fn an_apply_against_a_failing_service_converges_within_three_runs() {
     drop(store);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Starts an apply of generation 0 at parallelism 2 on a service that takes a second to
+/// provision, and sends it SIGINT `interrupts` times once two creations are in flight.
+fn interrupted_apply(dir: &Path, interrupts: usize) -> (Option<i32>, String) {
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = amlform(dir, &["apply", "--auto-approve", "--parallelism", "2"])
+        .env(
+            "AMLFORM_EMBEDDED_EMULATOR",
+            "--no-rate-limits --provisioning-delay 1s",
+        )
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut seen = String::new();
+    let mut line = String::new();
+    while seen.matches(": Creating...").count() < 2 {
+        line.clear();
+        assert_ne!(
+            stdout.read_line(&mut line).unwrap(),
+            0,
+            "ended early: {seen}"
+        );
+        seen.push_str(&line);
+    }
+    for _ in 0..interrupts {
+        let sent = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    stdout.read_to_string(&mut seen).unwrap();
+    (child.wait().unwrap().code(), seen)
+}
+
+fn statuses(dir: &Path) -> Vec<RecordStatus> {
+    let store = LocalStore::open(&dir.join(".amlform/state"), "test", Duration::ZERO).unwrap();
+    store
+        .records()
+        .unwrap()
+        .into_iter()
+        .map(|record| record.status)
+        .collect()
+}
+
+#[test]
+fn ctrl_c_lets_operations_in_flight_finish_and_twice_stops_waiting_for_them() {
+    let dir = scratch("interrupt");
+    std::fs::write(dir.join("main.aml.hcl"), config(0)).unwrap();
+
+    let (code, stdout) = interrupted_apply(&dir, 1);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert_eq!(
+        stdout.matches("Creation complete after").count(),
+        2,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Apply interrupted: 2 added, 0 changed, 0 destroyed; 0 failed, 48 not started, 0 abandoned"),
+        "{stdout}"
+    );
+    assert_eq!(statuses(&dir), vec![RecordStatus::Ready; 2]);
+
+    let (code, stdout) = interrupted_apply(&dir, 2);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("2 abandoned while in flight"), "{stdout}");
+    let pending = statuses(&dir)
+        .into_iter()
+        .filter(|status| matches!(status, RecordStatus::Pending { .. }))
+        .count();
+    assert_eq!(pending, 2, "the abandoned operations stay recorded");
+
+    assert_converged(&dir, "after the interrupts");
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -56,12 +56,44 @@ pub struct ApplyReport {
     pub succeeded: Vec<(String, Action)>,
     pub failed: Vec<(String, String)>,
     pub skipped: Vec<String>,
+    /// Changes never started because of an interrupt.
+    pub not_started: Vec<String>,
+    /// Changes in flight when a second interrupt stopped the wait: their intent stays
+    /// recorded (`Pending`) and the next plan settles them by reading the service.
+    pub abandoned: Vec<String>,
 }
 
 impl ApplyReport {
     pub fn is_success(&self) -> bool {
-        self.failed.is_empty() && self.skipped.is_empty()
+        self.failed.is_empty()
+            && self.skipped.is_empty()
+            && self.not_started.is_empty()
+            && self.abandoned.is_empty()
     }
+}
+
+/// How far an interrupt (Ctrl-C) has gone.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Interrupt {
+    #[default]
+    None,
+    /// Start nothing new; let what runs finish and record it.
+    Stop,
+    /// Stop waiting for what runs too.
+    Abandon,
+}
+
+/// An interrupt that is never raised, for applies nobody can interrupt.
+pub fn no_interrupt() -> tokio::sync::watch::Receiver<Interrupt> {
+    tokio::sync::watch::channel(Interrupt::None).1
+}
+
+/// The next level the interrupt is raised to; never, once nobody can raise it.
+async fn raised(interrupt: &mut tokio::sync::watch::Receiver<Interrupt>) -> Interrupt {
+    if interrupt.changed().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+    *interrupt.borrow_and_update()
 }
 
 /// Everything an apply needs besides the plan.
@@ -72,6 +104,8 @@ pub struct ApplyContext<'a> {
     /// The contents of a file attribute's path (SSH keys, certificates).
     pub read_file: &'a (dyn Fn(&str) -> Option<String> + Sync),
     pub on_event: &'a (dyn Fn(ApplyEvent) + Sync),
+    /// Raised on Ctrl-C (see [`Interrupt`]); [`no_interrupt`] when nothing can raise it.
+    pub interrupt: tokio::sync::watch::Receiver<Interrupt>,
 }
 
 impl std::fmt::Debug for ApplyContext<'_> {
@@ -102,6 +136,8 @@ pub async fn apply<S: StateStore + Send>(
         .collect();
     let records = &records;
     let mut report = ApplyReport::default();
+    let mut interrupt = context.interrupt.clone();
+    let mut level = *interrupt.borrow_and_update();
     let ApplyGraph { removals, others } = apply_graph(plan, context.config, records);
     for (dag, order) in [
         (removals, Order::DependentsFirst),
@@ -112,22 +148,39 @@ pub async fn apply<S: StateStore + Send>(
             continue;
         };
         let mut running = FuturesUnordered::new();
+        let mut in_flight = BTreeSet::new();
         loop {
+            if level > Interrupt::None {
+                walk.stop();
+            }
             for address in walk.start_ready() {
                 let change = changes[address.as_str()];
                 (context.on_event)(ApplyEvent::Started {
                     address: address.clone(),
                     action: change.action,
                 });
+                in_flight.insert(address.clone());
                 running.push(async move {
                     let started = Instant::now();
                     let outcome = run_change(change, context, store, records.get(&address)).await;
                     (address, change.action, started.elapsed(), outcome)
                 });
             }
-            let Some((address, action, elapsed, outcome)) = running.next().await else {
+            if running.is_empty() {
                 break;
+            }
+            let (address, action, elapsed, outcome) = tokio::select! {
+                Some(finished) = running.next() => finished,
+                raised = raised(&mut interrupt) => {
+                    level = raised;
+                    if level == Interrupt::Abandon {
+                        report.abandoned.extend(std::mem::take(&mut in_flight));
+                        break;
+                    }
+                    continue;
+                }
             };
+            in_flight.remove(&address);
             match outcome {
                 Ok(arm_id) => {
                     walk.succeed(&address);
@@ -156,6 +209,7 @@ pub async fn apply<S: StateStore + Send>(
                 }
             }
         }
+        report.not_started.extend(walk.not_started());
     }
     Ok(report)
 }

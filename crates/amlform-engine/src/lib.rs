@@ -5,6 +5,6 @@
 mod applier;
 
 pub use applier::{
-    ApplyContext, ApplyEvent, ApplyGraph, ApplyReport, WorkspaceBinding, apply, apply_graph,
-    state_record,
+    ApplyContext, ApplyEvent, ApplyGraph, ApplyReport, Interrupt, WorkspaceBinding, apply,
+    apply_graph, no_interrupt, state_record,
 };
