@@ -59,15 +59,8 @@ impl StateLock {
         let deadline = Instant::now() + timeout;
         let mut taken_over = None;
         loop {
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(mut file) => {
-                    let contents = serde_json::to_vec_pretty(&info).expect("lock info serialises");
-                    file.write_all(&contents)
-                        .and_then(|()| file.sync_all())
-                        .map_err(|source| StateError::Io {
-                            what: format!("cannot write the lock {}", path.display()),
-                            source,
-                        })?;
+            match publish(&path, &info) {
+                Ok(()) => {
                     return Ok(StateLock {
                         path,
                         info,
@@ -118,6 +111,25 @@ impl StateLock {
     pub fn taken_over(&self) -> Option<&LockInfo> {
         self.taken_over.as_ref()
     }
+}
+
+/// Creates the lock file with its contents in one step: written and synced under a name of
+/// this process's own, then linked into place (which fails if the lock exists). So a process
+/// killed at any moment never leaves a lock that does not say whose it is.
+fn publish(path: &Path, info: &LockInfo) -> io::Result<()> {
+    let draft = path.with_extension(format!("draft-{}", std::process::id()));
+    let written = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&draft)?;
+        file.write_all(&serde_json::to_vec_pretty(info).map_err(io::Error::other)?)?;
+        file.sync_all()?;
+        fs::hard_link(&draft, path)
+    })();
+    let _ = fs::remove_file(&draft);
+    written
 }
 
 fn read_info(path: &Path) -> Option<LockInfo> {
