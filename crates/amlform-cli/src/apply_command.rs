@@ -5,15 +5,16 @@
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
-use std::sync::Mutex;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
 
 use amlform_engine::{ApplyContext, ApplyEvent, Interrupt, WorkspaceBinding};
 use amlform_lang::Module;
 use amlform_plan::{Action, Plan, PlanOptions, SavedPlan};
 use amlform_state::{LocalStore, RecordStatus, StateStore};
+use serde_json::json;
 use tokio::sync::watch;
 
+use crate::apply_progress::{Progress, ProgressStyle, STILL_RUNNING_EVERY, summary_json};
 use crate::cli::ApplyArgs;
 use crate::plan_command::{Planned, config_hash, expand_home, load_checked, open_state, prepare};
 use crate::{connection, output_command};
@@ -28,6 +29,11 @@ pub fn run(args: &ApplyArgs, destroy: bool, color: bool) -> anyhow::Result<u8> {
             );
         }
         return apply_saved(args, file, color);
+    }
+    if args.json && !args.auto_approve {
+        anyhow::bail!(
+            "--json cannot ask for confirmation\nhint: add --auto-approve, or apply a reviewed plan file (`amlform apply --json FILE`)"
+        );
     }
     let mut timings = crate::timings::Timings::start();
     let operation = if destroy { "destroy" } else { "apply" };
@@ -54,7 +60,12 @@ pub fn run(args: &ApplyArgs, destroy: bool, color: bool) -> anyhow::Result<u8> {
     else {
         return Ok(1);
     };
-    print!("{}", amlform_plan::render_text(&plan, color));
+    if args.json {
+        let planned = json!({"type": "planned_changes", "plan": amlform_plan::render_json(&plan)});
+        println!("{planned}");
+    } else {
+        print!("{}", amlform_plan::render_text(&plan, color));
+    }
     if !plan.errors.is_empty() {
         return Ok(1);
     }
@@ -68,7 +79,9 @@ pub fn run(args: &ApplyArgs, destroy: bool, color: bool) -> anyhow::Result<u8> {
         );
         return Ok(1);
     }
-    println!();
+    if !args.json {
+        println!();
+    }
     if plan.refresh_only {
         let change = amlform_plan::accept_drift(&store.records()?, &remote);
         let (updated, forgotten) = (change.put.len(), change.remove.len());
@@ -130,13 +143,15 @@ fn apply_saved(args: &ApplyArgs, file: &Path, color: bool) -> anyhow::Result<u8>
         return Ok(0);
     }
     let summary = plan.summary();
-    println!(
-        "Applying the saved plan {}: {} to add, {} to change, {} to destroy.\n",
-        file.display(),
-        summary.add,
-        summary.change,
-        summary.destroy
-    );
+    if !args.json {
+        println!(
+            "Applying the saved plan {}: {} to add, {} to change, {} to destroy.\n",
+            file.display(),
+            summary.add,
+            summary.change,
+            summary.destroy
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -163,7 +178,31 @@ fn execute(
     destroy: bool,
 ) -> anyhow::Result<u8> {
     let read_file = |path: &str| std::fs::read_to_string(expand_home(path)).ok();
-    let on_event = |event: ApplyEvent| println!("{}", describe(&event));
+    let style = if args.json {
+        ProgressStyle::Json
+    } else if std::io::stdout().is_terminal() && std::io::stderr().is_terminal() {
+        ProgressStyle::Terminal
+    } else {
+        ProgressStyle::Plain
+    };
+    let total = plan
+        .changes
+        .iter()
+        .filter(|change| change.action != Action::NoOp)
+        .count();
+    let progress = Arc::new(Progress::new(style, total));
+    let ticker = runtime.spawn({
+        let progress = progress.clone();
+        async move {
+            let mut every = tokio::time::interval(STILL_RUNNING_EVERY);
+            every.tick().await;
+            loop {
+                every.tick().await;
+                progress.tick();
+            }
+        }
+    });
+    let on_event = |event: ApplyEvent| progress.event(&event);
     let context = ApplyContext {
         config: &module.evaluated,
         workspaces: bindings,
@@ -173,7 +212,10 @@ fn execute(
         interrupt: interrupt_on_ctrl_c(runtime),
     };
     let store = Mutex::new(store);
-    let report = runtime.block_on(amlform_engine::apply(plan, &context, &store))?;
+    let report = runtime.block_on(amlform_engine::apply(plan, &context, &store));
+    ticker.abort();
+    progress.finish();
+    let report = report?;
     let records = store
         .into_inner()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -193,6 +235,12 @@ fn execute(
         }
     }
     let verb = if destroy { "Destroy" } else { "Apply" };
+    if args.json {
+        let operation = if destroy { "destroy" } else { "apply" };
+        let summary = summary_json(operation, [added, changed, destroyed], &report);
+        println!("{summary}");
+        return Ok(u8::from(!report.is_success()));
+    }
     if !report.not_started.is_empty() || !report.abandoned.is_empty() {
         println!(
             "\n{verb} interrupted: {added} added, {changed} changed, {destroyed} destroyed; {} failed, {} not started, {} abandoned while in flight.",
@@ -294,60 +342,4 @@ fn confirmed(destroy: bool) -> anyhow::Result<bool> {
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     Ok(answer.trim() == "yes")
-}
-
-/// `aml_compute.cpu: Creating...`, `aml_compute.cpu: Creation complete after 2s [id=...]`.
-fn describe(event: &ApplyEvent) -> String {
-    match event {
-        ApplyEvent::Started { address, action } => format!("{address}: {}", verbs(*action).0),
-        ApplyEvent::Finished {
-            address,
-            action,
-            elapsed,
-            arm_id,
-        } => format!(
-            "{address}: {} after {}{}",
-            verbs(*action).1,
-            duration(*elapsed),
-            arm_id
-                .as_ref()
-                .map(|id| format!(" [id={id}]"))
-                .unwrap_or_default()
-        ),
-        ApplyEvent::Failed {
-            address, message, ..
-        } => format!("{address}: failed: {message}"),
-        ApplyEvent::Skipped {
-            address,
-            because_of,
-        } => format!("{address}: skipped, because {because_of} failed"),
-    }
-}
-
-fn verbs(action: Action) -> (&'static str, &'static str) {
-    match action {
-        Action::Create => ("Creating...", "Creation complete"),
-        Action::Attach => ("Attaching...", "Attach complete"),
-        Action::Update => ("Modifying...", "Modifications complete"),
-        Action::Replace { attached: true, .. } => {
-            ("Detaching and attaching again...", "Reattach complete")
-        }
-        Action::Replace { .. } => ("Replacing...", "Replacement complete"),
-        Action::Delete => ("Destroying...", "Destruction complete"),
-        Action::Detach => ("Detaching...", "Detach complete"),
-        Action::Start => ("Starting...", "Start complete"),
-        Action::Stop => ("Stopping...", "Stop complete"),
-        Action::Import => ("Importing...", "Import complete"),
-        Action::NoOp => ("", ""),
-    }
-}
-
-/// `2m14s`, `3s`, `120ms`.
-fn duration(elapsed: Duration) -> String {
-    let seconds = elapsed.as_secs();
-    match seconds {
-        0 => format!("{}ms", elapsed.as_millis()),
-        1..=59 => format!("{seconds}s"),
-        _ => format!("{}m{}s", seconds / 60, seconds % 60),
-    }
 }

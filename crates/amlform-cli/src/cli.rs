@@ -66,6 +66,10 @@ pub struct ApplyArgs {
     /// Do not ask for confirmation (for CI).
     #[arg(long)]
     pub auto_approve: bool,
+    /// Machine-readable: the plan, then one JSON event per line (`apply_start`,
+    /// `apply_progress`, `apply_complete`, `apply_errored`, `apply_skipped`, `change_summary`).
+    #[arg(long, conflicts_with = "refresh_only")]
+    pub json: bool,
     /// Only accept what changed outside amlform into the state; change no compute.
     #[arg(long)]
     pub refresh_only: bool,

@@ -4,6 +4,7 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod apply_command;
+mod apply_progress;
 mod cli;
 mod connection;
 mod emulator_command;

@@ -246,6 +246,40 @@ fn apply_plan_destroy_on_the_quickstart() {
 }
 
 #[test]
+fn apply_json_prints_the_plan_then_one_event_per_line() {
+    let dir = quickstart_copy("apply-json");
+    let refused = amlform(&dir, &["apply", "--json"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("--auto-approve"));
+
+    let applied = amlform(&dir, &["apply", "--json", "--auto-approve"]);
+    assert_eq!(applied.status.code(), Some(0));
+    let events: Vec<serde_json::Value> = String::from_utf8_lossy(&applied.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("every line is a JSON object"))
+        .collect();
+    let types: Vec<&str> = events
+        .iter()
+        .map(|event| event["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types.first(), Some(&"planned_changes"));
+    assert_eq!(types.last(), Some(&"change_summary"));
+    assert_eq!(types.iter().filter(|t| **t == "apply_start").count(), 4);
+    assert_eq!(types.iter().filter(|t| **t == "apply_complete").count(), 4);
+    let vm = events
+        .iter()
+        .find(|event| event["type"] == "apply_complete" && event["address"] == "remote_compute.vm")
+        .unwrap();
+    assert_eq!(vm["action"], "attach");
+    assert!(vm["id"].as_str().unwrap().ends_with("/computes/qs-vm"));
+    let summary = events.last().unwrap();
+    assert_eq!(summary["add"], 4);
+    assert_eq!(summary["success"], true);
+    assert_eq!(events[0]["plan"]["summary"]["add"], 4);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn output_shows_known_values_and_never_a_secret() {
     let dir = quickstart_copy("output");
     std::fs::write(
