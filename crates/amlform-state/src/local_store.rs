@@ -44,6 +44,7 @@ impl LocalStore {
             dir: dir.to_owned(),
             source,
         };
+        discard_unfinished_snapshots(&dir.join("db"));
         let db = sled::Config::new()
             .path(dir.join("db"))
             .open()
@@ -104,6 +105,23 @@ impl LocalStore {
         StateError::Database {
             dir: self.dir.clone(),
             source,
+        }
+    }
+}
+
+/// Removes the snapshot a process killed while writing it left behind (`snap.*.generating`):
+/// sled 0.34 refuses to open a database beside one ("Read corrupted data", sled issues #1527
+/// and #1533), though the log it summarises is intact. Safe because the state lock is held,
+/// so no other process is writing a snapshot.
+fn discard_unfinished_snapshots(db_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(db_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            let _ = std::fs::remove_file(entry.path());
         }
     }
 }

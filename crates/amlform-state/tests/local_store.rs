@@ -145,3 +145,24 @@ fn fingerprints_survive_reopening_and_never_contain_the_secret() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_snapshot_left_unfinished_by_a_killed_process_does_not_stop_the_state_opening() {
+    let dir = scratch("unfinished-snapshot");
+    {
+        let mut store = open(&dir);
+        store
+            .commit(ChangeSet {
+                put: vec![record("aml_compute.a", 2)],
+                remove: vec![],
+                operation: "apply".to_owned(),
+            })
+            .unwrap();
+    }
+    // What a process killed while sled writes its first snapshot leaves.
+    std::fs::write(dir.join("db/snap.000000000002249F.generating"), b"").unwrap();
+    let store = open(&dir);
+    assert_eq!(store.records().unwrap(), vec![record("aml_compute.a", 2)]);
+    drop(store);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
