@@ -883,37 +883,43 @@ impl Service {
     ) -> Result<(), ArmError> {
         let low_priority = is_low_priority(properties);
         let wanted = max_nodes(properties) * u64::from(size.vcpus);
-        let here = Workspace::key(
-            &workspace.subscription,
-            &workspace.resource_group,
-            &workspace.name,
-        );
         let mut in_use = 0;
         let mut in_use_here = 0;
-        for (other_workspace, compute) in self.store.all_computes() {
-            let other_key = Workspace::key(
-                &other_workspace.subscription,
-                &other_workspace.resource_group,
-                &other_workspace.name,
-            );
-            if compute.compute_type != "AmlCompute"
-                || !other_workspace
-                    .subscription
-                    .eq_ignore_ascii_case(&workspace.subscription)
-                || !compute.location.eq_ignore_ascii_case(location)
-                || (other_key == here && compute.name.eq_ignore_ascii_case(name))
-                || is_low_priority(compute.properties.as_ref()) != low_priority
+        // Per workspace first, so each compute costs no allocation: this runs on every PUT.
+        for entry in self.store.workspaces.values() {
+            let Some(other_workspace) = &entry.workspace else {
+                continue;
+            };
+            if !other_workspace
+                .subscription
+                .eq_ignore_ascii_case(&workspace.subscription)
             {
                 continue;
             }
-            let Some(other_size) = compute_vm_size(compute) else {
-                continue;
-            };
-            if low_priority || other_size.family == size.family {
-                let cores = max_nodes(compute.properties.as_ref()) * u64::from(other_size.vcpus);
-                in_use += cores;
-                if other_key == here {
-                    in_use_here += cores;
+            let here = other_workspace
+                .resource_group
+                .eq_ignore_ascii_case(&workspace.resource_group)
+                && other_workspace.name.eq_ignore_ascii_case(&workspace.name);
+            for compute in entry.computes.values() {
+                if compute.compute_type != "AmlCompute"
+                    || !compute.location.eq_ignore_ascii_case(location)
+                    || (here && compute.name.eq_ignore_ascii_case(name))
+                {
+                    continue;
+                }
+                let properties = compute.properties.as_ref();
+                if is_low_priority(properties) != low_priority {
+                    continue;
+                }
+                let Some(other_size) = compute_vm_size(compute) else {
+                    continue;
+                };
+                if low_priority || other_size.family == size.family {
+                    let cores = max_nodes(properties) * u64::from(other_size.vcpus);
+                    in_use += cores;
+                    if here {
+                        in_use_here += cores;
+                    }
                 }
             }
         }
@@ -1762,8 +1768,11 @@ fn not_supported(operation: &str, compute: &Compute) -> ArmError {
 }
 
 fn max_nodes(properties: Option<&Value>) -> u64 {
+    // Field by field rather than a JSON pointer, which allocates: this runs for every
+    // cluster on every quota check.
     properties
-        .and_then(|properties| properties.pointer("/scaleSettings/maxNodeCount"))
+        .and_then(|properties| properties.get("scaleSettings"))
+        .and_then(|scale| scale.get("maxNodeCount"))
         .and_then(Value::as_u64)
         .unwrap_or(0)
 }

@@ -327,9 +327,25 @@ pub const VM_SIZES: &[VmSize] = &[
 
 /// Sizes are matched without regard to case, as the service does (`STANDARD_NC6`).
 pub fn find(name: &str) -> Option<&'static VmSize> {
-    VM_SIZES
-        .iter()
-        .find(|size| size.name.eq_ignore_ascii_case(name))
+    // A hash lookup of the lower-cased name, lowered on the stack: this runs on every quota
+    // check for every cluster.
+    static BY_NAME: std::sync::OnceLock<std::collections::HashMap<String, &'static VmSize>> =
+        std::sync::OnceLock::new();
+    let by_name = BY_NAME.get_or_init(|| {
+        VM_SIZES
+            .iter()
+            .map(|size| (size.name.to_ascii_lowercase(), size))
+            .collect()
+    });
+    let mut lowered = [0u8; 64];
+    let Some(buffer) = lowered.get_mut(..name.len()) else {
+        return None; // longer than any size name
+    };
+    buffer.copy_from_slice(name.as_bytes());
+    buffer.make_ascii_lowercase();
+    std::str::from_utf8(buffer)
+        .ok()
+        .and_then(|lowered| by_name.get(lowered).copied())
 }
 
 /// Up to three catalogue names closest to `name`, for an "unknown size" message.

@@ -1,0 +1,105 @@
+//! `cargo bench -p amlform-cli --bench apply`: `amlform apply` (release binary, embedded
+//! emulator, no rate limits) of independent clusters from an empty state:
+//! - 1,000 and 5,000 with no provisioning delay: amlform's own cost per compute (two state
+//!   commits, a PUT and a poll each), which should grow linearly;
+//! - 100 with 2 s provisioning at parallelism 10: ideally 10 waves of 2 s = 20 s.
+//!
+//! Prints the apply phase, the whole command and the peak memory of each.
+
+#![allow(clippy::print_stdout)] // a benchmark reports by printing
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+fn main() {
+    println!(
+        "amlform apply from an empty state, release binary + embedded emulator (no rate limits)"
+    );
+    println!(
+        "{:>9} {:>11} {:>11} {:>10} {:>12} {:>10} {:>9}",
+        "computes", "parallelism", "provision", "apply", "per compute", "command", "peak RSS"
+    );
+    let only = std::env::var("AMLFORM_BENCH_ONLY").ok();
+    for (computes, parallelism, delay) in [
+        (1_000, 10, "0s"),
+        (1_000, 50, "0s"),
+        (5_000, 10, "0s"),
+        (5_000, 50, "0s"),
+        (100, 10, "2s"),
+    ] {
+        if only
+            .as_deref()
+            .is_some_and(|only| only != computes.to_string())
+        {
+            continue;
+        }
+        let dir = prepare(computes);
+        let started = Instant::now();
+        let output = Command::new(env!("CARGO_BIN_EXE_amlform"))
+            .arg("-C")
+            .arg(&dir)
+            .args(["apply", "--auto-approve", "--parallelism"])
+            .arg(parallelism.to_string())
+            .env("AMLFORM_TIMINGS", "1")
+            .env(
+                "AMLFORM_EMBEDDED_EMULATOR",
+                format!("--no-rate-limits --family-quota 1000000000 --provisioning-delay {delay}"),
+            )
+            .output()
+            .unwrap();
+        let command = started.elapsed();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}\n{stderr}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        let timing = |name: &str| -> f64 {
+            stderr
+                .lines()
+                .find_map(|line| line.strip_prefix(&format!("timing {name} ")))
+                .and_then(|value| value.trim_end_matches("ms").parse().ok())
+                .unwrap_or(f64::NAN)
+        };
+        let apply_ms = timing("apply");
+        println!(
+            "{computes:>9} {parallelism:>11} {delay:>11} {:>8.2}s {:>10.2}ms {:>8.2}s {:>7.1}MiB",
+            apply_ms / 1000.0,
+            apply_ms / computes as f64,
+            command.as_secs_f64(),
+            timing("peak_rss_kib") / 1024.0
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+/// `computes` independent clusters over 10 workspaces, nothing applied yet.
+fn prepare(computes: usize) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "amlform-bench-apply-{computes}-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let workspaces = 10;
+    let mut config = String::new();
+    for workspace in 0..workspaces {
+        config.push_str(&format!(
+            "workspace \"ws{workspace}\" {{\n  name           = \"ml-ws{workspace}\"\n  resource_group = \"ml-rg\"\n  location       = \"eastus\"\n  endpoint       = \"embedded\"\n}}\n\n"
+        ));
+    }
+    for index in 0..computes {
+        config.push_str(&format!(
+            "aml_compute \"c{index}\" {{\n  workspace = workspace.ws{}\n  name      = \"c{index}\"\n  vm_size   = \"STANDARD_D2_V2\"\n  max_nodes = 1\n}}\n\n",
+            index % workspaces
+        ));
+    }
+    write(&dir.join("main.aml.hcl"), &config);
+    dir
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+}
