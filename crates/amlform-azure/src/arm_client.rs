@@ -38,8 +38,11 @@ impl Default for RetryPolicy {
 pub struct ArmClientOptions {
     /// `https://management.azure.com`, or the emulator's URL.
     pub endpoint: String,
-    /// The bearer token. Never logged or shown.
+    /// A fixed bearer token (the emulator's, or `AMLFORM_ACCESS_TOKEN`), used when
+    /// `credential` is `None`. Never logged or shown.
     pub token: String,
+    /// Where tokens come from otherwise (Entra ID through azure_identity).
+    pub credential: Option<crate::Credential>,
     /// A PEM file of an extra certificate authority to trust (the emulator's).
     pub ca_file: Option<std::path::PathBuf>,
     pub retry: RetryPolicy,
@@ -51,7 +54,7 @@ pub struct ArmClientOptions {
 pub struct ArmClient {
     http: reqwest::Client,
     endpoint: String,
-    token: String,
+    credential: crate::Credential,
     retry: RetryPolicy,
 }
 
@@ -59,7 +62,7 @@ impl std::fmt::Debug for ArmClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ArmClient")
             .field("endpoint", &self.endpoint)
-            .field("token", &"(sensitive value)")
+            .field("credential", &self.credential)
             .finish()
     }
 }
@@ -88,7 +91,9 @@ impl ArmClient {
         Ok(ArmClient {
             http,
             endpoint: options.endpoint.trim_end_matches('/').to_owned(),
-            token: options.token,
+            credential: options
+                .credential
+                .unwrap_or(crate::Credential::Fixed(options.token)),
             retry: options.retry,
         })
     }
@@ -165,10 +170,8 @@ impl ArmClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut request = self
-                .http
-                .request(method.clone(), &url)
-                .bearer_auth(&self.token);
+            let token = self.credential.token().await?;
+            let mut request = self.http.request(method.clone(), &url).bearer_auth(token);
             if let Some(body) = body {
                 request = request.json(body);
             }

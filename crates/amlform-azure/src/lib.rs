@@ -14,12 +14,14 @@ mod azure_error;
 pub mod compute_attributes;
 mod compute_body;
 mod compute_writer;
+mod credential;
 mod provider;
 
 pub use arm_client::{API_VERSION, ArmClient, ArmClientOptions, ArmResponse, RetryPolicy};
 pub use azure_error::AzureError;
 pub use compute_body::{BodyContext, compute_body};
 pub use compute_writer::{PowerAction, UnderlyingAction};
+pub use credential::{Cloud, Credential, CredentialKind};
 pub use provider::{
     AzureProvider, Provider, RemoteCompute, RemoteWorkspace, Usage, VmSizeInfo, WorkspaceTarget,
 };

@@ -145,3 +145,59 @@ async fn service_errors_carry_code_and_request_id() {
     assert_eq!(error.code(), Some("ParentResourceNotFound"));
     assert!(error.to_string().contains("x-ms-request-id"), "{error}");
 }
+
+/// An Entra ID stand-in: hands out one token and counts how often it is asked.
+#[derive(Debug, Default)]
+struct CountingCredential {
+    asked: std::sync::atomic::AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl azure_core::credentials::TokenCredential for CountingCredential {
+    async fn get_token(
+        &self,
+        scopes: &[&str],
+        _options: Option<azure_core::credentials::TokenRequestOptions<'_>>,
+    ) -> azure_core::Result<azure_core::credentials::AccessToken> {
+        assert_eq!(scopes, [format!("{}/.default", "http://arm.test")]);
+        self.asked.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(azure_core::credentials::AccessToken::new(
+            "entra-canary-token",
+            azure_core::time::OffsetDateTime::now_utc() + azure_core::time::Duration::hours(1),
+        ))
+    }
+}
+
+#[tokio::test]
+async fn an_entra_credential_signs_every_request_and_is_never_shown() {
+    let emulator = Emulator::builder()
+        .without_rate_limits()
+        .require_token("entra-canary-token")
+        .build()
+        .unwrap();
+    let endpoint = serve(&emulator).await;
+    let source = std::sync::Arc::new(CountingCredential::default());
+    let client = ArmClient::new(ArmClientOptions {
+        endpoint,
+        credential: Some(amlform_azure::Credential::Entra {
+            source: source.clone(),
+            scope: "http://arm.test/.default".to_owned(),
+            name: "test",
+        }),
+        ..Default::default()
+    })
+    .unwrap();
+    let provider = AzureProvider::new(client.clone());
+    assert!(provider.computes(&target()).await.unwrap().is_empty());
+    assert!(source.asked.load(std::sync::atomic::Ordering::SeqCst) >= 1);
+    assert!(!format!("{client:?}").contains("canary"), "{client:?}");
+
+    // The wrong token is refused: the emulator really checks it.
+    let wrong = ArmClient::new(ArmClientOptions {
+        endpoint: client.endpoint().to_owned(),
+        token: "another".to_owned(),
+        ..Default::default()
+    })
+    .unwrap();
+    assert!(AzureProvider::new(wrong).computes(&target()).await.is_err());
+}

@@ -17,6 +17,12 @@ pub struct Cli {
     /// Never use colour (also: the NO_COLOR environment variable).
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// How to sign in to Azure, for every workspace: default (each of the others in turn),
+    /// environment, workload_identity, managed_identity or azure_cli. Without it, each
+    /// workspace's `credential` decides.
+    #[arg(long, global = true, env = "AMLFORM_CREDENTIAL", value_name = "KIND",
+          value_parser = clap::builder::PossibleValuesParser::new(amlform_azure::CredentialKind::NAMES))]
+    pub credential: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use amlform_azure::{ArmClient, ArmClientOptions, AzureProvider, WorkspaceTarget};
+use amlform_azure::{
+    ArmClient, ArmClientOptions, AzureProvider, Cloud, Credential, CredentialKind, WorkspaceTarget,
+};
 use amlform_lang::EvaluatedConfig;
 use anyhow::{Context, bail};
 use serde_json::json;
@@ -48,12 +50,28 @@ impl Connections {
     }
 }
 
+/// `--credential`: overrides every workspace's `credential`.
+pub static CREDENTIAL_OVERRIDE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 pub async fn connect(config: &EvaluatedConfig) -> anyhow::Result<Connections> {
     let mut by_endpoint: BTreeMap<String, (AzureProvider, Vec<WorkspaceTarget>)> = BTreeMap::new();
     for (label, workspace) in &config.workspaces {
+        let cloud_name = workspace.attribute("cloud").unwrap_or("public");
+        let Some(cloud) = Cloud::parse(cloud_name) else {
+            bail!(
+                "workspace {label}: unknown cloud `{cloud_name}`\nhint: use one of {}",
+                Cloud::NAMES.join(", ")
+            );
+        };
         let endpoint = workspace
             .attribute("endpoint")
-            .unwrap_or("https://management.azure.com")
+            .unwrap_or(cloud.resource_manager())
+            .to_owned();
+        let credential = CREDENTIAL_OVERRIDE
+            .get()
+            .map(String::as_str)
+            .or(workspace.attribute("credential"))
+            .unwrap_or("default")
             .to_owned();
         let target = WorkspaceTarget {
             label: label.clone(),
@@ -67,11 +85,15 @@ pub async fn connect(config: &EvaluatedConfig) -> anyhow::Result<Connections> {
                 .to_owned(),
             name: workspace.attribute("name").unwrap_or(label).to_owned(),
         };
-        if !by_endpoint.contains_key(&endpoint) {
-            let provider = provider_for(&endpoint).await?;
-            by_endpoint.insert(endpoint.clone(), (provider, Vec::new()));
+        // Workspaces share a client when they share the endpoint and the credential.
+        let key = format!("{endpoint} {credential} {cloud_name}");
+        if !by_endpoint.contains_key(&key) {
+            let provider = provider_for(&endpoint, &credential, cloud)
+                .await
+                .with_context(|| format!("cannot connect workspace {label}"))?;
+            by_endpoint.insert(key.clone(), (provider, Vec::new()));
         }
-        let (provider, targets) = by_endpoint.get_mut(&endpoint).expect("inserted above");
+        let (provider, targets) = by_endpoint.get_mut(&key).expect("inserted above");
         if endpoint == "embedded" {
             // The embedded world starts empty: its workspaces exist as the configuration says.
             let location = workspace.attribute("location").unwrap_or("eastus");
@@ -92,7 +114,14 @@ pub async fn connect(config: &EvaluatedConfig) -> anyhow::Result<Connections> {
     Ok(Connections { by_endpoint })
 }
 
-async fn provider_for(endpoint: &str) -> anyhow::Result<AzureProvider> {
+/// A client for `endpoint`: the embedded emulator; a fixed token from `AMLFORM_ACCESS_TOKEN`
+/// (a standalone emulator, or a token from `az account get-access-token`); otherwise Entra ID
+/// through the workspace's `credential`.
+async fn provider_for(
+    endpoint: &str,
+    credential: &str,
+    cloud: Cloud,
+) -> anyhow::Result<AzureProvider> {
     let options = if endpoint == "embedded" {
         ArmClientOptions {
             endpoint: start_embedded(Path::new(EMBEDDED_STATE_DIR)).await?,
@@ -105,14 +134,26 @@ async fn provider_for(endpoint: &str) -> anyhow::Result<AzureProvider> {
             ..Default::default()
         }
     } else if endpoint.starts_with("https://") || endpoint.starts_with("http://") {
-        let Ok(token) = std::env::var("AMLFORM_ACCESS_TOKEN") else {
-            bail!(
-                "no credential for {endpoint}\nhint: set AMLFORM_ACCESS_TOKEN to a bearer token (any non-empty value for a standalone emulator), and AMLFORM_CA_FILE to the CA it printed"
-            );
+        let fixed = std::env::var("AMLFORM_ACCESS_TOKEN").ok();
+        let credential = match &fixed {
+            Some(_) => None,
+            None if is_loopback(endpoint) => bail!(
+                "no token for {endpoint}\nhint: set AMLFORM_ACCESS_TOKEN (any non-empty value for a standalone emulator), and AMLFORM_CA_FILE to the CA it printed"
+            ),
+            None => {
+                let Some(kind) = CredentialKind::parse(credential) else {
+                    bail!(
+                        "unknown credential `{credential}`\nhint: use one of {}",
+                        CredentialKind::NAMES.join(", ")
+                    );
+                };
+                Some(Credential::entra(kind, cloud, endpoint)?)
+            }
         };
         ArmClientOptions {
             endpoint: endpoint.to_owned(),
-            token,
+            token: fixed.unwrap_or_default(),
+            credential,
             ca_file: std::env::var_os("AMLFORM_CA_FILE").map(Into::into),
             ..Default::default()
         }
@@ -120,6 +161,15 @@ async fn provider_for(endpoint: &str) -> anyhow::Result<AzureProvider> {
         bail!("workspace endpoint `{endpoint}` is neither \"embedded\" nor an http(s) URL");
     };
     Ok(AzureProvider::new(ArmClient::new(options)?))
+}
+
+fn is_loopback(endpoint: &str) -> bool {
+    let host = endpoint
+        .split("://")
+        .nth(1)
+        .and_then(|rest| rest.split(['/', ':']).next())
+        .unwrap_or_default();
+    matches!(host, "127.0.0.1" | "localhost") || endpoint.contains("://[::1]")
 }
 
 /// How the embedded emulator behaves, from `AMLFORM_EMBEDDED_EMULATOR`: the flags of

@@ -35,6 +35,9 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     }
+    if let Some(credential) = &cli.credential {
+        let _ = connection::CREDENTIAL_OVERRIDE.set(credential.clone());
+    }
     let color = cli.color_enabled();
     let status = match cli.command {
         Command::Validate(args) => validate_command::run(&args, color),

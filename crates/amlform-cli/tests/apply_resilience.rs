@@ -152,18 +152,24 @@ impl Lcg {
 #[test]
 fn an_apply_killed_at_random_moments_always_converges_without_lost_or_duplicate_computes() {
     let dir = scratch("crash");
-    // How long an uninterrupted apply of generation 0 takes here sets the window for kills.
+    // How long an uninterrupted apply takes here sets the first window for kills; a kill
+    // that comes after the apply ended does not count, and narrows the window.
     std::fs::write(dir.join("main.aml.hcl"), config(0)).unwrap();
     let started = Instant::now();
     let first = run(&dir, &["apply", "--auto-approve"]);
     assert_eq!(first.status.code(), Some(0), "{}", describe(&first));
-    let window = started.elapsed().as_millis().max(50) as u64;
+    let mut window = started.elapsed().as_millis().max(50) as u64;
 
     let seed = 0x5eed_0001;
     let mut random = Lcg(seed);
-    let (mut interrupted, mut reconciled) = (0, 0);
-    for run_number in 1..=20 {
-        let generation = run_number % 2;
+    let (mut interrupted, mut reconciled, mut attempts) = (0, 0, 0);
+    while interrupted < 20 {
+        attempts += 1;
+        assert!(
+            attempts <= 60,
+            "only {interrupted} of {attempts} kills landed during an apply"
+        );
+        let generation = attempts % 2;
         std::fs::write(dir.join("main.aml.hcl"), config(generation)).unwrap();
         let mut child = amlform(&dir, &["apply", "--auto-approve"])
             .stdout(Stdio::null())
@@ -174,12 +180,14 @@ fn an_apply_killed_at_random_moments_always_converges_without_lost_or_duplicate_
         std::thread::sleep(kill_after);
         if child.try_wait().unwrap().is_none() {
             interrupted += 1;
+        } else {
+            window = (window * 3 / 4).max(20);
         }
         // SIGKILL: no handler runs, nothing is flushed that was not already.
         let _ = child.kill();
         child.wait().unwrap();
         let context = format!(
-            "run {run_number} (seed {seed:#x}), killed after {}ms",
+            "attempt {attempts} (seed {seed:#x}), killed after {}ms",
             kill_after.as_millis()
         );
         if assert_converged(&dir, &context) {
@@ -187,11 +195,7 @@ fn an_apply_killed_at_random_moments_always_converges_without_lost_or_duplicate_
         }
     }
     println!(
-        "{interrupted} of 20 applies were killed while running, {reconciled} of them between a request's intent and its result (window {window}ms, seed {seed:#x})"
-    );
-    assert!(
-        interrupted >= 10,
-        "too few kills landed during an apply: {interrupted}"
+        "20 applies killed while running ({attempts} attempts), {reconciled} of them between a request's intent and its result (last window {window}ms, seed {seed:#x})"
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -347,3 +347,68 @@ fn graph_prints_dependencies_as_dot() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn azure_credentials_are_chosen_per_workspace_or_by_flag_with_clear_errors() {
+    let workspace = |credential: &str, cloud: &str| {
+        format!(
+            "workspace \"prod\" {{\n  name            = \"ml-prod\"\n  resource_group  = \"ml-rg\"\n  subscription_id = \"00000000-0000-0000-0000-000000000000\"\n  location        = \"chinaeast2\"\n  cloud           = \"{cloud}\"\n  credential      = \"{credential}\"\n}}\n\naml_compute \"cpu\" {{\n  vm_size   = \"STANDARD_D2_V2\"\n  max_nodes = 1\n}}\n"
+        )
+    };
+    let plan = |dir: &Path, extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_amlform"))
+            .arg("-C")
+            .arg(dir)
+            .args(extra)
+            .arg("plan")
+            .env("NO_COLOR", "1")
+            .env_remove("AMLFORM_ACCESS_TOKEN")
+            .env_remove("AMLFORM_CREDENTIAL")
+            .env_remove("AZURE_TENANT_ID")
+            .env_remove("AZURE_CLIENT_ID")
+            .env_remove("AZURE_CLIENT_SECRET")
+            .output()
+            .unwrap()
+    };
+    let stderr = |output: &Output| String::from_utf8_lossy(&output.stderr).into_owned();
+
+    let dir = scratch(
+        "credential",
+        &[("main.aml.hcl", &workspace("environment", "china"))],
+    );
+    let missing = plan(&dir, &[]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        stderr(&missing).contains("the environment credential cannot be used")
+            && stderr(&missing).contains("AZURE_CLIENT_SECRET"),
+        "{}",
+        stderr(&missing)
+    );
+
+    std::fs::write(dir.join("main.aml.hcl"), workspace("password", "china")).unwrap();
+    let unknown = plan(&dir, &[]);
+    assert!(
+        stderr(&unknown).contains("unknown credential `password`")
+            && stderr(&unknown).contains("managed_identity"),
+        "{}",
+        stderr(&unknown)
+    );
+    // The flag wins over the workspace's choice (and is checked by itself).
+    let flagged = plan(&dir, &["--credential", "environment"]);
+    assert!(
+        stderr(&flagged).contains("the environment credential cannot be used"),
+        "{}",
+        stderr(&flagged)
+    );
+    let bad_flag = plan(&dir, &["--credential", "nope"]);
+    assert_eq!(bad_flag.status.code(), Some(2), "clap refuses it");
+
+    std::fs::write(dir.join("main.aml.hcl"), workspace("azure_cli", "mars")).unwrap();
+    let cloud = plan(&dir, &[]);
+    assert!(
+        stderr(&cloud).contains("unknown cloud `mars`") && stderr(&cloud).contains("usgovernment"),
+        "{}",
+        stderr(&cloud)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

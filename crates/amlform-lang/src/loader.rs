@@ -23,6 +23,7 @@ pub(crate) const WORKSPACE_ATTRIBUTES: &[&str] = &[
     "location",
     "endpoint",
     "credential",
+    "cloud",
 ];
 
 /// Parses every file of the source map into one configuration.
