@@ -48,6 +48,8 @@ pub struct ArmClientOptions {
     pub retry: RetryPolicy,
     /// Timeout of each request.
     pub timeout: Option<Duration>,
+    /// Client-side pacing (ARM's limits for Azure); `None` sends as fast as allowed.
+    pub rate_limits: Option<crate::ClientRateLimits>,
 }
 
 #[derive(Clone)]
@@ -56,6 +58,7 @@ pub struct ArmClient {
     endpoint: String,
     credential: crate::Credential,
     retry: RetryPolicy,
+    pacer: Option<crate::request_pacer::RequestPacer>,
 }
 
 impl std::fmt::Debug for ArmClient {
@@ -95,6 +98,9 @@ impl ArmClient {
                 .credential
                 .unwrap_or(crate::Credential::Fixed(options.token)),
             retry: options.retry,
+            pacer: options
+                .rate_limits
+                .map(crate::request_pacer::RequestPacer::new),
         })
     }
 
@@ -170,6 +176,9 @@ impl ArmClient {
         let mut attempt = 0;
         loop {
             attempt += 1;
+            if let Some(pacer) = &self.pacer {
+                pacer.wait_turn(&method).await;
+            }
             let token = self.credential.token().await?;
             let mut request = self.http.request(method.clone(), &url).bearer_auth(token);
             if let Some(body) = body {

@@ -16,6 +16,7 @@ mod compute_body;
 mod compute_writer;
 mod credential;
 mod provider;
+mod request_pacer;
 
 pub use arm_client::{API_VERSION, ArmClient, ArmClientOptions, ArmResponse, RetryPolicy};
 pub use azure_error::AzureError;
@@ -25,3 +26,4 @@ pub use credential::{Cloud, Credential, CredentialKind};
 pub use provider::{
     AzureProvider, Provider, RemoteCompute, RemoteWorkspace, Usage, VmSizeInfo, WorkspaceTarget,
 };
+pub use request_pacer::ClientRateLimits;

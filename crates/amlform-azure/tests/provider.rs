@@ -201,3 +201,54 @@ async fn an_entra_credential_signs_every_request_and_is_never_shown() {
     .unwrap();
     assert!(AzureProvider::new(wrong).computes(&target()).await.is_err());
 }
+
+#[tokio::test]
+async fn pacing_to_the_service_limits_avoids_429s_that_unpaced_requests_meet() {
+    let emulator = Emulator::builder()
+        .rate_limits(amlform_emulator::RateLimits {
+            read_burst: 5,
+            read_refill_per_second: 50.0,
+            write_burst: 5,
+            write_refill_per_second: 50.0,
+        })
+        .build()
+        .unwrap();
+    let endpoint = serve(&emulator).await;
+    let client = |rate_limits| {
+        AzureProvider::new(
+            ArmClient::new(ArmClientOptions {
+                endpoint: endpoint.clone(),
+                token: "t".to_owned(),
+                // No retries: a 429 is an error here.
+                retry: RetryPolicy {
+                    max_attempts: 1,
+                    ..RetryPolicy::default()
+                },
+                rate_limits,
+                ..Default::default()
+            })
+            .unwrap(),
+        )
+    };
+    let unpaced = client(None);
+    let mut refused = 0;
+    for _ in 0..20 {
+        if unpaced.computes(&target()).await.is_err() {
+            refused += 1;
+        }
+    }
+    assert!(refused > 0, "the emulator's limit is real");
+    tokio::time::sleep(Duration::from_millis(200)).await; // the bucket refills
+    let paced = client(Some(amlform_azure::ClientRateLimits {
+        read_burst: 5.0,
+        read_per_second: 45.0,
+        write_burst: 5.0,
+        write_per_second: 45.0,
+    }));
+    for request in 0..20 {
+        paced
+            .computes(&target())
+            .await
+            .unwrap_or_else(|error| panic!("request {request}: {error}"));
+    }
+}

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use amlform_azure::{
-    ArmClient, ArmClientOptions, AzureProvider, Cloud, Credential, CredentialKind, WorkspaceTarget,
+    ArmClient, ArmClientOptions, AzureProvider, ClientRateLimits, Cloud, Credential,
+    CredentialKind, WorkspaceTarget,
 };
 use amlform_lang::EvaluatedConfig;
 use anyhow::{Context, bail};
@@ -123,9 +124,12 @@ async fn provider_for(
     cloud: Cloud,
 ) -> anyhow::Result<AzureProvider> {
     let options = if endpoint == "embedded" {
+        let (endpoint, rate_limits) = start_embedded(Path::new(EMBEDDED_STATE_DIR)).await?;
         ArmClientOptions {
-            endpoint: start_embedded(Path::new(EMBEDDED_STATE_DIR)).await?,
+            endpoint,
             token: "embedded".to_owned(),
+            // Paced like the emulator's limits, as for Azure.
+            rate_limits,
             // The emulator is in this process: poll its operations quickly.
             retry: amlform_azure::RetryPolicy {
                 max_poll_interval: std::time::Duration::from_millis(20),
@@ -155,6 +159,7 @@ async fn provider_for(
             token: fixed.unwrap_or_default(),
             credential,
             ca_file: std::env::var_os("AMLFORM_CA_FILE").map(Into::into),
+            rate_limits: Some(ClientRateLimits::default()),
             ..Default::default()
         }
     } else {
@@ -184,8 +189,9 @@ struct EmbeddedSettings {
 
 pub const EMBEDDED_SETTINGS_VARIABLE: &str = "AMLFORM_EMBEDDED_EMULATOR";
 
-/// Starts the emulator on a free loopback port for the life of this process.
-async fn start_embedded(dir: &Path) -> anyhow::Result<String> {
+/// Starts the emulator on a free loopback port for the life of this process; its URL, and
+/// its rate limits for the client to pace itself by.
+async fn start_embedded(dir: &Path) -> anyhow::Result<(String, Option<ClientRateLimits>)> {
     use clap::Parser;
     let flags = std::env::var(EMBEDDED_SETTINGS_VARIABLE).unwrap_or_default();
     let mut settings = EmbeddedSettings::try_parse_from(flags.split_whitespace())
@@ -201,5 +207,11 @@ async fn start_embedded(dir: &Path) -> anyhow::Result<String> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let address = listener.local_addr()?;
     tokio::spawn(axum::serve(listener, emulator.router()).into_future());
-    Ok(format!("http://{address}"))
+    let rate_limits = (!settings.no_rate_limits).then(|| ClientRateLimits {
+        read_burst: f64::from(settings.read_burst),
+        read_per_second: settings.read_refill,
+        write_burst: f64::from(settings.write_burst),
+        write_per_second: settings.write_refill,
+    });
+    Ok((format!("http://{address}"), rate_limits))
 }
