@@ -334,20 +334,51 @@ async fn run_change<S: StateStore>(
                 .find(|compute| compute.name.eq_ignore_ascii_case(name));
             record_result(store, context, instance, found.as_ref(), previous)
         }
-        Action::Replace { attached, .. } => {
-            // Names are unique in a workspace: the old compute must go before the new one comes.
+        Action::Replace {
+            attached,
+            create_before_destroy,
+        } => {
             record_intent(store, context, change, previous, "replace")?;
             let how = if attached {
                 UnderlyingAction::Detach
             } else {
                 UnderlyingAction::Delete
             };
-            binding
-                .provider
-                .delete_compute(&binding.target, name, how)
-                .await
-                .map_err(|error| error.to_string())?;
-            put(change, context, binding, store, previous).await
+            // The compute to remove goes by the name it has now, which a rename changes.
+            let old_name = previous
+                .and_then(|record| record.attributes.get("name"))
+                .and_then(Value::as_str)
+                .or_else(|| {
+                    change
+                        .arm_id
+                        .as_deref()
+                        .and_then(|id| id.rsplit('/').next())
+                })
+                .unwrap_or(name)
+                .to_owned();
+            let remove_old = || async {
+                binding
+                    .provider
+                    .delete_compute(&binding.target, &old_name, how)
+                    .await
+                    .map_err(|error| error.to_string())
+            };
+            if create_before_destroy && !old_name.eq_ignore_ascii_case(name) {
+                // The new one first, so the capacity never goes away; then the old one.
+                let created = put(change, context, binding, store, previous).await?;
+                remove_old().await.map_err(|error| {
+                    format!(
+                        "the replacement {name} is in place, but the old compute {old_name} could not be removed and is no longer tracked: {error}; delete it with `az ml compute delete --name {old_name}`"
+                    )
+                })?;
+                Ok(created)
+            } else {
+                // Names are unique in a workspace: with the same name the old one must go
+                // before the new one comes (the plan warns when create_before_destroy asked
+                // otherwise).
+                remove_old().await?;
+                put(change, context, binding, store, previous).await
+            }
         }
         Action::Create | Action::Attach | Action::Update | Action::Import => {
             put(change, context, binding, store, previous).await

@@ -335,3 +335,66 @@ aml_compute "after_big" {
     assert!(world.apply(&module, &next).await.is_success());
     std::fs::remove_dir_all(&world.dir).unwrap();
 }
+
+#[tokio::test]
+async fn a_renamed_compute_is_replaced_new_first_with_create_before_destroy_and_the_old_one_goes() {
+    let world = world(
+        "rename",
+        Emulator::builder().without_rate_limits().build().unwrap(),
+    )
+    .await;
+    let train = |name: &str, create_before_destroy: bool| {
+        config(
+            4,
+            &format!(
+                "aml_compute \"train\" {{\n  name      = \"{name}\"\n  vm_size   = \"STANDARD_D2_V2\"\n  max_nodes = 1\n  lifecycle {{\n    create_before_destroy = {create_before_destroy}\n  }}\n}}\n"
+            ),
+        )
+    };
+    let names = || -> Vec<String> {
+        world
+            .emulator
+            .computes()
+            .iter()
+            .filter_map(|compute| compute["name"].as_str().map(str::to_owned))
+            .filter(|name| name.starts_with("train"))
+            .collect()
+    };
+    let first = train("train-a", true);
+    let report = world.apply(&first, &world.plan(&first, false).await).await;
+    assert!(report.is_success(), "{report:?}");
+    assert_eq!(names(), ["train-a"]);
+
+    for (module, expected) in [
+        (train("train-b", true), "train-b"),
+        (train("train-c", false), "train-c"),
+    ] {
+        let plan = world.plan(&module, false).await;
+        let change = plan
+            .changes
+            .iter()
+            .find(|change| change.address == "aml_compute.train")
+            .unwrap();
+        assert!(
+            matches!(change.action, Action::Replace { .. }),
+            "{change:?}"
+        );
+        assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
+        let report = world.apply(&module, &plan).await;
+        assert!(report.is_success(), "{report:?}");
+        assert_eq!(
+            names(),
+            [expected],
+            "the old name is removed, whichever goes first"
+        );
+        assert!(
+            world
+                .plan(&module, false)
+                .await
+                .changes
+                .iter()
+                .all(|change| change.action == Action::NoOp)
+        );
+    }
+    let _ = std::fs::remove_dir_all(&world.dir);
+}

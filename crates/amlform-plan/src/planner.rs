@@ -151,6 +151,19 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             }
         }
         let change = diff_compute(input, instance, record, found, import_id);
+        if let (
+            Action::Replace {
+                create_before_destroy: true,
+                ..
+            },
+            Some(found),
+        ) = (change.action, found)
+            && found.name.eq_ignore_ascii_case(&desired_name)
+        {
+            plan.warnings.push(format!(
+                "{address}: create_before_destroy cannot hold: the replacement keeps the name '{desired_name}' and names are unique in a workspace, so the old compute is removed first; give it a new `name` to create the replacement first"
+            ));
+        }
         if change.action.is_destructive() && instance.lifecycle.prevent_destroy {
             plan.errors.push(PlanError {
                 address: address.clone(),
