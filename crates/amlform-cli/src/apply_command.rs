@@ -216,10 +216,6 @@ fn execute(
     ticker.abort();
     progress.finish();
     let report = report?;
-    let records = store
-        .into_inner()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-        .records()?;
 
     let (mut added, mut changed, mut destroyed) = (0, 0, 0);
     for (_, action) in &report.succeeded {
@@ -262,6 +258,10 @@ fn execute(
         );
         if !module.evaluated.outputs.is_empty() && !destroy {
             // Again, now that the ids the outputs may show are known.
+            let records = store
+                .into_inner()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .records()?;
             let known = crate::module_loader::known_values(&records);
             let module = crate::module_loader::load_knowing(&args.variables, known)?;
             println!("\nOutputs:\n\n{}", output_command::render_outputs(&module));
