@@ -12,6 +12,7 @@ use serde_json::{Map, Value, json};
 use crate::arm_error::ArmError;
 use crate::clock::{now_ms, timestamp};
 use crate::compute_types::{self, ComputeType, Family};
+use crate::quota_ledger::QuotaPool;
 use crate::random::Random;
 use crate::settings::Settings;
 use crate::store::{Action, Compute, Operation, OperationStatus, Store, Workspace};
@@ -874,7 +875,7 @@ impl Service {
 
     /// `maxNodeCount` x the size's vCPUs, with the family's other clusters, against its quota.
     fn check_quota(
-        &self,
+        &mut self,
         workspace: &Workspace,
         name: &str,
         location: &str,
@@ -883,46 +884,28 @@ impl Service {
     ) -> Result<(), ArmError> {
         let low_priority = is_low_priority(properties);
         let wanted = max_nodes(properties) * u64::from(size.vcpus);
-        let mut in_use = 0;
-        let mut in_use_here = 0;
-        // Per workspace first, so each compute costs no allocation: this runs on every PUT.
-        for entry in self.store.workspaces.values() {
-            let Some(other_workspace) = &entry.workspace else {
-                continue;
-            };
-            if !other_workspace
-                .subscription
-                .eq_ignore_ascii_case(&workspace.subscription)
-            {
-                continue;
+        let pool = QuotaPool::new(location, low_priority, size.family);
+        let here = Workspace::key(
+            &workspace.subscription,
+            &workspace.resource_group,
+            &workspace.name,
+        );
+        let Store {
+            workspaces, quota, ..
+        } = &mut self.store;
+        quota.settle(|workspace, name| {
+            let compute = workspaces.get(workspace)?.computes.get(name)?;
+            if compute.compute_type != "AmlCompute" {
+                return None;
             }
-            let here = other_workspace
-                .resource_group
-                .eq_ignore_ascii_case(&workspace.resource_group)
-                && other_workspace.name.eq_ignore_ascii_case(&workspace.name);
-            for compute in entry.computes.values() {
-                if compute.compute_type != "AmlCompute"
-                    || !compute.location.eq_ignore_ascii_case(location)
-                    || (here && compute.name.eq_ignore_ascii_case(name))
-                {
-                    continue;
-                }
-                let properties = compute.properties.as_ref();
-                if is_low_priority(properties) != low_priority {
-                    continue;
-                }
-                let Some(other_size) = compute_vm_size(compute) else {
-                    continue;
-                };
-                if low_priority || other_size.family == size.family {
-                    let cores = max_nodes(properties) * u64::from(other_size.vcpus);
-                    in_use += cores;
-                    if here {
-                        in_use_here += cores;
-                    }
-                }
-            }
-        }
+            let properties = compute.properties.as_ref();
+            let size = compute_vm_size(compute)?;
+            Some((
+                QuotaPool::new(&compute.location, is_low_priority(properties), size.family),
+                max_nodes(properties) * u64::from(size.vcpus),
+            ))
+        });
+        let (in_use, in_use_here) = quota.in_use(&here, name, &pool);
         let (limit, quota_name) = if low_priority {
             (
                 self.settings.low_priority_quota,

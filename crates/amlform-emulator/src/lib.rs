@@ -22,6 +22,7 @@ mod clock;
 mod compute_service;
 mod compute_types;
 mod emulator;
+mod quota_ledger;
 mod random;
 mod routes;
 mod serve;

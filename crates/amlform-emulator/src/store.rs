@@ -157,6 +157,8 @@ pub struct Store {
     pub underlying: BTreeMap<String, bool>,
     /// Workspace-level quota limits set with `updateQuotas`, by quota id (lower-cased).
     pub workspace_quotas: BTreeMap<String, u64>,
+    /// Cores each cluster holds against quota; every write to a compute touches it.
+    pub quota: crate::quota_ledger::QuotaLedger,
     journal: Option<File>,
 }
 
@@ -216,12 +218,14 @@ impl Store {
                 self.workspaces.entry(key).or_default().workspace = Some(workspace);
             }
             JournalRecord::Compute { workspace, compute } => {
+                self.quota.touch(&workspace, &compute.name);
                 let entry = self.workspaces.entry(workspace).or_default();
                 entry
                     .computes
                     .insert(compute.name.to_ascii_lowercase(), *compute);
             }
             JournalRecord::ComputeRemoved { workspace, name } => {
+                self.quota.touch(&workspace, &name);
                 if let Some(entry) = self.workspaces.get_mut(&workspace) {
                     entry.computes.remove(&name);
                 }
@@ -338,6 +342,7 @@ impl Store {
     }
 
     pub fn compute_mut(&mut self, workspace: &str, name: &str) -> Option<&mut Compute> {
+        self.quota.touch(workspace, name);
         self.workspaces
             .get_mut(workspace)
             .and_then(|entry| entry.computes.get_mut(&name.to_ascii_lowercase()))
@@ -363,6 +368,7 @@ impl Store {
     }
 
     pub fn put_compute(&mut self, workspace: &str, compute: Compute) -> io::Result<()> {
+        self.quota.touch(workspace, &compute.name);
         self.append(&JournalRecord::Compute {
             workspace: workspace.to_owned(),
             compute: Box::new(compute.clone()),
@@ -387,6 +393,7 @@ impl Store {
     }
 
     pub fn remove_compute(&mut self, workspace: &str, name: &str) -> io::Result<Option<Compute>> {
+        self.quota.touch(workspace, name);
         let name = name.to_ascii_lowercase();
         self.append(&JournalRecord::ComputeRemoved {
             workspace: workspace.to_owned(),
