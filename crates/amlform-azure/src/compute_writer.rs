@@ -108,6 +108,9 @@ impl AzureProvider {
     /// Polls `Azure-AsyncOperation` until the operation leaves `InProgress`, honouring the
     /// service's `Retry-After` (up to the policy's maximum).
     async fn wait(&self, response: &ArmResponse, what: &str) -> Result<(), AzureError> {
+        if let Some(state) = response.body["properties"]["provisioningState"].as_str() {
+            self.observe(state);
+        }
         let Some(url) = &response.azure_async_operation else {
             return Ok(());
         };
@@ -120,7 +123,11 @@ impl AzureProvider {
                 .min(policy.max_poll_interval);
             tokio::time::sleep(wait).await;
             let status = self.client().send_full(Method::GET, url, None).await?;
-            match status.body["status"].as_str().unwrap_or("InProgress") {
+            let state = status.body["status"].as_str().unwrap_or("InProgress");
+            if state != "InProgress" {
+                self.observe(state);
+            }
+            match state {
                 "Succeeded" => return Ok(()),
                 "Failed" | "Canceled" => {
                     return Err(AzureError::OperationFailed {

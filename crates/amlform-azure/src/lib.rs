@@ -24,6 +24,7 @@ pub use compute_body::{BodyContext, compute_body};
 pub use compute_writer::{PowerAction, UnderlyingAction};
 pub use credential::{Cloud, Credential, CredentialKind};
 pub use provider::{
-    AzureProvider, Provider, RemoteCompute, RemoteWorkspace, Usage, VmSizeInfo, WorkspaceTarget,
+    AzureProvider, Provider, RemoteCompute, RemoteWorkspace, StateObserver, Usage, VmSizeInfo,
+    WorkspaceTarget,
 };
 pub use request_pacer::ClientRateLimits;

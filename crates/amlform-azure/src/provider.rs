@@ -138,18 +138,49 @@ pub trait Provider: Send + Sync {
 }
 
 /// The provider over Azure Resource Manager (or the emulator).
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct AzureProvider {
     client: ArmClient,
+    observer: Option<StateObserver>,
+}
+
+/// Told the service's state of an operation as it goes: the compute's `provisioningState`
+/// when a write is accepted (`Creating`, `Updating`, `Deleting`), then each poll's status.
+pub type StateObserver = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
+
+impl std::fmt::Debug for AzureProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AzureProvider")
+            .field("client", &self.client)
+            .field("observed", &self.observer.is_some())
+            .finish()
+    }
 }
 
 impl AzureProvider {
     pub fn new(client: ArmClient) -> Self {
-        AzureProvider { client }
+        AzureProvider {
+            client,
+            observer: None,
+        }
+    }
+
+    /// The same provider, reporting the states of its operations to `observer`.
+    pub fn observed(&self, observer: StateObserver) -> AzureProvider {
+        AzureProvider {
+            client: self.client.clone(),
+            observer: Some(observer),
+        }
     }
 
     pub fn client(&self) -> &ArmClient {
         &self.client
+    }
+
+    pub(crate) fn observe(&self, state: &str) {
+        if let Some(observer) = &self.observer {
+            observer(state);
+        }
     }
 }
 

@@ -1,9 +1,10 @@
 //! What an apply shows while it runs. Plain: a line per resource as it starts and finishes,
 //! and every ten seconds a `Still creating... [20s elapsed]` line for what is still in flight
 //! (for CI logs). On a terminal the same lines, plus a progress bar on stderr kept below them.
-//! JSON: one event object per line for machines (`apply_start`, `apply_progress`,
-//! `apply_complete`, `apply_errored`, `apply_skipped`, `change_summary`), named as in
-//! Terraform's machine-readable UI.
+//! JSON: one event object per line for machines (`apply_start`, `apply_state`,
+//! `apply_progress`, `apply_complete`, `apply_errored`, `apply_skipped`, `change_summary`),
+//! named as in Terraform's machine-readable UI. The service's provisioning state (`Creating`)
+//! shows in the still-running lines.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -34,7 +35,8 @@ pub struct Progress {
 
 #[derive(Debug, Default)]
 struct Tally {
-    in_flight: BTreeMap<String, (Action, Instant)>,
+    /// Action, start, and the service's latest state of each operation in flight.
+    in_flight: BTreeMap<String, (Action, Instant, Option<String>)>,
     finished: usize,
     failed: usize,
     skipped: usize,
@@ -57,7 +59,15 @@ impl Progress {
             ApplyEvent::Started { address, action } => {
                 tally
                     .in_flight
-                    .insert(address.clone(), (*action, Instant::now()));
+                    .insert(address.clone(), (*action, Instant::now(), None));
+            }
+            ApplyEvent::ServiceState { address, state } => {
+                if let Some((_, _, latest)) = tally.in_flight.get_mut(address) {
+                    *latest = Some(state.clone());
+                }
+                if self.style != ProgressStyle::Json {
+                    return; // shown in the still-running lines
+                }
             }
             ApplyEvent::Finished { address, .. } => {
                 tally.in_flight.remove(address);
@@ -82,9 +92,15 @@ impl Progress {
         let lines: Vec<String> = tally
             .in_flight
             .iter()
-            .filter(|(_, (_, started))| started.elapsed() >= STILL_RUNNING_EVERY)
-            .map(|(address, (action, started))| {
-                still_running(address, *action, started.elapsed(), self.style)
+            .filter(|(_, (_, started, _))| started.elapsed() >= STILL_RUNNING_EVERY)
+            .map(|(address, (action, started, state))| {
+                still_running(
+                    address,
+                    *action,
+                    started.elapsed(),
+                    state.as_deref(),
+                    self.style,
+                )
             })
             .collect();
         self.print(&mut tally, &lines);
@@ -168,24 +184,35 @@ fn describe(event: &ApplyEvent) -> String {
             address,
             because_of,
         } => format!("{address}: skipped, because {because_of} failed"),
+        ApplyEvent::ServiceState { address, state } => format!("{address}: service: {state}"),
     }
 }
 
-/// `aml_compute.cpu: Still creating... [20s elapsed]`, or its JSON event.
-fn still_running(address: &str, action: Action, elapsed: Duration, style: ProgressStyle) -> String {
+/// `aml_compute.cpu: Still creating... [20s elapsed, service: Creating]`, or its JSON event.
+fn still_running(
+    address: &str,
+    action: Action,
+    elapsed: Duration,
+    state: Option<&str>,
+    style: ProgressStyle,
+) -> String {
     if style == ProgressStyle::Json {
         json!({
             "type": "apply_progress",
             "address": address,
             "action": action.name(),
             "elapsed_seconds": elapsed.as_secs(),
+            "service_state": state,
         })
         .to_string()
     } else {
         format!(
-            "{address}: {} [{} elapsed]",
+            "{address}: {} [{} elapsed{}]",
             verbs(action).1,
-            duration(Duration::from_secs(elapsed.as_secs()))
+            duration(Duration::from_secs(elapsed.as_secs())),
+            state
+                .map(|state| format!(", service: {state}"))
+                .unwrap_or_default()
         )
     }
 }
@@ -218,6 +245,11 @@ fn event_json(event: &ApplyEvent) -> Value {
             "address": address,
             "action": action.name(),
             "message": message,
+        }),
+        ApplyEvent::ServiceState { address, state } => json!({
+            "type": "apply_state",
+            "address": address,
+            "service_state": state,
         }),
         ApplyEvent::Skipped {
             address,
@@ -297,9 +329,10 @@ mod tests {
             failed: 1,
             ..Tally::default()
         };
-        tally
-            .in_flight
-            .insert("aml_compute.a".to_owned(), (Action::Create, Instant::now()));
+        tally.in_flight.insert(
+            "aml_compute.a".to_owned(),
+            (Action::Create, Instant::now(), None),
+        );
         assert_eq!(
             bar(&tally, 20),
             "[#######-------------] 7/20 done, 1 in flight, 1 failed"
@@ -318,9 +351,10 @@ mod tests {
                 "aml_compute.cpu",
                 Action::Create,
                 elapsed,
+                Some("Creating"),
                 ProgressStyle::Plain
             ),
-            "aml_compute.cpu: Still creating... [2m14s elapsed]"
+            "aml_compute.cpu: Still creating... [2m14s elapsed, service: Creating]"
         );
         let event: Value = serde_json::from_str(&still_running(
             "remote_compute.vm",
@@ -329,12 +363,13 @@ mod tests {
                 create_before_destroy: false,
             },
             elapsed,
+            None,
             ProgressStyle::Json,
         ))
         .unwrap();
         assert_eq!(
             event,
-            json!({"type": "apply_progress", "address": "remote_compute.vm", "action": "reattach", "elapsed_seconds": 134})
+            json!({"type": "apply_progress", "address": "remote_compute.vm", "action": "reattach", "elapsed_seconds": 134, "service_state": null})
         );
     }
 }

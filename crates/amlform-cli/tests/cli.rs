@@ -266,6 +266,12 @@ fn apply_json_prints_the_plan_then_one_event_per_line() {
     assert_eq!(types.last(), Some(&"change_summary"));
     assert_eq!(types.iter().filter(|t| **t == "apply_start").count(), 4);
     assert_eq!(types.iter().filter(|t| **t == "apply_complete").count(), 4);
+    // The service's state as each write is accepted.
+    let creating = events
+        .iter()
+        .filter(|event| event["type"] == "apply_state" && event["service_state"] == "Creating")
+        .count();
+    assert_eq!(creating, 4, "{events:?}");
     let vm = events
         .iter()
         .find(|event| event["type"] == "apply_complete" && event["address"] == "remote_compute.vm")

@@ -49,6 +49,12 @@ pub enum ApplyEvent {
         address: String,
         because_of: String,
     },
+    /// What the service says of a running operation: the compute's provisioning state when
+    /// the request is accepted (`Creating`, `Updating`, `Deleting`), then how it ended.
+    ServiceState {
+        address: String,
+        state: String,
+    },
 }
 
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -149,6 +155,7 @@ pub async fn apply<S: StateStore + Send>(
         };
         let mut running = FuturesUnordered::new();
         let mut in_flight = BTreeSet::new();
+        let (states, mut state_reports) = tokio::sync::mpsc::unbounded_channel();
         loop {
             if level > Interrupt::None {
                 walk.stop();
@@ -160,9 +167,23 @@ pub async fn apply<S: StateStore + Send>(
                     action: change.action,
                 });
                 in_flight.insert(address.clone());
+                let states = states.clone();
                 running.push(async move {
                     let started = Instant::now();
-                    let outcome = run_change(change, context, store, records.get(&address)).await;
+                    let observer = {
+                        let address = address.clone();
+                        move |state: &str| {
+                            let _ = states.send((address.clone(), state.to_owned()));
+                        }
+                    };
+                    let outcome = run_change(
+                        change,
+                        context,
+                        store,
+                        records.get(&address),
+                        std::sync::Arc::new(observer),
+                    )
+                    .await;
                     (address, change.action, started.elapsed(), outcome)
                 });
             }
@@ -171,6 +192,10 @@ pub async fn apply<S: StateStore + Send>(
             }
             let (address, action, elapsed, outcome) = tokio::select! {
                 Some(finished) = running.next() => finished,
+                Some((address, state)) = state_reports.recv() => {
+                    (context.on_event)(ApplyEvent::ServiceState { address, state });
+                    continue;
+                }
                 raised = raised(&mut interrupt) => {
                     level = raised;
                     if level == Interrupt::Abandon {
@@ -282,11 +307,16 @@ async fn run_change<S: StateStore>(
     context: &ApplyContext<'_>,
     store: &Mutex<S>,
     previous: Option<&StateRecord>,
+    observer: amlform_azure::StateObserver,
 ) -> Result<Option<String>, String> {
     let binding = context
         .workspaces
         .get(&change.workspace)
         .ok_or_else(|| format!("workspace {} is not connected", change.workspace))?;
+    let binding = &WorkspaceBinding {
+        provider: binding.provider.observed(observer),
+        ..binding.clone()
+    };
     let name = change.name.as_str();
     match change.action {
         Action::NoOp => Ok(change.arm_id.clone()),
