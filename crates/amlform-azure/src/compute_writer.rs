@@ -105,14 +105,18 @@ impl AzureProvider {
         ))
     }
 
-    /// Polls `Azure-AsyncOperation` until the operation leaves `InProgress`, honouring the
-    /// service's `Retry-After` (up to the policy's maximum).
+    /// Polls `Azure-AsyncOperation` (or, without it, `Location`) until the operation ends,
+    /// honouring the service's `Retry-After` (up to the policy's maximum).
     async fn wait(&self, response: &ArmResponse, what: &str) -> Result<(), AzureError> {
         if let Some(state) = response.body["properties"]["provisioningState"].as_str() {
             self.observe(state);
         }
-        let Some(url) = &response.azure_async_operation else {
-            return Ok(());
+        // `Azure-AsyncOperation` reports a status; a bare `Location` (on a 202) answers 202
+        // while the operation runs and 200/204 once it is done.
+        let (url, by_location) = match (&response.azure_async_operation, &response.location) {
+            (Some(url), _) => (url, false),
+            (None, Some(url)) if response.status == 202 => (url, true),
+            _ => return Ok(()),
         };
         let policy = self.client().retry_policy();
         let started = Instant::now();
@@ -123,7 +127,14 @@ impl AzureProvider {
                 .min(policy.max_poll_interval);
             tokio::time::sleep(wait).await;
             let status = self.client().send_full(Method::GET, url, None).await?;
-            let state = status.body["status"].as_str().unwrap_or("InProgress");
+            if by_location && status.status != 202 {
+                return Ok(());
+            }
+            let state = if by_location {
+                "InProgress"
+            } else {
+                status.body["status"].as_str().unwrap_or("InProgress")
+            };
             if state != "InProgress" {
                 self.observe(state);
             }

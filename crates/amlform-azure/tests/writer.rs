@@ -169,3 +169,63 @@ async fn failures_carry_the_service_code_and_idempotent_writes_are_retried() {
         "10 created once each, plus the failed one; no duplicates"
     );
 }
+
+/// A service that answers a DELETE with only `Location`, as ARM may: 202 twice, then 204.
+#[tokio::test]
+async fn a_delete_with_only_a_location_header_is_followed_until_it_is_done() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let polls = Arc::new(AtomicUsize::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let location = format!("{endpoint}/operations/delete-1");
+    let counted = polls.clone();
+    let router = axum::Router::new()
+        .route(
+            "/{*path}",
+            axum::routing::delete(move || {
+                let location = location.clone();
+                async move {
+                    (
+                        axum::http::StatusCode::ACCEPTED,
+                        [("location", location), ("retry-after", "0".to_owned())],
+                    )
+                }
+            }),
+        )
+        .route(
+            "/operations/delete-1",
+            axum::routing::get(move || {
+                let polls = counted.clone();
+                async move {
+                    if polls.fetch_add(1, Ordering::SeqCst) < 2 {
+                        axum::http::StatusCode::ACCEPTED
+                    } else {
+                        axum::http::StatusCode::NO_CONTENT
+                    }
+                }
+            }),
+        );
+    tokio::spawn(axum::serve(listener, router).into_future());
+    let provider = AzureProvider::new(
+        ArmClient::new(ArmClientOptions {
+            endpoint,
+            token: "t".to_owned(),
+            retry: RetryPolicy {
+                max_poll_interval: Duration::from_millis(5),
+                ..RetryPolicy::default()
+            },
+            ..Default::default()
+        })
+        .unwrap(),
+    );
+    provider
+        .delete_compute(&workspace(), "gone", UnderlyingAction::Delete)
+        .await
+        .unwrap();
+    assert_eq!(
+        polls.load(Ordering::SeqCst),
+        3,
+        "polled until it was no longer 202"
+    );
+}
