@@ -18,6 +18,8 @@ bench:
     cargo bench -p amlform-lang --bench validate
     cargo bench -p amlform-emulator --bench requests
     cargo bench -p amlform-cli --bench plan
+    cargo bench -p amlform-plan --bench diff
+    cargo bench -p amlform-cli --bench apply
 
 # The emulator on https://127.0.0.1:8443 and http://127.0.0.1:8080.
 emulator:
