@@ -121,18 +121,10 @@ impl Credential {
         cloud: Cloud,
         resource_manager: &str,
     ) -> Result<Credential, AzureError> {
-        let (source, name): (Arc<dyn TokenCredential>, &'static str) = match kind {
-            CredentialKind::Default => (Arc::new(DefaultChain::new(cloud)), "default"),
-            other => (
-                single(other, cloud).map_err(|error| {
-                    AzureError::Setup(format!(
-                        "the {} credential cannot be used: {error}",
-                        display_name(other)
-                    ))
-                })?,
-                display_name(other),
-            ),
-        };
+        let name = display_name(kind);
+        let source = single(kind, cloud).map_err(|error| {
+            AzureError::Setup(format!("the {name} credential cannot be used: {error}"))
+        })?;
         Ok(Credential::Entra {
             source,
             scope: format!("{}/.default", resource_manager.trim_end_matches('/')),

@@ -8,7 +8,7 @@
 
 #![allow(clippy::print_stdout)] // a benchmark reports by printing
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
@@ -96,10 +96,6 @@ fn prepare(computes: usize) -> PathBuf {
             index % workspaces
         ));
     }
-    write(&dir.join("main.aml.hcl"), &config);
+    std::fs::write(dir.join("main.aml.hcl"), config).unwrap();
     dir
-}
-
-fn write(path: &Path, text: &str) {
-    std::fs::write(path, text).unwrap();
 }

@@ -187,7 +187,7 @@ struct EmbeddedSettings {
     serve: amlform_emulator::ServeArgs,
 }
 
-pub const EMBEDDED_SETTINGS_VARIABLE: &str = "AMLFORM_EMBEDDED_EMULATOR";
+const EMBEDDED_SETTINGS_VARIABLE: &str = "AMLFORM_EMBEDDED_EMULATOR";
 
 /// Starts the emulator on a free loopback port for the life of this process; its URL, and
 /// its rate limits for the client to pace itself by.
