@@ -502,7 +502,7 @@ fn config_values(instance: &ComputeInstance) -> BTreeMap<String, Value> {
         .filter(|(_, attribute)| {
             !matches!(attribute.value, ConfigValue::Null | ConfigValue::Unknown)
         })
-        .map(|(name, attribute)| (name.clone(), amlform_plan::to_json(&attribute.value)))
+        .map(|(name, attribute)| ((*name).to_owned(), amlform_plan::to_json(&attribute.value)))
         .collect()
 }
 

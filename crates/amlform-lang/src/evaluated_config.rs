@@ -59,8 +59,9 @@ pub struct ComputeInstance {
     pub workspace: String,
     /// Attached (detach on removal) rather than created by the workspace.
     pub attached: bool,
-    /// Every attribute of the kind: set, defaulted, or null; plus the computed ones.
-    pub attributes: BTreeMap<String, EvaluatedAttribute>,
+    /// Every attribute of the kind: set, defaulted, or null; plus the computed ones. Keyed by
+    /// the schema's names.
+    pub attributes: BTreeMap<&'static str, EvaluatedAttribute>,
     /// Addresses of the compute blocks this one depends on (references and `depends_on`).
     pub depends_on: Vec<String>,
     pub lifecycle: Lifecycle,
@@ -134,7 +135,7 @@ impl fmt::Display for EvaluatedConfig {
             let width = compute
                 .attributes
                 .keys()
-                .map(String::len)
+                .map(|name| name.len())
                 .max()
                 .unwrap_or(0);
             for (name, attribute) in &compute.attributes {

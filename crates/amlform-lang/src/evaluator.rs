@@ -11,7 +11,7 @@ use crate::evaluated_config::{
 use crate::loader::{WORKSPACE_ATTRIBUTES, suggest_kind};
 use crate::references::{Reference, references};
 use crate::rules;
-use crate::scope::Scope;
+use crate::scope::{BlockInstances, ComputeBlocks, ComputeValues, Scope};
 use crate::source_map::{FileId, SourceMap, Span};
 use crate::suggest::hint_for;
 use crate::value::Value;
@@ -65,7 +65,7 @@ pub(crate) struct Evaluator<'c> {
     /// Locals whose value derives from a sensitive variable.
     sensitive_locals: BTreeSet<String>,
     workspaces: BTreeMap<String, Value>,
-    compute_values: BTreeMap<&'static str, BTreeMap<String, Value>>,
+    compute_blocks: ComputeBlocks,
     known: &'c BTreeMap<String, BTreeMap<String, Value>>,
     out: EvaluatedConfig,
 }
@@ -88,7 +88,7 @@ pub(crate) fn evaluate(
         locals: BTreeMap::new(),
         sensitive_locals: BTreeSet::new(),
         workspaces: BTreeMap::new(),
-        compute_values: BTreeMap::new(),
+        compute_blocks: ComputeBlocks::new(),
         known,
         out: EvaluatedConfig::default(),
     };
@@ -110,7 +110,10 @@ macro_rules! scope {
             variables: &$self.variables,
             locals: &$self.locals,
             workspaces: &$self.workspaces,
-            computes: &$self.compute_values,
+            computes: ComputeValues {
+                blocks: Some(&$self.compute_blocks),
+                instances: Some(&$self.out.computes),
+            },
             each: None,
             count_index: None,
             base_dir: $self.base_dir,
@@ -229,12 +232,11 @@ impl Evaluator<'_> {
             return None;
         }
         let empty = BTreeMap::new();
-        let no_computes = BTreeMap::new();
         let scope = Scope {
             variables: &empty,
             locals: &empty,
             workspaces: &empty,
-            computes: &no_computes,
+            computes: ComputeValues::default(),
             each: None,
             count_index: None,
             base_dir: self.base_dir,
@@ -256,12 +258,11 @@ impl Evaluator<'_> {
             Ok(expr) => {
                 let mut scratch = Diagnostics::default();
                 let empty = BTreeMap::new();
-                let no_computes = BTreeMap::new();
                 let scope = Scope {
                     variables: &empty,
                     locals: &empty,
                     workspaces: &empty,
-                    computes: &no_computes,
+                    computes: ComputeValues::default(),
                     each: None,
                     count_index: None,
                     base_dir: self.base_dir,
@@ -389,12 +390,11 @@ impl Evaluator<'_> {
                 }
             }
             let empty = BTreeMap::new();
-            let no_computes = BTreeMap::new();
             let scope = Scope {
                 variables: &only_this,
                 locals: &empty,
                 workspaces: &empty,
-                computes: &no_computes,
+                computes: ComputeValues::default(),
                 each: None,
                 count_index: None,
                 base_dir: self.base_dir,
@@ -953,7 +953,7 @@ impl Evaluator<'_> {
             vec![(address.clone(), None, None)]
         };
 
-        let mut values = Vec::new();
+        let mut addresses = Vec::new();
         for (instance_address, each, count_index) in instances {
             let mut attributes = BTreeMap::new();
             for attribute in kind.attributes {
@@ -991,7 +991,7 @@ impl Evaluator<'_> {
                         span: None,
                     },
                 };
-                attributes.insert(attribute.name.to_owned(), evaluated);
+                attributes.insert(attribute.name, evaluated);
             }
             for computed in kind.computed {
                 let known = self
@@ -999,7 +999,7 @@ impl Evaluator<'_> {
                     .get(&instance_address)
                     .and_then(|values| values.get(*computed));
                 attributes.insert(
-                    (*computed).to_owned(),
+                    *computed,
                     EvaluatedAttribute {
                         value: known.cloned().unwrap_or(Value::Unknown),
                         sensitive: false,
@@ -1007,14 +1007,10 @@ impl Evaluator<'_> {
                     },
                 );
             }
-            let object: BTreeMap<String, Value> = attributes
-                .iter()
-                .map(|(k, a)| (k.clone(), a.value.clone()))
-                .collect();
-            values.push((
+            addresses.push((
                 each.as_ref()
                     .map(|(k, _)| k.as_str().unwrap_or_default().to_owned()),
-                Value::Map(object),
+                instance_address.clone(),
             ));
             self.out.computes.insert(
                 instance_address.clone(),
@@ -1030,22 +1026,22 @@ impl Evaluator<'_> {
                 },
             );
         }
-        let value = if block.count.is_some() {
-            Value::List(values.into_iter().map(|(_, v)| v).collect())
+        let instances = if block.count.is_some() {
+            BlockInstances::Counted(addresses.into_iter().map(|(_, a)| a).collect())
         } else if block.for_each.is_some() {
-            Value::Map(
-                values
+            BlockInstances::Keyed(
+                addresses
                     .into_iter()
-                    .map(|(k, v)| (k.unwrap_or_default(), v))
+                    .map(|(k, a)| (k.unwrap_or_default(), a))
                     .collect(),
             )
         } else {
-            values.pop().map_or(Value::Null, |(_, v)| v)
+            BlockInstances::Single(address)
         };
-        self.compute_values
+        self.compute_blocks
             .entry(kind.block_name)
             .or_default()
-            .insert(block.label.clone(), value);
+            .insert(block.label.clone(), instances);
     }
 
     fn unknown_meta(&mut self, expr: &Expr, what: &str) {
@@ -1146,10 +1142,12 @@ impl Evaluator<'_> {
         };
         let name = attribute.name;
         // Messages below show the value; a secret's is replaced, so it cannot leak.
-        let shown = if attribute.sensitive {
-            Value::from("(sensitive value)")
-        } else {
-            value.clone()
+        let shown = |value: &Value| {
+            if attribute.sensitive {
+                "(sensitive value)".to_owned()
+            } else {
+                value.to_string()
+            }
         };
         match attribute.ty {
             AttrType::String => match value.to_template_string() {
@@ -1188,7 +1186,7 @@ impl Evaluator<'_> {
                     _ => wrong(
                         self,
                         codes::WRONG_TYPE,
-                        format!("`{name}` must be a whole number, not {shown}"),
+                        format!("`{name}` must be a whole number, not {}", shown(&value)),
                         format!("write e.g. `{name} = {min}`"),
                     ),
                 }
@@ -1201,7 +1199,7 @@ impl Evaluator<'_> {
                 _ => wrong(
                     self,
                     codes::WRONG_TYPE,
-                    format!("`{name}` must be `true` or `false`, not {shown}"),
+                    format!("`{name}` must be `true` or `false`, not {}", shown(&value)),
                     format!("write `{name} = true`"),
                 ),
             },
@@ -1248,7 +1246,7 @@ impl Evaluator<'_> {
                 _ => wrong(
                     self,
                     codes::WRONG_TYPE,
-                    format!("`{name}` must be a list of strings, not {shown}"),
+                    format!("`{name}` must be a list of strings, not {}", shown(&value)),
                     format!("write `{name} = [\"...\"]`"),
                 ),
             },
@@ -1272,7 +1270,7 @@ impl Evaluator<'_> {
                 _ => wrong(
                     self,
                     codes::WRONG_TYPE,
-                    format!("`{name}` must be a map of strings, not {shown}"),
+                    format!("`{name}` must be a map of strings, not {}", shown(&value)),
                     format!("write `{name} = {{ key = \"value\" }}`"),
                 ),
             },

@@ -3,6 +3,7 @@
 use crate::codes;
 use crate::config::Expr;
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::evaluated_config::ComputeInstance;
 use crate::functions::{self, FunctionContext};
 use crate::source_map::{FileId, Span};
 use crate::suggest::hint_for;
@@ -18,13 +19,83 @@ pub(crate) struct Scope<'a> {
     pub variables: &'a BTreeMap<String, Value>,
     pub locals: &'a BTreeMap<String, Value>,
     pub workspaces: &'a BTreeMap<String, Value>,
-    /// kind → label → the block's value (an object, or a list/map of them with count/for_each).
-    pub computes: &'a BTreeMap<&'static str, BTreeMap<String, Value>>,
+    /// The compute blocks evaluated so far.
+    pub computes: ComputeValues<'a>,
     /// `each.key` and `each.value` inside a `for_each` block.
     pub each: Option<(Value, Value)>,
     /// `count.index` inside a `count` block.
     pub count_index: Option<usize>,
     pub base_dir: &'a Path,
+}
+
+/// kind → label → the addresses of the block's instances.
+pub(crate) type ComputeBlocks = BTreeMap<&'static str, BTreeMap<String, BlockInstances>>;
+
+/// The instances of one compute block, in the order its value lists them.
+#[derive(Debug)]
+pub(crate) enum BlockInstances {
+    /// Neither `count` nor `for_each`: the block's value is the instance's object.
+    Single(String),
+    /// `count`: a list of objects.
+    Counted(Vec<String>),
+    /// `for_each`: a map of objects by key, as `(key, address)`.
+    Keyed(Vec<(String, String)>),
+}
+
+/// What `kind.label` references read: the compute blocks evaluated so far. A block's value is
+/// built when a reference reads it, so the thousands nobody refers to cost nothing.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ComputeValues<'a> {
+    pub blocks: Option<&'a ComputeBlocks>,
+    pub instances: Option<&'a BTreeMap<String, ComputeInstance>>,
+}
+
+impl ComputeValues<'_> {
+    fn block(&self, kind: &str, label: &str) -> Option<&BlockInstances> {
+        self.blocks?.get(kind)?.get(label)
+    }
+
+    fn object(&self, address: &str) -> Value {
+        let Some(instance) = self.instances.and_then(|instances| instances.get(address)) else {
+            return Value::Null;
+        };
+        Value::Map(
+            instance
+                .attributes
+                .iter()
+                .map(|(name, attribute)| ((*name).to_owned(), attribute.value.clone()))
+                .collect(),
+        )
+    }
+
+    /// The value of `kind.label`: an object, or a list or map of them.
+    fn value(&self, kind: &str, label: &str) -> Option<Value> {
+        Some(match self.block(kind, label)? {
+            BlockInstances::Single(address) => self.object(address),
+            BlockInstances::Counted(addresses) => Value::List(
+                addresses
+                    .iter()
+                    .map(|address| self.object(address))
+                    .collect(),
+            ),
+            BlockInstances::Keyed(entries) => Value::Map(
+                entries
+                    .iter()
+                    .map(|(key, address)| (key.clone(), self.object(address)))
+                    .collect(),
+            ),
+        })
+    }
+
+    /// `kind.label.attribute` of a block without `count`/`for_each`, read without building the
+    /// whole object.
+    fn attribute(&self, kind: &str, label: &str, attribute: &str) -> Option<Value> {
+        let BlockInstances::Single(address) = self.block(kind, label)? else {
+            return None;
+        };
+        let instance = self.instances?.get(address)?;
+        Some(instance.attributes.get(attribute)?.value.clone())
+    }
 }
 
 impl Scope<'_> {
@@ -436,11 +507,7 @@ impl Run<'_, '_> {
                 (Some(index), "index") => Some(Value::Number(index as f64)),
                 _ => None,
             },
-            kind => scope
-                .computes
-                .get(kind)
-                .and_then(|labels| labels.get(attr))
-                .cloned(),
+            kind => scope.computes.value(kind, attr),
         };
         match found {
             Some(value) => Some(value),
@@ -467,12 +534,25 @@ impl Run<'_, '_> {
                     .iter()
                     .any(|(bound, _)| bound == ident.as_str()) =>
             {
-                let value = self.variable(
-                    ident.as_str(),
-                    self.span(ident),
-                    Some((attr.as_str(), self.span(attr))),
-                )?;
-                (value, &operators[1..])
+                let direct = match operators.get(1).map(|o| o.value()) {
+                    Some(TraversalOperator::GetAttr(attribute)) => self.scope.computes.attribute(
+                        ident.as_str(),
+                        attr.as_str(),
+                        attribute.as_str(),
+                    ),
+                    _ => None,
+                };
+                match direct {
+                    Some(value) => (value, &operators[2..]),
+                    None => {
+                        let value = self.variable(
+                            ident.as_str(),
+                            self.span(ident),
+                            Some((attr.as_str(), self.span(attr))),
+                        )?;
+                        (value, &operators[1..])
+                    }
+                }
             }
             _ => (self.eval(root)?, operators),
         };

@@ -179,7 +179,7 @@ fn config_values(instance: &ComputeInstance) -> BTreeMap<String, Value> {
                 amlform_lang::Value::Null | amlform_lang::Value::Unknown
             )
         })
-        .map(|(name, attribute)| (name.clone(), amlform_plan::to_json(&attribute.value)))
+        .map(|(name, attribute)| ((*name).to_owned(), amlform_plan::to_json(&attribute.value)))
         .collect()
 }
 
