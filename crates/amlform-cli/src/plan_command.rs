@@ -12,7 +12,7 @@ use amlform_azure::{Provider, RemoteCompute};
 use amlform_lang::{ComputeInstance, EvaluatedConfig, Module, RenderStyle};
 use amlform_plan::{Plan, PlanInput, PlanOptions, Region, RegionFacts, SavedPlan};
 use amlform_schema::Attribute;
-use amlform_state::{LocalStore, STATE_DIR, StateRecord, StateStore};
+use amlform_state::{LocalStore, STATE_DIR, StateError, StateRecord, StateStore};
 use anyhow::Context;
 
 use crate::cli::{PlanArgs, VariableArgs};
@@ -89,12 +89,29 @@ pub fn prepare(
     color: bool,
     timings: &mut crate::timings::Timings,
 ) -> anyhow::Result<Option<Planned>> {
-    let Some(module) = load_checked(variables, color)? else {
+    // The state is read while the configuration loads: neither needs the other.
+    let reading = std::thread::spawn({
+        let operation = operation.to_owned();
+        move || read_state_unless_locked(&operation)
+    });
+    let loaded = load_checked(variables, color);
+    let read = reading
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    let Some(module) = loaded? else {
         return Ok(None);
     };
     timings.phase("load");
-    let mut store = open_state(operation, lock_timeout)?;
-    let mut records = store.records()?;
+    let (mut store, mut records) = match read {
+        Some(read) => read?,
+        // Another process holds the lock: wait for it as `--lock-timeout` says.
+        None => {
+            let store = LocalStore::open(Path::new(STATE_DIR), operation, lock_timeout)?;
+            let records = store.records()?;
+            (store, records)
+        }
+    };
+    note_stale_lock(&store);
     timings.phase("state");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -298,6 +315,29 @@ fn location(module: &Module, instance: &ComputeInstance) -> Option<String> {
 /// a process that is no longer running.
 pub fn open_state(operation: &str, lock_timeout: Duration) -> anyhow::Result<LocalStore> {
     let store = LocalStore::open(Path::new(STATE_DIR), operation, lock_timeout)?;
+    note_stale_lock(&store);
+    Ok(store)
+}
+
+/// Locks and reads the state; `None` when another process holds the lock.
+fn read_state_unless_locked(
+    operation: &str,
+) -> Option<anyhow::Result<(LocalStore, Vec<StateRecord>)>> {
+    let store = match LocalStore::open(Path::new(STATE_DIR), operation, Duration::ZERO) {
+        Ok(store) => store,
+        Err(StateError::Locked { .. }) => return None,
+        Err(error) => return Some(Err(error.into())),
+    };
+    Some(
+        store
+            .records()
+            .map(|records| (store, records))
+            .map_err(Into::into),
+    )
+}
+
+/// Says so when the lock was taken over from a process that is no longer running.
+fn note_stale_lock(store: &LocalStore) {
     if let Some(stale) = store.taken_over_lock() {
         eprintln!(
             "note: took over the state lock that pid {} left for `{}` {}; that process is no longer running. `amlform plan` reconciles anything it left unfinished.",
@@ -306,7 +346,6 @@ pub fn open_state(operation: &str, lock_timeout: Duration) -> anyhow::Result<Loc
             stale.since()
         );
     }
-    Ok(store)
 }
 
 pub fn expand_home(path: &str) -> PathBuf {

@@ -54,18 +54,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         .iter()
         .map(|record| (record.address.as_str(), record))
         .collect();
-    let remote: RemoteIndex<'_> = input
-        .remote
-        .iter()
-        .flat_map(|(workspace, computes)| {
-            computes.iter().map(move |compute| {
-                (
-                    (workspace.as_str(), compute.name.to_ascii_lowercase()),
-                    compute,
-                )
-            })
-        })
-        .collect();
+    let remote = RemoteIndex::new(input.remote);
     let imports: BTreeMap<&str, String> = input
         .config
         .imports
@@ -119,13 +108,10 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         let lookup_name = import_id
             .as_deref()
             .and_then(|id| id.rsplit('/').next())
-            .unwrap_or(&desired_name)
-            .to_ascii_lowercase();
+            .unwrap_or(&desired_name);
         let found = match record {
             Some(record) => find_remote(&remote, record),
-            None => remote
-                .get(&(instance.workspace.as_str(), lookup_name))
-                .copied(),
+            None => remote.get(&instance.workspace, &lookup_name),
         };
         if let (Some(id), None) = (&import_id, found) {
             plan.errors.push(PlanError {
@@ -226,10 +212,40 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     plan
 }
 
-/// The refreshed computes by (workspace label, lower-cased name).
-type RemoteIndex<'a> = HashMap<(&'a str, String), &'a RemoteCompute>;
+/// The refreshed computes by workspace label, then name without regard to case.
+struct RemoteIndex<'a>(HashMap<&'a str, HashMap<Cow<'a, str>, &'a RemoteCompute>>);
 
-fn find_remote<'a>(remote: &RemoteIndex<'a>, record: &'a StateRecord) -> Option<&'a RemoteCompute> {
+impl<'a> RemoteIndex<'a> {
+    fn new(remote: &'a BTreeMap<String, Vec<RemoteCompute>>) -> Self {
+        RemoteIndex(
+            remote
+                .iter()
+                .map(|(workspace, computes)| {
+                    let by_name = computes
+                        .iter()
+                        .map(|compute| (lowercase(&compute.name), compute))
+                        .collect();
+                    (workspace.as_str(), by_name)
+                })
+                .collect(),
+        )
+    }
+
+    fn get(&self, workspace: &str, name: &str) -> Option<&'a RemoteCompute> {
+        self.0.get(workspace)?.get(&lowercase(name)).copied()
+    }
+}
+
+/// Lower-cased, allocating only when there is something to lower.
+fn lowercase(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|byte| byte.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+fn find_remote<'a>(remote: &RemoteIndex<'a>, record: &StateRecord) -> Option<&'a RemoteCompute> {
     let name = record
         .attributes
         .get("name")
@@ -240,9 +256,7 @@ fn find_remote<'a>(remote: &RemoteIndex<'a>, record: &'a StateRecord) -> Option<
                 .as_deref()
                 .and_then(|id| id.rsplit('/').next())
         })?;
-    remote
-        .get(&(record.workspace.as_str(), name.to_ascii_lowercase()))
-        .copied()
+    remote.get(&record.workspace, name)
 }
 
 fn diff_compute(

@@ -59,26 +59,28 @@ impl StateRecord {
     /// Reads any format up to [`RECORD_FORMAT`], upgrading older ones.
     pub fn decode(address: &str, bytes: &[u8]) -> Result<StateRecord, StateError> {
         #[derive(Deserialize)]
-        struct Format {
+        struct Current {
             format: u32,
+            record: StateRecord,
         }
         #[derive(Deserialize)]
-        struct Current {
-            record: StateRecord,
+        struct Format {
+            format: u32,
         }
         let damaged = |reason: String| StateError::Damaged {
             address: address.to_owned(),
             reason,
         };
-        // The format first (other fields are skipped, not built), then straight into the
-        // record: no intermediate JSON tree for the common case.
-        let Format { format } =
-            serde_json::from_slice(bytes).map_err(|error| damaged(error.to_string()))?;
-        if format == RECORD_FORMAT {
-            return serde_json::from_slice::<Current>(bytes)
-                .map(|current| current.record)
-                .map_err(|error| damaged(error.to_string()));
-        }
+        // The current format decodes in one pass, with no intermediate JSON tree; only a
+        // record that does not fit it is read again to learn its format.
+        let format = match serde_json::from_slice::<Current>(bytes) {
+            Ok(Current { format, record }) if format == RECORD_FORMAT => return Ok(record),
+            Ok(Current { format, .. }) => format,
+            Err(error) => match serde_json::from_slice::<Format>(bytes) {
+                Ok(Format { format }) if format != RECORD_FORMAT => format,
+                _ => return Err(damaged(error.to_string())),
+            },
+        };
         if format > RECORD_FORMAT {
             return Err(StateError::NewerFormat {
                 address: address.to_owned(),
