@@ -1,6 +1,7 @@
 //! The configuration as written: every block and attribute with its source span, expressions
 //! not yet evaluated. [`crate::loader`] builds it; [`crate::evaluator`] evaluates it.
 
+use crate::attribute_map::AttributeMap;
 use crate::source_map::{FileId, Span};
 use crate::type_constraint::TypeConstraint;
 use amlform_schema::ComputeKind;
@@ -124,7 +125,7 @@ pub struct ComputeBlock {
     pub label_span: Span,
     /// The kind's attributes as written (an `identity` block is folded into `identity_type` and
     /// `identity_id`).
-    pub attributes: BTreeMap<String, AttributeDef>,
+    pub attributes: AttributeMap<String, AttributeDef>,
     /// `workspace = workspace.LABEL`, resolved statically.
     pub workspace: Option<(String, Span)>,
     pub count: Option<Expr>,

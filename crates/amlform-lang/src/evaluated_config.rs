@@ -1,6 +1,7 @@
 //! The configuration after evaluation: every compute instance with typed attribute values,
 //! defaults applied and unknown ("known after apply") values marked.
 
+use crate::attribute_map::AttributeMap;
 use crate::config::Lifecycle;
 use crate::source_map::Span;
 use crate::value::Value;
@@ -61,7 +62,7 @@ pub struct ComputeInstance {
     pub attached: bool,
     /// Every attribute of the kind: set, defaulted, or null; plus the computed ones. Keyed by
     /// the schema's names.
-    pub attributes: BTreeMap<&'static str, EvaluatedAttribute>,
+    pub attributes: AttributeMap<&'static str, EvaluatedAttribute>,
     /// Addresses of the compute blocks this one depends on (references and `depends_on`).
     pub depends_on: Vec<String>,
     pub lifecycle: Lifecycle,

@@ -955,7 +955,7 @@ impl Evaluator<'_> {
 
         let mut addresses = Vec::new();
         for (instance_address, each, count_index) in instances {
-            let mut attributes = BTreeMap::new();
+            let mut attributes = Vec::with_capacity(kind.attributes.len() + kind.computed.len());
             for attribute in kind.attributes {
                 let evaluated = match block.attributes.get(attribute.name) {
                     Some(set) => {
@@ -991,21 +991,21 @@ impl Evaluator<'_> {
                         span: None,
                     },
                 };
-                attributes.insert(attribute.name, evaluated);
+                attributes.push((attribute.name, evaluated));
             }
             for computed in kind.computed {
                 let known = self
                     .known
                     .get(&instance_address)
                     .and_then(|values| values.get(*computed));
-                attributes.insert(
+                attributes.push((
                     *computed,
                     EvaluatedAttribute {
                         value: known.cloned().unwrap_or(Value::Unknown),
                         sensitive: false,
                         span: None,
                     },
-                );
+                ));
             }
             addresses.push((
                 each.as_ref()
@@ -1019,7 +1019,7 @@ impl Evaluator<'_> {
                     kind,
                     workspace: workspace.clone(),
                     attached,
-                    attributes,
+                    attributes: attributes.into_iter().collect(),
                     depends_on: depends_on.clone(),
                     lifecycle: block.lifecycle.clone(),
                     label_span: block.label_span.clone(),

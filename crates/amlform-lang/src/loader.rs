@@ -543,7 +543,7 @@ impl Loader {
             kind,
             label,
             label_span,
-            attributes,
+            attributes: attributes.into_iter().collect(),
             workspace,
             count,
             for_each,

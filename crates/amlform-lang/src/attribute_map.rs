@@ -1,0 +1,128 @@
+//! A block's attributes: a handful of entries sorted by name in one allocation, where a
+//! `BTreeMap` would spend whole nodes on each of thousands of blocks.
+
+use std::borrow::Borrow;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttributeMap<K, V>(Vec<(K, V)>);
+
+impl<K, V> Default for AttributeMap<K, V> {
+    fn default() -> Self {
+        AttributeMap(Vec::new())
+    }
+}
+
+impl<K: Borrow<str>, V> AttributeMap<K, V> {
+    fn position(&self, name: &str) -> Result<usize, usize> {
+        self.0.binary_search_by(|(key, _)| key.borrow().cmp(name))
+    }
+
+    pub fn get(&self, name: &str) -> Option<&V> {
+        let index = self.position(name).ok()?;
+        Some(&self.0[index].1)
+    }
+
+    pub fn contains_key(&self, name: &str) -> bool {
+        self.position(name).is_ok()
+    }
+
+    /// Sets `name`, returning the value it replaces.
+    pub fn insert(&mut self, name: K, value: V) -> Option<V> {
+        match self.position(name.borrow()) {
+            Ok(index) => Some(std::mem::replace(&mut self.0[index].1, value)),
+            Err(index) => {
+                self.0.insert(index, (name, value));
+                None
+            }
+        }
+    }
+
+    pub fn remove(&mut self, name: &str) -> Option<V> {
+        let index = self.position(name).ok()?;
+        Some(self.0.remove(index).1)
+    }
+
+    /// Entries in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&K, &V)> {
+        self.0.iter().map(|(key, value)| (key, value))
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &K> {
+        self.0.iter().map(|(key, _)| key)
+    }
+
+    pub fn values(&self) -> impl Iterator<Item = &V> {
+        self.0.iter().map(|(_, value)| value)
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+/// Later entries replace earlier ones of the same name, as in a map.
+impl<K: Borrow<str>, V> FromIterator<(K, V)> for AttributeMap<K, V> {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(entries: I) -> Self {
+        let mut entries: Vec<(K, V)> = entries.into_iter().collect();
+        // Stable, so among equal names the last stays last; keep it.
+        entries.sort_by(|(a, _), (b, _)| a.borrow().cmp(b.borrow()));
+        let mut kept: Vec<(K, V)> = Vec::with_capacity(entries.len());
+        for entry in entries {
+            match kept.last_mut() {
+                Some(last) if last.0.borrow() == entry.0.borrow() => *last = entry,
+                _ => kept.push(entry),
+            }
+        }
+        kept.shrink_to_fit();
+        AttributeMap(kept)
+    }
+}
+
+impl<'a, K: Borrow<str>, V> IntoIterator for &'a AttributeMap<K, V> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(key, value)| (key, value))
+    }
+}
+
+impl<K, V> IntoIterator for AttributeMap<K, V> {
+    type Item = (K, V);
+    type IntoIter = std::vec::IntoIter<(K, V)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn behaves_as_a_sorted_map() {
+        let mut map: AttributeMap<&str, i32> = [("vm_size", 1), ("max_nodes", 2), ("vm_size", 3)]
+            .into_iter()
+            .collect();
+        assert_eq!(map.get("vm_size"), Some(&3), "the later entry wins");
+        assert_eq!(
+            map.keys().copied().collect::<Vec<_>>(),
+            ["max_nodes", "vm_size"]
+        );
+        assert_eq!(map.insert("name", 4), None);
+        assert_eq!(map.insert("name", 5), Some(4));
+        assert_eq!(
+            map.keys().copied().collect::<Vec<_>>(),
+            ["max_nodes", "name", "vm_size"]
+        );
+        assert!(map.contains_key("name") && !map.contains_key("tags"));
+        assert_eq!(map.remove("max_nodes"), Some(2));
+        assert_eq!(map.get("max_nodes"), None);
+        assert_eq!(map.len(), 2);
+    }
+}
