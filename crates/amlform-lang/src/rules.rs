@@ -9,7 +9,7 @@ use crate::references::references;
 use crate::value::Value;
 use amlform_schema::check_compute_name;
 use hcl_edit::expr::Expression;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub(crate) fn check(evaluated: &EvaluatedConfig, diagnostics: &mut Diagnostics) {
     for compute in evaluated.computes.values() {
@@ -47,13 +47,13 @@ fn name(compute: &ComputeInstance, diagnostics: &mut Diagnostics) {
 
 /// Rule 1: one name per workspace; compute instance names once per region.
 fn duplicate_names(evaluated: &EvaluatedConfig, diagnostics: &mut Diagnostics) {
-    let mut by_workspace: BTreeMap<(String, String), &ComputeInstance> = BTreeMap::new();
+    let mut by_workspace: HashMap<(&str, String), &ComputeInstance> = HashMap::new();
     let mut instances_by_region: BTreeMap<(String, String), &ComputeInstance> = BTreeMap::new();
     for compute in evaluated.computes.values() {
         let Some(name) = compute.str("name") else {
             continue;
         };
-        let key = (compute.workspace.clone(), name.to_lowercase());
+        let key = (compute.workspace.as_str(), name.to_lowercase());
         if let Some(first) = by_workspace.get(&key) {
             diagnostics.push(
                 Diagnostic::error(

@@ -111,7 +111,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             .unwrap_or(&desired_name);
         let found = match record {
             Some(record) => find_remote(&remote, record),
-            None => remote.get(&instance.workspace, &lookup_name),
+            None => remote.get(&instance.workspace, lookup_name),
         };
         if let (Some(id), None) = (&import_id, found) {
             plan.errors.push(PlanError {
@@ -273,7 +273,7 @@ fn diff_compute(
         .iter()
         .any(|name| name == "all");
     let exists = found.is_some();
-    let mut attributes = Vec::new();
+    let mut attributes = Vec::with_capacity(kind.attributes.len() + kind.computed.len());
     for attribute in kind.attributes {
         let applies = match attribute.mode {
             Mode::Both => true,
