@@ -117,14 +117,19 @@ impl ArmClient {
         self.send(Method::GET, path, None).await
     }
 
-    /// GETs every page of a pageable list, following `nextLink`.
-    pub async fn list(&self, path: &str) -> Result<Vec<Value>, AzureError> {
+    /// GETs every page of a pageable list, following `nextLink`, and converts each item as its
+    /// page arrives: only one page of raw JSON is held at a time.
+    pub async fn list<T>(
+        &self,
+        path: &str,
+        mut convert: impl FnMut(&Value) -> T,
+    ) -> Result<Vec<T>, AzureError> {
         let mut items = Vec::new();
         let mut next = Some(path.to_owned());
         while let Some(path) = next.take() {
-            let mut page = self.get(&path).await?;
-            if let Some(Value::Array(values)) = page.get_mut("value").map(Value::take) {
-                items.extend(values);
+            let page = self.get(&path).await?;
+            if let Some(Value::Array(values)) = page.get("value") {
+                items.extend(values.iter().map(&mut convert));
             }
             next = page
                 .get("nextLink")

@@ -193,11 +193,12 @@ impl Provider for AzureProvider {
     }
 
     async fn computes(&self, target: &WorkspaceTarget) -> Result<Vec<RemoteCompute>, AzureError> {
-        let resources = self
-            .client
-            .list(&format!("{}/computes", target.path()))
-            .await?;
-        Ok(resources.iter().map(RemoteCompute::from_resource).collect())
+        self.client
+            .list(
+                &format!("{}/computes", target.path()),
+                RemoteCompute::from_resource,
+            )
+            .await
     }
 
     async fn vm_sizes(
@@ -242,22 +243,20 @@ impl Provider for AzureProvider {
         subscription_id: &str,
         location: &str,
     ) -> Result<Vec<Usage>, AzureError> {
-        let items = self
-            .client
-            .list(&format!(
-                "/subscriptions/{subscription_id}/providers/Microsoft.MachineLearningServices/locations/{location}/usages"
-            ))
-            .await?;
-        Ok(items
-            .iter()
-            .map(|item| Usage {
-                name: item["name"]["value"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-                current: item["currentValue"].as_u64().unwrap_or(0),
-                limit: item["limit"].as_u64().unwrap_or(0),
-            })
-            .collect())
+        self.client
+            .list(
+                &format!(
+                    "/subscriptions/{subscription_id}/providers/Microsoft.MachineLearningServices/locations/{location}/usages"
+                ),
+                |item| Usage {
+                    name: item["name"]["value"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    current: item["currentValue"].as_u64().unwrap_or(0),
+                    limit: item["limit"].as_u64().unwrap_or(0),
+                },
+            )
+            .await
     }
 }
