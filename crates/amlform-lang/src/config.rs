@@ -2,23 +2,22 @@
 //! not yet evaluated. [`crate::loader`] builds it; [`crate::evaluator`] evaluates it.
 
 use crate::attribute_map::AttributeMap;
-use crate::source_map::{FileId, Span};
+use crate::source_map::{Origin, Span};
 use crate::type_constraint::TypeConstraint;
 use amlform_schema::ComputeKind;
-use hcl_edit::Span as _;
 use hcl_edit::expr::Expression;
 use std::collections::{BTreeMap, HashMap};
 
-/// An expression and the file it is in.
+/// An expression and where the text it was parsed from starts.
 #[derive(Debug, Clone)]
 pub struct Expr {
-    pub file: FileId,
+    pub origin: Origin,
     pub expr: Expression,
 }
 
 impl Expr {
     pub fn span(&self) -> Span {
-        Span::new(self.file, self.expr.span().unwrap_or(0..0))
+        self.origin.span(&self.expr)
     }
 }
 
@@ -52,6 +51,16 @@ impl Config {
             .map(|(i, c)| (c.address(), i))
             .rev()
             .collect();
+    }
+
+    /// Adds the blocks of another part of the configuration, after these.
+    pub(crate) fn append(&mut self, other: Config) {
+        self.workspaces.extend(other.workspaces);
+        self.variables.extend(other.variables);
+        self.locals.extend(other.locals);
+        self.outputs.extend(other.outputs);
+        self.computes.extend(other.computes);
+        self.imports.extend(other.imports);
     }
 
     pub fn variable(&self, name: &str) -> Option<&VariableBlock> {

@@ -12,7 +12,7 @@ use crate::loader::{WORKSPACE_ATTRIBUTES, suggest_kind};
 use crate::references::{Reference, references};
 use crate::rules;
 use crate::scope::{BlockInstances, ComputeBlocks, ComputeValues, Scope};
-use crate::source_map::{FileId, SourceMap, Span};
+use crate::source_map::{FileId, Origin, SourceMap, Span};
 use crate::suggest::hint_for;
 use crate::value::Value;
 use amlform_graph::Dag;
@@ -269,7 +269,7 @@ impl Evaluator<'_> {
                 };
                 let value = scope.eval(
                     &Expr {
-                        file: FileId(u32::MAX),
+                        origin: Origin::file(FileId(u32::MAX)),
                         expr,
                     },
                     &mut scratch,
@@ -348,7 +348,7 @@ impl Evaluator<'_> {
                         continue;
                     }
                     let expr = Expr {
-                        file,
+                        origin: Origin::file(file),
                         expr: attribute.value.clone(),
                     };
                     if let Some(value) = self.eval_constant(&expr) {

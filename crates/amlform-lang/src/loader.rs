@@ -6,14 +6,15 @@ use crate::config::{
     Validation, VariableBlock, WorkspaceBlock,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics};
-use crate::source_map::{FileId, SourceMap, Span};
+use crate::source_map::{FileId, Origin, SourceMap, Span};
 use crate::suggest::{did_you_mean, hint_for};
 use crate::type_constraint::TypeConstraint;
 use amlform_schema::{COMPUTE_KINDS, META_ARGUMENTS, compute_kind, unsupported_kind};
-use hcl_edit::Span as _;
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 const TOP_LEVEL_BLOCKS: &[&str] = &["workspace", "variable", "locals", "output", "import"];
 pub(crate) const WORKSPACE_ATTRIBUTES: &[&str] = &[
@@ -27,24 +28,55 @@ pub(crate) const WORKSPACE_ATTRIBUTES: &[&str] = &[
 ];
 
 /// Parses every file of the source map into one configuration.
+///
+/// Files, and large files cut between top-level blocks, are parsed and walked on all cores;
+/// their pieces join in source order, so the result is the same as one pass over each file.
 pub fn load(sources: &SourceMap) -> (Config, Diagnostics) {
+    load_on(
+        sources,
+        std::thread::available_parallelism().map_or(1, usize::from),
+    )
+}
+
+fn load_on(sources: &SourceMap, cores: usize) -> (Config, Diagnostics) {
+    let units: Vec<(FileId, &str, Option<Vec<usize>>)> = sources
+        .files()
+        .map(|(file, source)| (file, source.text.as_str(), cut_points(&source.text, cores)))
+        .collect();
+    let pieces: Vec<(FileId, &str, Range<usize>)> = units
+        .iter()
+        .flat_map(|(file, text, cuts)| {
+            let bounds = match cuts {
+                Some(cuts) => cuts.clone(),
+                None => vec![0, text.len()],
+            };
+            bounds
+                .windows(2)
+                .map(|pair| (*file, *text, pair[0]..pair[1]))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let loaded = in_parallel(cores, &pieces, |(file, text, range)| {
+        load_piece(*file, text, range.clone())
+    });
     let mut loader = Loader::default();
-    for (file, source) in sources.files() {
-        match hcl_edit::parser::parse_body(&source.text) {
-            Ok(body) => loader.body(file, &body),
-            Err(error) => {
-                let offset = error.location().offset().min(source.text.len());
-                let end = source.text[offset..]
-                    .chars()
-                    .next()
-                    .map_or(offset, |c| offset + c.len_utf8());
-                loader.diagnostics.push(
-                    Diagnostic::error(codes::SYNTAX, format!("syntax error: {}", error.message()))
-                        .at(Span::new(file, offset..end))
-                        .label("here")
-                        .hint("fix the syntax; `amlform fmt` only formats files that parse"),
-                );
-            }
+    let mut pieces = pieces.iter().zip(loaded).peekable();
+    while let Some(((file, text, _), piece)) = pieces.next() {
+        // The pieces of one file, all parsed, or the whole file again for its true error.
+        let mut file_loaders = vec![piece];
+        while let Some(((next_file, _, _), _)) = pieces.peek()
+            && next_file == file
+        {
+            file_loaders.push(pieces.next().expect("peeked").1);
+        }
+        if file_loaders.iter().all(Option::is_some) {
+            file_loaders
+                .into_iter()
+                .flatten()
+                .for_each(|piece| loader.append(piece));
+        } else {
+            let whole = load_piece(*file, text, 0..text.len()).expect("a whole file");
+            loader.append(whole);
         }
     }
     loader.check_duplicates();
@@ -52,14 +84,102 @@ pub fn load(sources: &SourceMap) -> (Config, Diagnostics) {
     (loader.config, loader.diagnostics)
 }
 
+/// Below this size a file is parsed in one piece.
+const PIECE_BYTES: usize = 64 * 1024;
+
+/// Where to cut a large file into pieces for the cores (a few each, so that a core slowed by
+/// other work takes fewer): after a `}` that closes a line at the left margin, which usually
+/// ends a top-level block. `None` to keep it whole.
+fn cut_points(text: &str, cores: usize) -> Option<Vec<usize>> {
+    let pieces = (text.len() / PIECE_BYTES).min(cores * 4);
+    if cores < 2 || pieces < 2 {
+        return None;
+    }
+    let mut cuts = vec![0];
+    for piece in 1..pieces {
+        let target = (text.len() * piece / pieces).max(*cuts.last().expect("starts at 0"));
+        let Some(found) = text[target..].find("\n}\n") else {
+            break;
+        };
+        cuts.push(target + found + 3);
+    }
+    cuts.push(text.len());
+    cuts.dedup();
+    (cuts.len() > 2).then_some(cuts)
+}
+
+/// Parses and walks `range` of a file. `None` when it is a piece of a larger file and does
+/// not parse alone, or holds a top-level attribute (the parser checks those across the file).
+fn load_piece(file: FileId, text: &str, range: Range<usize>) -> Option<Loader> {
+    let piece = range.len() < text.len();
+    let origin = Origin {
+        file,
+        offset: range.start,
+    };
+    let input = &text[range];
+    let mut loader = Loader::default();
+    match hcl_edit::parser::parse_body(input) {
+        Ok(body) if piece && body.iter().any(Structure::is_attribute) => return None,
+        Ok(body) => loader.body(origin, &body),
+        Err(_) if piece => return None,
+        Err(error) => {
+            let offset = error.location().offset().min(input.len());
+            let end = input[offset..]
+                .chars()
+                .next()
+                .map_or(offset, |c| offset + c.len_utf8());
+            loader.diagnostics.push(
+                Diagnostic::error(codes::SYNTAX, format!("syntax error: {}", error.message()))
+                    .at(origin.range(offset..end))
+                    .label("here")
+                    .hint("fix the syntax; `amlform fmt` only formats files that parse"),
+            );
+        }
+    }
+    Some(loader)
+}
+
+/// `work` on every item, on a thread per core, results in item order.
+fn in_parallel<T: Sync, R: Send>(
+    cores: usize,
+    items: &[T],
+    work: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let threads = cores.min(items.len());
+    if threads < 2 {
+        return items.iter().map(&work).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let take = || {
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, AtomicOrdering::Relaxed);
+            let Some(item) = items.get(index) else {
+                return done;
+            };
+            done.push((index, work(item)));
+        }
+    };
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(take)).collect();
+        let mut results = take();
+        for helper in helpers {
+            results.extend(
+                helper
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        results
+    });
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
+}
+
 #[derive(Default)]
 struct Loader {
     config: Config,
     diagnostics: Diagnostics,
-}
-
-fn span(file: FileId, item: &impl hcl_edit::Span) -> Span {
-    Span::new(file, item.span().unwrap_or(0..0))
 }
 
 fn label_text(label: &BlockLabel) -> &str {
@@ -70,11 +190,17 @@ fn label_text(label: &BlockLabel) -> &str {
 }
 
 impl Loader {
+    /// Adds what another loader found, after this one's.
+    fn append(&mut self, other: Loader) {
+        self.config.append(other.config);
+        self.diagnostics.extend(other.diagnostics);
+    }
+
     fn error(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(diagnostic);
     }
 
-    fn body(&mut self, file: FileId, body: &Body) {
+    fn body(&mut self, origin: Origin, body: &Body) {
         for structure in body.iter() {
             match structure {
                 Structure::Attribute(attribute) => self.error(
@@ -85,26 +211,26 @@ impl Loader {
                             attribute.key.as_str()
                         ),
                     )
-                    .at(span(file, &attribute.key))
+                    .at(origin.span(&attribute.key))
                     .hint("put it inside a block, or declare it in a `locals` block"),
                 ),
-                Structure::Block(block) => self.top_level_block(file, block),
+                Structure::Block(block) => self.top_level_block(origin, block),
             }
         }
     }
 
-    fn top_level_block(&mut self, file: FileId, block: &Block) {
+    fn top_level_block(&mut self, origin: Origin, block: &Block) {
         let name = block.ident.as_str();
-        let ident_span = span(file, &block.ident);
+        let ident_span = origin.span(&block.ident);
         match name {
-            "workspace" => self.workspace(file, block),
-            "variable" => self.variable(file, block),
-            "locals" => self.locals(file, block),
-            "output" => self.output(file, block),
-            "import" => self.import(file, block),
+            "workspace" => self.workspace(origin, block),
+            "variable" => self.variable(origin, block),
+            "locals" => self.locals(origin, block),
+            "output" => self.output(origin, block),
+            "import" => self.import(origin, block),
             _ => {
                 if let Some(kind) = compute_kind(name) {
-                    self.compute(file, block, kind);
+                    self.compute(origin, block, kind);
                 } else if let Some(unsupported) = unsupported_kind(name) {
                     self.error(
                         Diagnostic::error(
@@ -143,7 +269,7 @@ impl Loader {
     /// Checks the block has exactly `expected` labels; returns the first one.
     fn labels(
         &mut self,
-        file: FileId,
+        origin: Origin,
         block: &Block,
         expected: usize,
         what: &str,
@@ -159,7 +285,7 @@ impl Loader {
             let at = block
                 .labels
                 .get(expected)
-                .map_or_else(|| span(file, &block.ident), |l| span(file, l));
+                .map_or_else(|| origin.span(&block.ident), |l| origin.span(l));
             let example = match expected {
                 0 => format!("write `{} {{ ... }}`", block.ident.as_str()),
                 _ => format!("write `{} \"{what}\" {{ ... }}`", block.ident.as_str()),
@@ -174,14 +300,14 @@ impl Loader {
         block
             .labels
             .first()
-            .map(|label| (label_text(label).to_owned(), span(file, label)))
-            .or(Some((String::new(), span(file, &block.ident))))
+            .map(|label| (label_text(label).to_owned(), origin.span(label)))
+            .or(Some((String::new(), origin.span(&block.ident))))
     }
 
     /// Collects a body's attributes, reporting unknown ones and nested blocks not in `blocks`.
     fn attributes<'b>(
         &mut self,
-        file: FileId,
+        origin: Origin,
         body: &'b Body,
         context: &str,
         allowed: &[&str],
@@ -202,7 +328,7 @@ impl Loader {
                                 codes::UNKNOWN_ATTRIBUTE,
                                 format!("{context} has no attribute `{name}`"),
                             )
-                            .at(span(file, &attribute.key))
+                            .at(origin.span(&attribute.key))
                             .hint(hint),
                         );
                         continue;
@@ -211,9 +337,9 @@ impl Loader {
                         name.to_owned(),
                         AttributeDef {
                             name: name.to_owned(),
-                            key_span: span(file, &attribute.key),
+                            key_span: origin.span(&attribute.key),
                             value: Expr {
-                                file,
+                                origin,
                                 expr: attribute.value.clone(),
                             },
                         },
@@ -240,7 +366,7 @@ impl Loader {
                                 codes::UNKNOWN_BLOCK,
                                 format!("{context} has no block `{name}`"),
                             )
-                            .at(span(file, &block.ident))
+                            .at(origin.span(&block.ident))
                             .hint(hint),
                         );
                     }
@@ -288,12 +414,12 @@ impl Loader {
         }
     }
 
-    fn workspace(&mut self, file: FileId, block: &Block) {
-        let Some((label, label_span)) = self.labels(file, block, 1, "name") else {
+    fn workspace(&mut self, origin: Origin, block: &Block) {
+        let Some((label, label_span)) = self.labels(origin, block, 1, "name") else {
             return;
         };
         let (attributes, _) = self.attributes(
-            file,
+            origin,
             &block.body,
             "a `workspace` block",
             WORKSPACE_ATTRIBUTES,
@@ -306,13 +432,13 @@ impl Loader {
         });
     }
 
-    fn variable(&mut self, file: FileId, block: &Block) {
-        let Some((name, label_span)) = self.labels(file, block, 1, "name") else {
+    fn variable(&mut self, origin: Origin, block: &Block) {
+        let Some((name, label_span)) = self.labels(origin, block, 1, "name") else {
             return;
         };
         let allowed = ["type", "default", "description", "sensitive"];
         let (mut attributes, nested) = self.attributes(
-            file,
+            origin,
             &block.body,
             "a `variable` block",
             &allowed,
@@ -331,11 +457,11 @@ impl Loader {
         };
         let mut validations = Vec::new();
         for validation in nested {
-            if self.labels(file, validation, 0, "").is_none() {
+            if self.labels(origin, validation, 0, "").is_none() {
                 continue;
             }
             let (mut attributes, _) = self.attributes(
-                file,
+                origin,
                 &validation.body,
                 "a `validation` block",
                 &["condition", "error_message"],
@@ -357,7 +483,7 @@ impl Loader {
                     };
                     self.error(
                         Diagnostic::error(codes::MISSING_ATTRIBUTE, format!("a `validation` block needs `{missing}`"))
-                            .at(span(file, &validation.ident))
+                            .at(origin.span(&validation.ident))
                             .hint("write both `condition = <bool expression>` and `error_message = \"...\"`"),
                     );
                 }
@@ -376,17 +502,17 @@ impl Loader {
         });
     }
 
-    fn locals(&mut self, file: FileId, block: &Block) {
-        if self.labels(file, block, 0, "").is_none() {
+    fn locals(&mut self, origin: Origin, block: &Block) {
+        if self.labels(origin, block, 0, "").is_none() {
             return;
         }
         for structure in block.body.iter() {
             match structure {
                 Structure::Attribute(attribute) => self.config.locals.push(LocalDef {
                     name: attribute.key.as_str().to_owned(),
-                    key_span: span(file, &attribute.key),
+                    key_span: origin.span(&attribute.key),
                     value: Expr {
-                        file,
+                        origin,
                         expr: attribute.value.clone(),
                     },
                 }),
@@ -395,19 +521,19 @@ impl Loader {
                         codes::UNKNOWN_BLOCK,
                         "a `locals` block holds only attributes",
                     )
-                    .at(span(file, &nested.ident))
+                    .at(origin.span(&nested.ident))
                     .hint("write `name = value`; for a map write `name = { key = value }`"),
                 ),
             }
         }
     }
 
-    fn output(&mut self, file: FileId, block: &Block) {
-        let Some((name, label_span)) = self.labels(file, block, 1, "name") else {
+    fn output(&mut self, origin: Origin, block: &Block) {
+        let Some((name, label_span)) = self.labels(origin, block, 1, "name") else {
             return;
         };
         let (mut attributes, _) = self.attributes(
-            file,
+            origin,
             &block.body,
             "an `output` block",
             &["value", "description", "sensitive"],
@@ -435,13 +561,13 @@ impl Loader {
         });
     }
 
-    fn import(&mut self, file: FileId, block: &Block) {
-        if self.labels(file, block, 0, "").is_none() {
+    fn import(&mut self, origin: Origin, block: &Block) {
+        if self.labels(origin, block, 0, "").is_none() {
             return;
         }
         let (mut attributes, _) =
-            self.attributes(file, &block.body, "an `import` block", &["to", "id"], &[]);
-        let block_span = span(file, &block.ident);
+            self.attributes(origin, &block.body, "an `import` block", &["to", "id"], &[]);
+        let block_span = origin.span(&block.ident);
         let (Some(to), Some(id)) = (attributes.remove("to"), attributes.remove("id")) else {
             self.error(
                 Diagnostic::error(
@@ -469,8 +595,13 @@ impl Loader {
         }
     }
 
-    fn compute(&mut self, file: FileId, block: &Block, kind: &'static amlform_schema::ComputeKind) {
-        let Some((label, label_span)) = self.labels(file, block, 1, "name") else {
+    fn compute(
+        &mut self,
+        origin: Origin,
+        block: &Block,
+        kind: &'static amlform_schema::ComputeKind,
+    ) {
+        let Some((label, label_span)) = self.labels(origin, block, 1, "name") else {
             return;
         };
         let context = format!("`{}`", kind.block_name);
@@ -481,7 +612,7 @@ impl Loader {
             blocks.push("identity");
         }
         let (mut attributes, nested) =
-            self.attributes(file, &block.body, &context, &allowed, &blocks);
+            self.attributes(origin, &block.body, &context, &allowed, &blocks);
 
         let workspace =
             attributes.remove("workspace").and_then(|attribute| {
@@ -530,13 +661,13 @@ impl Loader {
                                 codes::DUPLICATE,
                                 "only one `lifecycle` block is allowed",
                             )
-                            .at(span(file, &nested_block.ident))
+                            .at(origin.span(&nested_block.ident))
                             .hint("merge the settings into the first `lifecycle` block"),
                         );
                     }
-                    lifecycle = self.lifecycle(file, nested_block, kind);
+                    lifecycle = self.lifecycle(origin, nested_block, kind);
                 }
-                _ => self.identity(file, nested_block, &mut attributes),
+                _ => self.identity(origin, nested_block, &mut attributes),
             }
         }
         self.config.computes.push(ComputeBlock {
@@ -566,7 +697,7 @@ impl Loader {
         };
         let mut out = Vec::new();
         for item in items.iter() {
-            let item_span = Span::new(attribute.value.file, item.span().unwrap_or(0..0));
+            let item_span = attribute.value.origin.span(item);
             match static_traversal(item).as_deref() {
                 Some([kind, label]) if compute_kind(kind).is_some() => {
                     out.push((format!("{kind}.{label}"), item_span));
@@ -586,13 +717,13 @@ impl Loader {
 
     fn lifecycle(
         &mut self,
-        file: FileId,
+        origin: Origin,
         block: &Block,
         kind: &amlform_schema::ComputeKind,
     ) -> Lifecycle {
         let allowed = ["prevent_destroy", "create_before_destroy", "ignore_changes"];
         let (attributes, _) =
-            self.attributes(file, &block.body, "a `lifecycle` block", &allowed, &[]);
+            self.attributes(origin, &block.body, "a `lifecycle` block", &allowed, &[]);
         let mut lifecycle = Lifecycle {
             prevent_destroy: self.literal_bool(attributes.get("prevent_destroy")),
             create_before_destroy: self.literal_bool(attributes.get("create_before_destroy")),
@@ -606,7 +737,7 @@ impl Loader {
                 }
                 Expression::Array(items) => {
                     for item in items.iter() {
-                        let item_span = Span::new(file, item.span().unwrap_or(0..0));
+                        let item_span = origin.span(item);
                         let name = match item {
                             Expression::Variable(ident) => Some(ident.as_str().to_owned()),
                             Expression::String(s) => Some(s.value().clone()),
@@ -649,12 +780,12 @@ impl Loader {
     /// Folds `identity { type = ..., ids = [...] }` into `identity_type` and `identity_id`.
     fn identity(
         &mut self,
-        file: FileId,
+        origin: Origin,
         block: &Block,
         attributes: &mut BTreeMap<String, AttributeDef>,
     ) {
         let (identity, _) = self.attributes(
-            file,
+            origin,
             &block.body,
             "an `identity` block",
             &["type", "ids"],
@@ -759,4 +890,114 @@ pub(crate) fn static_traversal(expr: &Expression) -> Option<Vec<String>> {
 /// Suggests a block type for a misspelled name; used by the evaluator for references too.
 pub(crate) fn suggest_kind(name: &str) -> Option<&'static str> {
     did_you_mean(name, COMPUTE_KINDS.iter().map(|k| k.block_name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write;
+    use std::path::PathBuf;
+
+    /// What loading found, with every span, to compare a load in pieces with one in one pass.
+    fn summary(sources: &SourceMap, cores: usize) -> String {
+        let (config, diagnostics) = load_on(sources, cores);
+        let mut out = String::new();
+        for compute in &config.computes {
+            writeln!(out, "{} at {:?}", compute.address(), compute.label_span).unwrap();
+            for (name, attribute) in &compute.attributes {
+                let value = &attribute.value;
+                writeln!(
+                    out,
+                    "  {name} at {:?} = {} at {:?}",
+                    attribute.key_span,
+                    value.expr,
+                    value.span()
+                )
+                .unwrap();
+            }
+        }
+        for workspace in &config.workspaces {
+            writeln!(
+                out,
+                "workspace {} at {:?}",
+                workspace.label, workspace.label_span
+            )
+            .unwrap();
+        }
+        for local in &config.locals {
+            writeln!(
+                out,
+                "local {} = {} at {:?}",
+                local.name,
+                local.value.expr,
+                local.value.span()
+            )
+            .unwrap();
+        }
+        for diagnostic in diagnostics.iter() {
+            writeln!(out, "{diagnostic:?}").unwrap();
+        }
+        out
+    }
+
+    /// A file large enough to be cut, where a `}` at the left margin also closes lines inside
+    /// some heredocs: a piece cut there does not parse alone.
+    fn large_file(extra: &str) -> SourceMap {
+        let mut text = String::from("workspace \"main\" {\n  name = \"ws\"\n}\n\n");
+        for index in 0..1_500 {
+            let description = if index % 10 == 0 {
+                "<<EOT\n{\n}\nEOT"
+            } else {
+                "\"plain\""
+            };
+            write!(
+                text,
+                "aml_compute \"c{index}\" {{\n  name        = \"c{index}\"\n  vm_size     = \"STANDARD_D2_V2\"\n  max_nodes   = {}\n  description = {description}\n}}\n\nlocals {{\n  l{index} = aml_compute.c{index}.vm_size\n}}\n",
+                index % 4 + 1
+            )
+            .unwrap();
+        }
+        text.push_str(extra);
+        let mut sources = SourceMap::default();
+        sources.add("main.aml.hcl", PathBuf::from("main.aml.hcl"), text);
+        sources
+    }
+
+    #[test]
+    fn a_file_loaded_in_pieces_is_the_file_loaded_whole() {
+        let sources = large_file("");
+        let text = &sources.get(FileId(0)).text;
+        let cuts = cut_points(text, 2).expect("large enough to cut");
+        assert!(cuts.len() > 3, "{cuts:?}");
+        let whole = summary(&sources, 1);
+        assert!(whole.contains("aml_compute.c1499 at"));
+        assert!(!whole.contains("Diagnostic"), "{whole}");
+        assert_eq!(summary(&sources, 2), whole);
+        assert_eq!(summary(&sources, 3), whole);
+    }
+
+    #[test]
+    fn a_piece_cut_inside_a_heredoc_is_loaded_again_whole() {
+        let sources = large_file("");
+        let text = &sources.get(FileId(0)).text;
+        let heredoc = text.find("<<EOT\n{\n}\n").expect("a heredoc") + "<<EOT\n{\n}\n".len();
+        assert!(load_piece(FileId(0), text, 0..heredoc).is_none());
+        assert!(load_piece(FileId(0), text, heredoc..text.len()).is_none());
+        let block_end = text.find("\n}\n").expect("a block") + 3;
+        assert!(load_piece(FileId(0), text, 0..block_end).is_some());
+    }
+
+    #[test]
+    fn errors_late_in_a_large_file_are_where_a_whole_load_puts_them() {
+        for extra in [
+            "aml_compute \"broken\" {\n  name = \n}\n",
+            "stray = 1\n",
+            "aml_compute \"c7\" {\n  name = \"again\"\n  unknown_attribute = 1\n}\n",
+        ] {
+            let sources = large_file(extra);
+            let whole = summary(&sources, 1);
+            assert!(whole.contains("Diagnostic"), "{extra}: {whole}");
+            assert_eq!(summary(&sources, 2), whole, "{extra}");
+        }
+    }
 }

@@ -30,7 +30,7 @@ impl Reference {
 /// Every reference in `expr`, in source order; names bound by `for` are not references.
 pub fn references(expr: &Expr) -> Vec<Reference> {
     let mut walker = Walker {
-        file: expr.file,
+        origin: expr.origin,
         bound: Vec::new(),
         out: Vec::new(),
     };
@@ -39,7 +39,7 @@ pub fn references(expr: &Expr) -> Vec<Reference> {
 }
 
 struct Walker {
-    file: crate::source_map::FileId,
+    origin: crate::source_map::Origin,
     bound: Vec<String>,
     out: Vec<Reference>,
 }
@@ -69,7 +69,7 @@ impl Walker {
         let start = root.span().map_or(0, |s| s.start);
         self.out.push(Reference {
             parts,
-            span: Span::new(self.file, start..end),
+            span: self.origin.range(start..end),
         });
     }
 

@@ -5,7 +5,7 @@ use crate::config::Expr;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::evaluated_config::ComputeInstance;
 use crate::functions::{self, FunctionContext};
-use crate::source_map::{FileId, Span};
+use crate::source_map::{Origin, Span};
 use crate::suggest::hint_for;
 use crate::value::Value;
 use hcl_edit::expr::{BinaryOperator, Expression, ObjectKey, TraversalOperator, UnaryOperator};
@@ -103,7 +103,7 @@ impl Scope<'_> {
     pub fn eval(&self, expr: &Expr, diagnostics: &mut Diagnostics) -> Option<Value> {
         let mut run = Run {
             scope: self,
-            file: expr.file,
+            origin: expr.origin,
             bindings: Vec::new(),
             diagnostics,
         };
@@ -113,7 +113,7 @@ impl Scope<'_> {
 
 struct Run<'s, 'a> {
     scope: &'s Scope<'a>,
-    file: FileId,
+    origin: Origin,
     /// Names bound by `for` expressions, innermost last.
     bindings: Vec<(String, Value)>,
     diagnostics: &'s mut Diagnostics,
@@ -121,7 +121,7 @@ struct Run<'s, 'a> {
 
 impl Run<'_, '_> {
     fn span(&self, item: &impl hcl_edit::Span) -> Span {
-        Span::new(self.file, item.span().unwrap_or(0..0))
+        self.origin.span(item)
     }
 
     fn fail(

@@ -36,6 +36,34 @@ impl Span {
     }
 }
 
+/// Where a parsed text starts: a file, and the byte offset in it of the first byte parsed.
+/// What the parser reports counts from there (a large file is parsed in pieces).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Origin {
+    pub file: FileId,
+    pub offset: usize,
+}
+
+impl Origin {
+    /// The start of a file.
+    pub fn file(file: FileId) -> Origin {
+        Origin { file, offset: 0 }
+    }
+
+    /// Where a parsed item is in the file.
+    pub fn span(self, item: &impl hcl_edit::Span) -> Span {
+        self.range(item.span().unwrap_or(0..0))
+    }
+
+    /// A range the parser reported, as a span of the file.
+    pub fn range(self, range: Range<usize>) -> Span {
+        Span::new(
+            self.file,
+            range.start + self.offset..range.end + self.offset,
+        )
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SourceFile {
     /// The name diagnostics show: the path relative to the configuration directory.
