@@ -76,6 +76,20 @@ impl<K: Borrow<str>, V> AttributeMap<K, V> {
     }
 }
 
+impl<K: Borrow<str>, V> AttributeMap<K, V> {
+    /// From entries whose names are all different (a schema's attributes), sorting in place.
+    pub fn from_distinct(mut entries: Vec<(K, V)>) -> Self {
+        entries.sort_unstable_by(|(a, _), (b, _)| name_order(a.borrow(), b.borrow()));
+        debug_assert!(
+            entries
+                .windows(2)
+                .all(|pair| pair[0].0.borrow() != pair[1].0.borrow()),
+            "names repeat"
+        );
+        AttributeMap(entries)
+    }
+}
+
 /// Later entries replace earlier ones of the same name, as in a map.
 impl<K: Borrow<str>, V> FromIterator<(K, V)> for AttributeMap<K, V> {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(entries: I) -> Self {

@@ -37,20 +37,23 @@ pub struct Config {
     pub outputs: Vec<OutputBlock>,
     pub computes: Vec<ComputeBlock>,
     pub imports: Vec<ImportBlock>,
-    /// `kind.label` → index in `computes`, so lookups stay constant-time at thousands of blocks.
-    compute_index: HashMap<String, usize>,
+    /// Kind, then label → index in `computes`, so lookups stay constant-time at thousands of
+    /// blocks (the first of duplicates wins; the loader reports the others).
+    compute_index: HashMap<&'static str, HashMap<String, usize>>,
 }
 
 impl Config {
     /// Builds the lookup index; the loader calls it once all blocks are in.
     pub(crate) fn index(&mut self) {
-        self.compute_index = self
-            .computes
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.address(), i))
-            .rev()
-            .collect();
+        let mut index: HashMap<&'static str, HashMap<String, usize>> = HashMap::new();
+        for (position, compute) in self.computes.iter().enumerate() {
+            index
+                .entry(compute.kind.block_name)
+                .or_default()
+                .entry(compute.label.clone())
+                .or_insert(position);
+        }
+        self.compute_index = index;
     }
 
     /// Adds the blocks of another part of the configuration, after these.
@@ -72,9 +75,8 @@ impl Config {
     }
 
     pub fn compute(&self, kind: &str, label: &str) -> Option<&ComputeBlock> {
-        self.compute_index
-            .get(&format!("{kind}.{label}"))
-            .map(|i| &self.computes[*i])
+        let position = self.compute_index.get(kind)?.get(label)?;
+        Some(&self.computes[*position])
     }
 
     pub fn workspace(&self, label: &str) -> Option<&WorkspaceBlock> {

@@ -1,6 +1,7 @@
 //! Evaluating a [`Config`]: variables first, then locals, workspaces, computes and outputs in
 //! reference order, with `count` / `for_each` expanded and every attribute typed by the schema.
 
+use crate::attribute_map::AttributeMap;
 use crate::codes;
 use crate::config::{ComputeBlock, Config, Expr};
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -18,7 +19,7 @@ use crate::value::Value;
 use amlform_graph::Dag;
 use amlform_schema::{AttrType, DefaultValue, Mode, compute_kind};
 use hcl_edit::structure::Structure;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::Path;
 
 /// Where variable values come from, lowest precedence first: defaults, `AMLFORM_VAR_name`
@@ -32,22 +33,30 @@ pub struct VariableInputs {
     pub cli: Vec<(String, String)>,
 }
 
-/// A node of the evaluation graph.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-enum Node {
-    Local(String),
-    Workspace(String),
-    Compute(String),
-    Output(String),
+/// A node of the evaluation graph, naming what it evaluates by the configuration's own
+/// strings (so thousands of nodes and edges cost no allocation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Node<'c> {
+    Local(&'c str),
+    Workspace(&'c str),
+    /// Kind and label: ordered as the address `kind.label` is, since kinds have no `-`.
+    Compute(&'static str, &'c str),
+    Output(&'c str),
     Import(usize),
 }
 
-impl std::fmt::Display for Node {
+impl<'c> Node<'c> {
+    fn compute(block: &'c ComputeBlock) -> Node<'c> {
+        Node::Compute(block.kind.block_name, &block.label)
+    }
+}
+
+impl std::fmt::Display for Node<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Node::Local(name) => write!(f, "local.{name}"),
             Node::Workspace(name) => write!(f, "workspace.{name}"),
-            Node::Compute(address) => f.write_str(address),
+            Node::Compute(kind, label) => write!(f, "{kind}.{label}"),
             Node::Output(name) => write!(f, "output.{name}"),
             Node::Import(index) => write!(f, "import #{}", index + 1),
         }
@@ -95,7 +104,7 @@ pub(crate) fn evaluate(
     evaluator.variables(inputs);
     if let Some(order) = evaluator.order() {
         for node in order {
-            evaluator.node(&node);
+            evaluator.node(node);
         }
         rules::check(&evaluator.out, &mut evaluator.diagnostics);
     }
@@ -121,7 +130,7 @@ macro_rules! scope {
     };
 }
 
-impl Evaluator<'_> {
+impl<'c> Evaluator<'c> {
     fn eval(&mut self, expr: &Expr) -> Option<Value> {
         scope!(self).eval(expr, &mut self.diagnostics)
     }
@@ -440,16 +449,16 @@ impl Evaluator<'_> {
     // ----- ordering -----
 
     /// The evaluation order, or `None` after reporting undefined references or cycles.
-    fn order(&mut self) -> Option<Vec<Node>> {
+    fn order(&mut self) -> Option<Vec<Node<'c>>> {
         let config = self.config;
         let mut dag: Dag<Node> = Dag::new();
-        let mut edge_spans: BTreeMap<(Node, Node), Span> = BTreeMap::new();
+        let mut edge_spans: HashMap<(Node, Node), Span> = HashMap::new();
         let mut ok = true;
         // (node, expressions it evaluates, which meta-references it may use)
         let mut nodes: Vec<(Node, Vec<&Expr>, RefContext)> = Vec::new();
         for local in &config.locals {
             nodes.push((
-                Node::Local(local.name.clone()),
+                Node::Local(&local.name),
                 vec![&local.value],
                 RefContext::default(),
             ));
@@ -457,30 +466,32 @@ impl Evaluator<'_> {
         for workspace in &config.workspaces {
             let exprs = workspace.attributes.values().map(|a| &a.value).collect();
             nodes.push((
-                Node::Workspace(workspace.label.clone()),
+                Node::Workspace(&workspace.label),
                 exprs,
                 RefContext::default(),
             ));
         }
         for compute in &config.computes {
-            let node = Node::Compute(compute.address());
+            let node = Node::compute(compute);
             let mut exprs: Vec<&Expr> = compute.attributes.values().map(|a| &a.value).collect();
             exprs.extend(compute.count.iter().chain(compute.for_each.iter()));
             let context = RefContext {
                 each: compute.for_each.is_some(),
                 count: compute.count.is_some(),
             };
-            nodes.push((node.clone(), exprs, context));
+            nodes.push((node, exprs, context));
             let mut explicit: Vec<(Node, Span)> = compute
                 .workspace
                 .iter()
-                .filter(|(label, _)| config.workspace(label).is_some())
-                .map(|(label, span)| (Node::Workspace(label.clone()), span.clone()))
+                .filter_map(|(label, span)| {
+                    let workspace = config.workspace(label)?;
+                    Some((Node::Workspace(&workspace.label), span.clone()))
+                })
                 .collect();
             for (address, span) in &compute.depends_on {
                 let (kind, label) = address.split_once('.').expect("checked by the loader");
-                if config.compute(kind, label).is_some() {
-                    explicit.push((Node::Compute(address.clone()), span.clone()));
+                if let Some(target) = config.compute(kind, label) {
+                    explicit.push((Node::compute(target), span.clone()));
                 } else {
                     self.diagnostics
                         .push(self.undefined_compute(kind, label, span.clone()));
@@ -488,15 +499,13 @@ impl Evaluator<'_> {
                 }
             }
             for (target, span) in explicit {
-                edge_spans
-                    .entry((node.clone(), target.clone()))
-                    .or_insert(span);
-                dag.add_dependency(node.clone(), target);
+                edge_spans.entry((node, target)).or_insert(span);
+                dag.add_dependency(node, target);
             }
         }
         for output in &config.outputs {
             nodes.push((
-                Node::Output(output.name.clone()),
+                Node::Output(&output.name),
                 output.value.iter().collect(),
                 RefContext::default(),
             ));
@@ -511,15 +520,15 @@ impl Evaluator<'_> {
             }
         }
         for (node, exprs, context) in nodes {
-            dag.add_node(node.clone());
+            dag.add_node(node);
             for expr in exprs {
                 for reference in references(expr) {
                     match self.resolve(&reference, context) {
                         Ok(Some(target)) => {
                             edge_spans
-                                .entry((node.clone(), target.clone()))
+                                .entry((node, target))
                                 .or_insert(reference.span.clone());
-                            dag.add_dependency(node.clone(), target);
+                            dag.add_dependency(node, target);
                         }
                         Ok(None) => {}
                         Err(diagnostic) => {
@@ -536,20 +545,16 @@ impl Evaluator<'_> {
             Err(cycles) => {
                 for cycle in cycles {
                     let chain: Vec<String> = cycle.0.iter().map(ToString::to_string).collect();
-                    let first_edge = cycle.edges().next().map(|(a, b)| (a.clone(), b.clone()));
+                    let first_edge = cycle.edges().next().map(|(a, b)| (*a, *b));
                     let at = first_edge.and_then(|edge| edge_spans.get(&edge).cloned());
                     let edges: Vec<String> = cycle
                         .edges()
                         .map(|(from, to)| {
-                            let location =
-                                edge_spans.get(&(from.clone(), to.clone())).map(|span| {
-                                    let (line, column) =
-                                        self.sources.line_column(span.file, span.range.start);
-                                    format!(
-                                        " ({}:{line}:{column})",
-                                        self.sources.get(span.file).name
-                                    )
-                                });
+                            let location = edge_spans.get(&(*from, *to)).map(|span| {
+                                let (line, column) =
+                                    self.sources.line_column(span.file, span.range.start);
+                                format!(" ({}:{line}:{column})", self.sources.get(span.file).name)
+                            });
                             format!("{from} refers to {to}{}", location.unwrap_or_default())
                         })
                         .collect();
@@ -598,7 +603,7 @@ impl Evaluator<'_> {
         &self,
         reference: &Reference,
         context: RefContext,
-    ) -> Result<Option<Node>, Diagnostic> {
+    ) -> Result<Option<Node<'c>>, Diagnostic> {
         let config = self.config;
         let root = reference.root();
         let at = reference.span.clone();
@@ -633,7 +638,7 @@ impl Evaluator<'_> {
                 )),
             },
             "local" => match config.local(name) {
-                Some(_) => Ok(Some(Node::Local(name.to_owned()))),
+                Some(local) => Ok(Some(Node::Local(&local.name))),
                 None => Err(undefined(
                     format!("local value `{name}` is not declared"),
                     config.locals.iter().map(|l| l.name.as_str()).collect(),
@@ -641,7 +646,7 @@ impl Evaluator<'_> {
                 )),
             },
             "workspace" => match config.workspace(name) {
-                Some(_) => Ok(Some(Node::Workspace(name.to_owned()))),
+                Some(workspace) => Ok(Some(Node::Workspace(&workspace.label))),
                 None => Err(undefined(
                     format!("workspace `{name}` is not declared"),
                     config.workspaces.iter().map(|w| w.label.as_str()).collect(),
@@ -664,7 +669,7 @@ impl Evaluator<'_> {
             .hint("`count.index` exists only in a block with `count`")),
             kind => match compute_kind(kind) {
                 Some(_) => match config.compute(kind, name) {
-                    Some(_) => Ok(Some(Node::Compute(format!("{kind}.{name}")))),
+                    Some(block) => Ok(Some(Node::compute(block))),
                     None => Err(self.undefined_compute(kind, name, at)),
                 },
                 None => {
@@ -685,7 +690,12 @@ impl Evaluator<'_> {
 
     /// Whether an expression derives from a sensitive variable or local.
     fn is_tainted(&self, expr: &Expr) -> bool {
-        references(expr).iter().any(|r| match (r.root(), r.name()) {
+        self.any_tainted(&references(expr))
+    }
+
+    /// Whether any of these references reads a sensitive variable, local or attribute.
+    fn any_tainted(&self, references: &[Reference]) -> bool {
+        references.iter().any(|r| match (r.root(), r.name()) {
             ("var", Some(name)) => self.sensitive_variables.contains(name),
             ("local", Some(name)) => self.sensitive_locals.contains(name),
             (kind, Some(label)) => r.parts.get(2).is_some_and(|attribute| {
@@ -700,22 +710,21 @@ impl Evaluator<'_> {
 
     // ----- nodes -----
 
-    fn node(&mut self, node: &Node) {
+    fn node(&mut self, node: Node<'c>) {
         let config = self.config;
         match node {
             Node::Local(name) => {
                 let local = config.local(name).expect("resolved");
                 if self.is_tainted(&local.value) {
-                    self.sensitive_locals.insert(name.clone());
+                    self.sensitive_locals.insert(name.to_owned());
                 }
                 if let Some(value) = self.eval(&local.value) {
-                    self.locals.insert(name.clone(), value.clone());
-                    self.out.locals.insert(name.clone(), value);
+                    self.locals.insert(name.to_owned(), value.clone());
+                    self.out.locals.insert(name.to_owned(), value);
                 }
             }
             Node::Workspace(label) => self.workspace(label),
-            Node::Compute(address) => {
-                let (kind, label) = address.split_once('.').expect("addresses have a dot");
+            Node::Compute(kind, label) => {
                 let block = config.compute(kind, label).expect("resolved");
                 self.compute(block);
             }
@@ -739,7 +748,7 @@ impl Evaluator<'_> {
                 }
                 if let Some(value) = self.eval(expr) {
                     self.out.outputs.insert(
-                        name.clone(),
+                        name.to_owned(),
                         EvaluatedOutput {
                             value,
                             sensitive: output.sensitive || tainted,
@@ -748,7 +757,7 @@ impl Evaluator<'_> {
                 }
             }
             Node::Import(index) => {
-                let import = &config.imports[*index];
+                let import = &config.imports[index];
                 if let Some(id) = self.eval(&import.id) {
                     if !matches!(id, Value::String(_)) {
                         self.diagnostics.push(
@@ -864,10 +873,15 @@ impl Evaluator<'_> {
                 }
             }
         }
-        let secret_tainted: BTreeMap<&str, bool> = block
+        let attribute_references: Vec<(&str, Vec<Reference>)> = block
             .attributes
             .iter()
-            .map(|(name, a)| (name.as_str(), self.is_tainted(&a.value)))
+            .map(|(name, a)| (name.as_str(), references(&a.value)))
+            .collect();
+        let secret_tainted: Vec<&str> = attribute_references
+            .iter()
+            .filter(|(_, references)| self.any_tainted(references))
+            .map(|(name, _)| *name)
             .collect();
         for attribute in kind.attributes.iter().filter(|a| a.sensitive) {
             if let Some(set) = block.attributes.get(attribute.name) {
@@ -881,7 +895,7 @@ impl Evaluator<'_> {
         }
 
         let address = block.address();
-        let depends_on = self.block_dependencies(block);
+        let depends_on = block_dependencies(block, &attribute_references);
         let instances: Vec<Instance> = if let Some(count_expr) = &block.count {
             let Some(count) = self.eval(count_expr) else {
                 return;
@@ -975,7 +989,7 @@ impl Evaluator<'_> {
                         EvaluatedAttribute {
                             value,
                             sensitive: attribute.sensitive
-                                || secret_tainted.get(attribute.name).copied().unwrap_or(false),
+                                || secret_tainted.contains(&attribute.name),
                             span: Some(set.value.span()),
                         }
                     }
@@ -1019,7 +1033,7 @@ impl Evaluator<'_> {
                     kind,
                     workspace: workspace.clone(),
                     attached,
-                    attributes: attributes.into_iter().collect(),
+                    attributes: AttributeMap::from_distinct(attributes),
                     depends_on: depends_on.clone(),
                     lifecycle: block.lifecycle.clone(),
                     label_span: block.label_span.clone(),
@@ -1108,20 +1122,6 @@ impl Evaluator<'_> {
                 None
             }
         }
-    }
-
-    /// Compute blocks this one refers to or names in `depends_on`, sorted.
-    fn block_dependencies(&self, block: &ComputeBlock) -> Vec<String> {
-        let mut out = BTreeSet::new();
-        for attribute in block.attributes.values() {
-            for reference in references(&attribute.value) {
-                if let (Some(_), Some(label)) = (compute_kind(reference.root()), reference.name()) {
-                    out.insert(format!("{}.{label}", reference.root()));
-                }
-            }
-        }
-        out.extend(block.depends_on.iter().map(|(address, _)| address.clone()));
-        out.into_iter().collect()
     }
 
     /// Converts a value to an attribute's type, reporting a mismatch at `at`.
@@ -1276,6 +1276,19 @@ impl Evaluator<'_> {
             },
         }
     }
+}
+
+/// Compute blocks a block refers to (given its attributes' references) or names in
+/// `depends_on`, sorted.
+fn block_dependencies(block: &ComputeBlock, references: &[(&str, Vec<Reference>)]) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    for reference in references.iter().flat_map(|(_, references)| references) {
+        if let (Some(_), Some(label)) = (compute_kind(reference.root()), reference.name()) {
+            out.insert(format!("{}.{label}", reference.root()));
+        }
+    }
+    out.extend(block.depends_on.iter().map(|(address, _)| address.clone()));
+    out.into_iter().collect()
 }
 
 fn quoted(values: &[&str]) -> String {

@@ -12,7 +12,7 @@ use crate::type_constraint::TypeConstraint;
 use amlform_schema::{COMPUTE_KINDS, META_ARGUMENTS, compute_kind, unsupported_kind};
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
@@ -817,45 +817,30 @@ impl Loader {
     }
 
     fn check_duplicates(&mut self) {
-        let mut seen: BTreeMap<String, Span> = BTreeMap::new();
-        let mut duplicates = Vec::new();
         let config = &self.config;
-        let entries = config
-            .workspaces
-            .iter()
-            .map(|w| (format!("workspace \"{}\"", w.label), &w.label_span))
+        // (block type, label) of every labelled block; locals under the type `local`.
+        let entries = (config.workspaces.iter())
+            .map(|w| ("workspace", w.label.as_str(), &w.label_span))
+            .chain((config.variables.iter()).map(|v| ("variable", v.name.as_str(), &v.label_span)))
+            .chain((config.locals.iter()).map(|l| ("local", l.name.as_str(), &l.key_span)))
+            .chain((config.outputs.iter()).map(|o| ("output", o.name.as_str(), &o.label_span)))
             .chain(
-                config
-                    .variables
-                    .iter()
-                    .map(|v| (format!("variable \"{}\"", v.name), &v.label_span)),
-            )
-            .chain(
-                config
-                    .locals
-                    .iter()
-                    .map(|l| (format!("local value `{}`", l.name), &l.key_span)),
-            )
-            .chain(
-                config
-                    .outputs
-                    .iter()
-                    .map(|o| (format!("output \"{}\"", o.name), &o.label_span)),
-            )
-            .chain(config.computes.iter().map(|c| {
-                (
-                    format!("{} \"{}\"", c.kind.block_name, c.label),
-                    &c.label_span,
-                )
-            }));
-        for (what, at) in entries {
-            if let Some(first) = seen.get(&what) {
-                duplicates.push((what, at.clone(), first.clone()));
-            } else {
-                seen.insert(what, at.clone());
+                (config.computes.iter())
+                    .map(|c| (c.kind.block_name, c.label.as_str(), &c.label_span)),
+            );
+        let mut seen: HashSet<(&str, &str)> = HashSet::new();
+        let mut duplicates = Vec::new();
+        for (block_type, label, at) in entries {
+            if !seen.insert((block_type, label)) {
+                let what = if block_type == "local" {
+                    format!("local value `{label}`")
+                } else {
+                    format!("{block_type} \"{label}\"")
+                };
+                duplicates.push((what, at.clone()));
             }
         }
-        for (what, at, _first) in duplicates {
+        for (what, at) in duplicates {
             self.error(
                 Diagnostic::error(
                     codes::DUPLICATE,

@@ -9,6 +9,7 @@ use crate::references::references;
 use crate::value::Value;
 use amlform_schema::check_compute_name;
 use hcl_edit::expr::Expression;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 pub(crate) fn check(evaluated: &EvaluatedConfig, diagnostics: &mut Diagnostics) {
@@ -47,13 +48,13 @@ fn name(compute: &ComputeInstance, diagnostics: &mut Diagnostics) {
 
 /// Rule 1: one name per workspace; compute instance names once per region.
 fn duplicate_names(evaluated: &EvaluatedConfig, diagnostics: &mut Diagnostics) {
-    let mut by_workspace: HashMap<(&str, String), &ComputeInstance> = HashMap::new();
+    let mut by_workspace: HashMap<(&str, Cow<str>), &ComputeInstance> = HashMap::new();
     let mut instances_by_region: BTreeMap<(String, String), &ComputeInstance> = BTreeMap::new();
     for compute in evaluated.computes.values() {
         let Some(name) = compute.str("name") else {
             continue;
         };
-        let key = (compute.workspace.as_str(), name.to_lowercase());
+        let key = (compute.workspace.as_str(), lowercase(name));
         if let Some(first) = by_workspace.get(&key) {
             diagnostics.push(
                 Diagnostic::error(
@@ -93,6 +94,15 @@ fn duplicate_names(evaluated: &EvaluatedConfig, diagnostics: &mut Diagnostics) {
         } else {
             instances_by_region.insert(region_key, compute);
         }
+    }
+}
+
+/// Lower-cased, allocating only when there is something to lower.
+fn lowercase(name: &str) -> Cow<'_, str> {
+    if name.is_ascii() && !name.bytes().any(|byte| byte.is_ascii_uppercase()) {
+        Cow::Borrowed(name)
+    } else {
+        Cow::Owned(name.to_lowercase())
     }
 }
 
