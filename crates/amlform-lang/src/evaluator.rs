@@ -732,7 +732,7 @@ impl<'c> Evaluator<'c> {
                 let output = config
                     .outputs
                     .iter()
-                    .find(|o| &o.name == name)
+                    .find(|o| o.name == name)
                     .expect("resolved");
                 let Some(expr) = &output.value else { return };
                 let tainted = self.is_tainted(expr);
