@@ -60,8 +60,8 @@ pub struct ComputeInstance {
     pub workspace: String,
     /// Attached (detach on removal) rather than created by the workspace.
     pub attached: bool,
-    /// Every attribute of the kind: set, defaulted, or null; plus the computed ones. Keyed by
-    /// the schema's names.
+    /// The kind's attributes that have a value, set or defaulted, and the computed ones; an
+    /// attribute of the kind that is not here is null. Keyed by the schema's names.
     pub attributes: AttributeMap<&'static str, EvaluatedAttribute>,
     /// Addresses of the compute blocks this one depends on (references and `depends_on`).
     pub depends_on: Vec<String>,
@@ -133,10 +133,9 @@ impl fmt::Display for EvaluatedConfig {
                 "{} ({}, workspace \"{}\")",
                 compute.address, mode, compute.workspace
             )?;
-            let width = compute
-                .attributes
-                .keys()
-                .map(|name| name.len())
+            let width = (compute.kind.attributes.iter().map(|a| a.name))
+                .chain(compute.kind.computed.iter().copied())
+                .map(str::len)
                 .max()
                 .unwrap_or(0);
             for (name, attribute) in &compute.attributes {

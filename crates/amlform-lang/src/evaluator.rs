@@ -999,7 +999,8 @@ impl<'c> Evaluator<'c> {
                             (_, Some(DefaultValue::String(s))) => Value::from(s),
                             (_, Some(DefaultValue::Integer(n))) => Value::Number(n as f64),
                             (_, Some(DefaultValue::Bool(b))) => Value::Bool(b),
-                            (_, None) => Value::Null,
+                            // Unset without a default: null, as an absent entry says.
+                            (_, None) => continue,
                         },
                         sensitive: attribute.sensitive,
                         span: None,

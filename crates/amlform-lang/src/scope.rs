@@ -59,11 +59,11 @@ impl ComputeValues<'_> {
         let Some(instance) = self.instances.and_then(|instances| instances.get(address)) else {
             return Value::Null;
         };
+        let kind = instance.kind;
+        let names = (kind.attributes.iter().map(|a| a.name)).chain(kind.computed.iter().copied());
         Value::Map(
-            instance
-                .attributes
-                .iter()
-                .map(|(name, attribute)| ((*name).to_owned(), attribute.value.clone()))
+            names
+                .map(|name| (name.to_owned(), instance.value(name).clone()))
                 .collect(),
         )
     }
@@ -94,7 +94,10 @@ impl ComputeValues<'_> {
             return None;
         };
         let instance = self.instances?.get(address)?;
-        Some(instance.attributes.get(attribute)?.value.clone())
+        match instance.attributes.get(attribute) {
+            Some(set) => Some(set.value.clone()),
+            None => instance.kind.attribute(attribute).map(|_| Value::Null),
+        }
     }
 }
 

@@ -368,6 +368,8 @@ fn diff_compute(
         });
     }
     attributes.sort_by(|a, b| a.name.cmp(&b.name));
+    // Unmanaged attributes were skipped: give back the room they would have taken.
+    attributes.shrink_to_fit();
 
     let replace_requested = input
         .options
