@@ -1,7 +1,6 @@
 //! A configuration directory: its files, parsed, evaluated and checked.
 
 use crate::codes;
-use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::evaluated_config::EvaluatedConfig;
 use crate::evaluator::{VariableInputs, evaluate};
@@ -46,11 +45,10 @@ impl LoadOptions {
     }
 }
 
-/// A loaded configuration: sources, the parsed and the evaluated forms, and every diagnostic.
+/// A loaded configuration: its sources, its evaluated form, and every diagnostic.
 #[derive(Debug)]
 pub struct Module {
     pub sources: SourceMap,
-    pub config: Config,
     pub evaluated: EvaluatedConfig,
     pub diagnostics: Diagnostics,
 }
@@ -151,11 +149,12 @@ impl Module {
         }
         let (evaluated, evaluation_diagnostics) =
             evaluate(&config, &sources, &inputs, base_dir, &options.known);
+        // The configuration as written is spent once evaluated: free it beside what follows.
+        std::thread::spawn(move || drop(config));
         diagnostics.extend(evaluation_diagnostics);
         diagnostics.sort();
         Module {
             sources,
-            config,
             evaluated,
             diagnostics,
         }
