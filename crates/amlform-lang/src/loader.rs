@@ -9,12 +9,12 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::source_map::{FileId, Origin, SourceMap, Span};
 use crate::suggest::{did_you_mean, hint_for};
 use crate::type_constraint::TypeConstraint;
+use amlform_graph::in_parallel;
 use amlform_schema::{COMPUTE_KINDS, META_ARGUMENTS, compute_kind, unsupported_kind};
 use hcl_edit::expr::{Expression, TraversalOperator};
 use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
-use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 const TOP_LEVEL_BLOCKS: &[&str] = &["workspace", "variable", "locals", "output", "import"];
 pub(crate) const WORKSPACE_ATTRIBUTES: &[&str] = &[
@@ -56,7 +56,7 @@ fn load_on(sources: &SourceMap, cores: usize) -> (Config, Diagnostics) {
                 .collect::<Vec<_>>()
         })
         .collect();
-    let loaded = in_parallel(cores, &pieces, |(file, text, range)| {
+    let loaded = in_parallel(&pieces, |(file, text, range)| {
         load_piece(*file, text, range.clone())
     });
     let mut loader = Loader::default();
@@ -137,43 +137,6 @@ fn load_piece(file: FileId, text: &str, range: Range<usize>) -> Option<Loader> {
         }
     }
     Some(loader)
-}
-
-/// `work` on every item, on a thread per core, results in item order.
-fn in_parallel<T: Sync, R: Send>(
-    cores: usize,
-    items: &[T],
-    work: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    let threads = cores.min(items.len());
-    if threads < 2 {
-        return items.iter().map(&work).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let take = || {
-        let mut done = Vec::new();
-        loop {
-            let index = next.fetch_add(1, AtomicOrdering::Relaxed);
-            let Some(item) = items.get(index) else {
-                return done;
-            };
-            done.push((index, work(item)));
-        }
-    };
-    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(take)).collect();
-        let mut results = take();
-        for helper in helpers {
-            results.extend(
-                helper
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            );
-        }
-        results
-    });
-    results.sort_by_key(|(index, _)| *index);
-    results.into_iter().map(|(_, result)| result).collect()
 }
 
 #[derive(Default)]

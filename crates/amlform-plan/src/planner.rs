@@ -6,6 +6,7 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use amlform_azure::RemoteCompute;
+use amlform_graph::in_parallel;
 use amlform_lang::{ComputeInstance, EvaluatedConfig, Value as ConfigValue};
 use amlform_schema::{Attribute, Family, Mode, Update, compute_kind};
 use amlform_state::StateRecord;
@@ -34,9 +35,9 @@ pub struct PlanInput<'a> {
     /// The refreshed computes of each workspace, by workspace label.
     pub remote: &'a BTreeMap<String, Vec<RemoteCompute>>,
     /// The keyed fingerprint of a secret or file attribute's desired value (`None` if unset).
-    pub fingerprint: &'a dyn Fn(&ComputeInstance, &Attribute) -> Option<String>,
+    pub fingerprint: &'a (dyn Fn(&ComputeInstance, &Attribute) -> Option<String> + Sync),
     /// `file:line:column` of a compute block, for errors.
-    pub locate: &'a dyn Fn(&ComputeInstance) -> Option<String>,
+    pub locate: &'a (dyn Fn(&ComputeInstance) -> Option<String> + Sync),
     pub options: PlanOptions,
 }
 
@@ -93,6 +94,9 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
 
     let declared =
         |address: &str| !input.options.destroy && input.config.computes.contains_key(address);
+    // What each instance is compared with (or why it cannot be), in order; then the
+    // comparisons, which are independent, on all cores.
+    let mut compared: Vec<Result<Comparison, PlanError>> = Vec::new();
     for (address, instance) in input
         .config
         .computes
@@ -114,17 +118,17 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             None => remote.get(&instance.workspace, lookup_name),
         };
         if let (Some(id), None) = (&import_id, found) {
-            plan.errors.push(PlanError {
+            compared.push(Err(PlanError {
                 address: address.clone(),
                 message: format!("cannot import {id}: workspace {} has no such compute", instance.workspace),
                 hint: "check the id in the import block (`az ml compute list` shows the workspace's computes)".to_owned(),
                 location: (input.locate)(instance),
-            });
+            }));
             continue;
         }
         if record.is_none() && import_id.is_none() {
             if let Some(existing) = found {
-                plan.errors.push(PlanError {
+                compared.push(Err(PlanError {
                     address: address.clone(),
                     message: format!(
                         "a compute named '{}' already exists in workspace {} and amlform does not manage it",
@@ -132,11 +136,44 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
                     ),
                     hint: format!("to manage it, add `import {{ to = {address}, id = \"{}\" }}`; or give this block another name", existing.arm_id),
                     location: (input.locate)(instance),
-                });
+                }));
                 continue;
             }
         }
-        let change = diff_compute(input, instance, record, found, import_id);
+        compared.push(Ok(Comparison {
+            instance,
+            record,
+            found,
+            import_id,
+            desired_name,
+        }));
+    }
+    let changes = in_parallel(&compared, |comparison| {
+        let comparison = comparison.as_ref().ok()?;
+        Some(diff_compute(
+            input,
+            comparison.instance,
+            comparison.record,
+            comparison.found,
+            comparison.import_id.clone(),
+        ))
+    });
+    for (comparison, change) in compared.into_iter().zip(changes) {
+        let (comparison, change) = match (comparison, change) {
+            (Ok(comparison), Some(change)) => (comparison, change),
+            (Err(error), _) => {
+                plan.errors.push(error);
+                continue;
+            }
+            (Ok(_), None) => unreachable!("every comparison is diffed"),
+        };
+        let Comparison {
+            instance,
+            found,
+            desired_name,
+            ..
+        } = comparison;
+        let address = &instance.address;
         if let (
             Action::Replace {
                 create_before_destroy: true,
@@ -210,6 +247,15 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     apply_targeting(&mut plan, input);
     plan.changes.sort_by(|a, b| a.address.cmp(&b.address));
     plan
+}
+
+/// An instance and what it is compared with.
+struct Comparison<'a> {
+    instance: &'a ComputeInstance,
+    record: Option<&'a StateRecord>,
+    found: Option<&'a RemoteCompute>,
+    import_id: Option<String>,
+    desired_name: String,
 }
 
 /// The refreshed computes by workspace label, then name without regard to case.
