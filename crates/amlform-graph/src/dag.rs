@@ -37,6 +37,14 @@ impl<N: Clone + Eq + Hash + Ord> Dag<N> {
         Self::default()
     }
 
+    /// Room for `nodes` nodes and `edges` edges without growing.
+    pub fn with_capacity(nodes: usize, edges: usize) -> Self {
+        Dag {
+            graph: DiGraph::with_capacity(nodes, edges),
+            index: HashMap::with_capacity(nodes),
+        }
+    }
+
     /// Adds a node (once; adding it again is a no-op).
     pub fn add_node(&mut self, node: N) -> NodeIndex {
         if let Some(index) = self.index.get(&node) {

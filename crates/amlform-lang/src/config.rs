@@ -40,6 +40,8 @@ pub struct Config {
     /// Kind, then label → index in `computes`, so lookups stay constant-time at thousands of
     /// blocks (the first of duplicates wins; the loader reports the others).
     compute_index: HashMap<&'static str, HashMap<String, usize>>,
+    /// Label → index in `workspaces` (the first of duplicates).
+    workspace_index: HashMap<String, usize>,
 }
 
 impl Config {
@@ -54,16 +56,29 @@ impl Config {
                 .or_insert(position);
         }
         self.compute_index = index;
+        self.workspace_index = HashMap::with_capacity(self.workspaces.len());
+        for (position, workspace) in self.workspaces.iter().enumerate().rev() {
+            self.workspace_index
+                .insert(workspace.label.clone(), position);
+        }
     }
 
     /// Adds the blocks of another part of the configuration, after these.
     pub(crate) fn append(&mut self, other: Config) {
-        self.workspaces.extend(other.workspaces);
-        self.variables.extend(other.variables);
-        self.locals.extend(other.locals);
-        self.outputs.extend(other.outputs);
-        self.computes.extend(other.computes);
-        self.imports.extend(other.imports);
+        /// Takes the first part's blocks whole rather than copying them.
+        fn append<T>(blocks: &mut Vec<T>, more: Vec<T>) {
+            if blocks.is_empty() {
+                *blocks = more;
+            } else {
+                blocks.extend(more);
+            }
+        }
+        append(&mut self.workspaces, other.workspaces);
+        append(&mut self.variables, other.variables);
+        append(&mut self.locals, other.locals);
+        append(&mut self.outputs, other.outputs);
+        append(&mut self.computes, other.computes);
+        append(&mut self.imports, other.imports);
     }
 
     pub fn variable(&self, name: &str) -> Option<&VariableBlock> {
@@ -80,7 +95,8 @@ impl Config {
     }
 
     pub fn workspace(&self, label: &str) -> Option<&WorkspaceBlock> {
-        self.workspaces.iter().find(|w| w.label == label)
+        let position = self.workspace_index.get(label)?;
+        Some(&self.workspaces[*position])
     }
 }
 

@@ -451,7 +451,13 @@ impl<'c> Evaluator<'c> {
     /// The evaluation order, or `None` after reporting undefined references or cycles.
     fn order(&mut self) -> Option<Vec<Node<'c>>> {
         let config = self.config;
-        let mut dag: Dag<Node> = Dag::new();
+        let blocks = config.locals.len()
+            + config.workspaces.len()
+            + config.computes.len()
+            + config.outputs.len()
+            + config.imports.len();
+        // Most blocks refer to a workspace or two.
+        let mut dag: Dag<Node> = Dag::with_capacity(blocks, 2 * blocks);
         let mut edge_spans: HashMap<(Node, Node), Span> = HashMap::new();
         let mut ok = true;
         // (node, expressions it evaluates, which meta-references it may use)
