@@ -5,7 +5,7 @@
 //! Secrets and file contents are never read back: the service does not return them, and the
 //! state keeps only their fingerprints.
 
-use std::collections::BTreeMap;
+use amlform_schema::AttributeMap;
 
 use amlform_schema::{COMPUTE_KINDS, ComputeKind};
 use serde_json::Value;
@@ -29,8 +29,8 @@ pub fn compute_type_of(kind: &ComputeKind) -> &'static str {
 
 /// Every attribute of `kind` the resource reports, by configuration name. Absent and null
 /// values are left out.
-pub fn attributes(kind: &ComputeKind, resource: &Value) -> BTreeMap<String, Value> {
-    let mut values = BTreeMap::new();
+pub fn attributes(kind: &ComputeKind, resource: &Value) -> AttributeMap<&'static str, Value> {
+    let mut values = Vec::new();
     let resource_id = resource
         .pointer("/properties/resourceId")
         .and_then(Value::as_str);
@@ -74,10 +74,10 @@ pub fn attributes(kind: &ComputeKind, resource: &Value) -> BTreeMap<String, Valu
             _ => raw.cloned(),
         };
         if let Some(value) = value {
-            values.insert(attribute.name.to_owned(), value);
+            values.push((attribute.name, value));
         }
     }
-    values
+    AttributeMap::from_distinct(values)
 }
 
 /// The value at a dotted REST path (`properties.properties.vmSize`); none for an empty path.

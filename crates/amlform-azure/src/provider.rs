@@ -1,6 +1,6 @@
 //! The [`Provider`] boundary (the read side), and its ARM implementation.
 
-use std::collections::BTreeMap;
+use amlform_schema::AttributeMap;
 use std::future::Future;
 
 use amlform_schema::ComputeKind;
@@ -46,10 +46,17 @@ pub struct RemoteCompute {
     pub provisioning_errors: Vec<String>,
     pub is_attached: bool,
     pub resource_id: Option<String>,
-    pub attributes: BTreeMap<String, Value>,
+    pub attributes: AttributeMap<&'static str, Value>,
 }
 
 impl RemoteCompute {
+    /// The attributes keyed as a state record keeps them.
+    pub fn owned_attributes(&self) -> std::collections::BTreeMap<String, Value> {
+        (self.attributes.iter())
+            .map(|(name, value)| ((*name).to_owned(), value.clone()))
+            .collect()
+    }
+
     pub fn from_resource(resource: &Value) -> RemoteCompute {
         let text = |pointer: &str| {
             resource

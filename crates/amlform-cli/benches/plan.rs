@@ -141,7 +141,7 @@ async fn prepare(computes: usize, workspaces: usize) -> PathBuf {
             kind: "aml_compute".to_owned(),
             workspace: format!("ws{workspace}"),
             arm_id: Some(remote.arm_id.clone()),
-            attributes: remote.attributes.clone(),
+            attributes: remote.owned_attributes(),
             dependencies: vec![],
             secret_fingerprints: BTreeMap::new(),
             status: RecordStatus::Ready,

@@ -540,7 +540,7 @@ aml_compute "gpu" {
                     kind: "aml_compute".to_owned(),
                     workspace: "dev".to_owned(),
                     arm_id: Some(remote.arm_id.clone()),
-                    attributes: remote.attributes.clone(),
+                    attributes: remote.owned_attributes(),
                     dependencies: vec![],
                     secret_fingerprints: BTreeMap::new(),
                     status: RecordStatus::Ready,

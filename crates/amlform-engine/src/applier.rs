@@ -476,9 +476,7 @@ async fn put<S: StateStore>(
             .power(&binding.target, &change.name, PowerAction::Stop)
             .await
             .map_err(|error| error.to_string())?;
-        created
-            .attributes
-            .insert("state".to_owned(), Value::from("stopped"));
+        created.attributes.insert("state", Value::from("stopped"));
     }
     record_result(store, context, instance, Some(&created), previous)
 }
@@ -586,7 +584,7 @@ pub fn state_record(
     fingerprint: &dyn Fn(&[u8]) -> String,
 ) -> StateRecord {
     let mut attributes = found
-        .map(|found| found.attributes.clone())
+        .map(RemoteCompute::owned_attributes)
         .unwrap_or_else(|| {
             previous
                 .map(|record| record.attributes.clone())

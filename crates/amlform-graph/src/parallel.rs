@@ -1,42 +1,45 @@
 //! Independent work spread over the cores: what a graph's independent nodes, or the pieces of
 //! a large input, need.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
-/// `work` on every item, on the calling thread and one more per other core, each taking the
-/// next item when it is free; the results in item order. The calling thread works too, so a
-/// single core (or a single item) spawns no thread.
+/// `work` on every item, on the calling thread and one more per other core; the results in
+/// item order. Items are handed out a few at a time as threads come free, so a core slowed by
+/// other work takes fewer, and each result is written once, into its place. The calling thread
+/// works too, so a single core (or a single item) spawns no thread.
 pub fn in_parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let threads = cores.min(items.len());
     if threads < 2 {
         return items.iter().map(work).collect();
     }
-    let next = AtomicUsize::new(0);
+    let mut results: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
+    let share = items.len().div_ceil(threads * 4);
+    let shares = Mutex::new(items.chunks(share).zip(results.chunks_mut(share)));
     let take = || {
-        let mut done = Vec::new();
         loop {
-            let index = next.fetch_add(1, Ordering::Relaxed);
-            let Some(item) = items.get(index) else {
-                return done;
+            let next = shares.lock().unwrap_or_else(PoisonError::into_inner).next();
+            let Some((items, results)) = next else {
+                return;
             };
-            done.push((index, work(item)));
+            for (item, result) in items.iter().zip(results) {
+                *result = Some(work(item));
+            }
         }
     };
-    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+    std::thread::scope(|scope| {
         let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(take)).collect();
-        let mut results = take();
+        take();
         for helper in helpers {
-            results.extend(
-                helper
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            );
+            if let Err(panic) = helper.join() {
+                std::panic::resume_unwind(panic);
+            }
         }
-        results
     });
-    results.sort_unstable_by_key(|(index, _)| *index);
-    results.into_iter().map(|(_, result)| result).collect()
+    results
+        .into_iter()
+        .map(|result| result.expect("every item is worked on"))
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
 //! The configuration as written: every block and attribute with its source span, expressions
 //! not yet evaluated. [`crate::loader`] builds it; [`crate::evaluator`] evaluates it.
 
-use crate::attribute_map::AttributeMap;
 use crate::source_map::{Origin, Span};
 use crate::type_constraint::TypeConstraint;
+use amlform_schema::AttributeMap;
 use amlform_schema::ComputeKind;
 use hcl_edit::expr::Expression;
 use std::collections::{BTreeMap, HashMap};

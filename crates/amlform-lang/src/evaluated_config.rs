@@ -1,10 +1,10 @@
 //! The configuration after evaluation: every compute instance with typed attribute values,
 //! defaults applied and unknown ("known after apply") values marked.
 
-use crate::attribute_map::AttributeMap;
 use crate::config::Lifecycle;
 use crate::source_map::Span;
 use crate::value::Value;
+use amlform_schema::AttributeMap;
 use amlform_schema::ComputeKind;
 use std::collections::BTreeMap;
 use std::fmt::{self, Write};

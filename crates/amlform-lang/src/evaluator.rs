@@ -1,7 +1,6 @@
 //! Evaluating a [`Config`]: variables first, then locals, workspaces, computes and outputs in
 //! reference order, with `count` / `for_each` expanded and every attribute typed by the schema.
 
-use crate::attribute_map::AttributeMap;
 use crate::codes;
 use crate::config::{ComputeBlock, Config, Expr};
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -17,6 +16,7 @@ use crate::source_map::{FileId, Origin, SourceMap, Span};
 use crate::suggest::hint_for;
 use crate::value::Value;
 use amlform_graph::Dag;
+use amlform_schema::AttributeMap;
 use amlform_schema::{AttrType, DefaultValue, Mode, compute_kind};
 use hcl_edit::structure::Structure;
 use std::collections::{BTreeMap, BTreeSet, HashMap};

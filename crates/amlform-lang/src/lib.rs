@@ -6,7 +6,6 @@
 //! every [`Diagnostic`] found. This crate reads configuration files and nothing else: it speaks
 //! to no service, keeps no state, and prints nothing.
 
-mod attribute_map;
 pub mod codes;
 mod config;
 mod diagnostic;
@@ -24,7 +23,7 @@ mod suggest;
 mod type_constraint;
 mod value;
 
-pub use attribute_map::AttributeMap;
+pub use amlform_schema::AttributeMap;
 pub use config::{Config, Lifecycle};
 pub use diagnostic::{Diagnostic, Diagnostics, JsonDiagnostic, RenderStyle, Severity};
 pub use evaluated_config::{

@@ -58,7 +58,7 @@ fn main() {
             kind: "aml_compute".to_owned(),
             workspace: format!("ws{workspace}"),
             arm_id: Some(compute.arm_id.clone()),
-            attributes: compute.attributes.clone(),
+            attributes: compute.owned_attributes(),
             dependencies: vec![],
             secret_fingerprints: BTreeMap::new(),
             status: RecordStatus::Ready,

@@ -64,7 +64,9 @@ fn follow_service<'a>(
         };
         let mut updated = record.clone();
         for (attribute, value) in &found.attributes {
-            updated.attributes.insert(attribute.clone(), value.clone());
+            updated
+                .attributes
+                .insert((*attribute).to_owned(), value.clone());
         }
         updated.arm_id = Some(found.arm_id.clone());
         updated.status = RecordStatus::Ready;

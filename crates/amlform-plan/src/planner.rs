@@ -158,6 +158,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             comparison.import_id.clone(),
         ))
     });
+    plan.changes.reserve(changes.len());
     for (comparison, change) in compared.into_iter().zip(changes) {
         let (comparison, change) = match (comparison, change) {
             (Ok(comparison), Some(change)) => (comparison, change),

@@ -133,7 +133,7 @@ async fn apply_previous(emulator: &Emulator, dir: &Path) -> Vec<StateRecord> {
                 .iter()
                 .find(|compute| compute.name == name)
                 .unwrap();
-            let mut attributes = found.attributes.clone();
+            let mut attributes = found.owned_attributes();
             let mut secret_fingerprints = BTreeMap::new();
             for attribute in instance.kind.attributes {
                 let Some(value) = instance.str(attribute.name) else {

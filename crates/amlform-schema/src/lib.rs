@@ -6,12 +6,16 @@
 //! whether it is a secret. Kinds that the documents mention but that cannot be managed (ACI, the
 //! local computer, DSVM create, Batch AI) are listed with the explanation a user needs.
 //!
+//! [`AttributeMap`] holds a block's or a compute's attributes by these names.
+//!
 //! This crate is pure data: it parses nothing, evaluates nothing, and speaks to no service.
 
+mod attribute_map;
 mod compute_kind;
 mod kinds;
 mod names;
 
+pub use attribute_map::AttributeMap;
 pub use compute_kind::{
     AttrType, Attribute, ComputeKind, DefaultValue, Family, Mode, Replacement, Update,
 };

@@ -90,6 +90,16 @@ impl<K: Borrow<str>, V> AttributeMap<K, V> {
     }
 }
 
+/// `map["name"]`, for a name that must be there.
+impl<K: Borrow<str>, V> std::ops::Index<&str> for AttributeMap<K, V> {
+    type Output = V;
+
+    fn index(&self, name: &str) -> &V {
+        self.get(name)
+            .unwrap_or_else(|| panic!("no attribute `{name}`"))
+    }
+}
+
 /// Later entries replace earlier ones of the same name, as in a map.
 impl<K: Borrow<str>, V> FromIterator<(K, V)> for AttributeMap<K, V> {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(entries: I) -> Self {
