@@ -51,7 +51,7 @@ pub struct RemoteCompute {
 
 impl RemoteCompute {
     /// The attributes keyed as a state record keeps them.
-    pub fn owned_attributes(&self) -> std::collections::BTreeMap<String, Value> {
+    pub fn owned_attributes(&self) -> AttributeMap<String, Value> {
         (self.attributes.iter())
             .map(|(name, value)| ((*name).to_owned(), value.clone()))
             .collect()

@@ -149,7 +149,9 @@ fn pulled(record: &StateRecord) -> Value {
         "type": record.kind,
         "workspace": record.workspace,
         "id": record.arm_id,
-        "attributes": record.attributes,
+        "attributes": (record.attributes.iter())
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect::<serde_json::Map<_, _>>(),
         "sensitive_attributes": record.secret_fingerprints.keys().collect::<Vec<_>>(),
         "dependencies": record.dependencies,
         "status": record.status,

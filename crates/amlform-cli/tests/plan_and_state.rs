@@ -228,10 +228,9 @@ fn state_commands_list_show_pull_and_rm_without_secrets() {
             arm_id: Some(format!(
                 "/subscriptions/s/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-dev/computes/{address}"
             )),
-            attributes: BTreeMap::from([(
-                "name".to_owned(),
-                json!(address.split('.').nth(1).unwrap()),
-            )]),
+            attributes: [("name".to_owned(), json!(address.split('.').nth(1).unwrap()))]
+                .into_iter()
+                .collect(),
             dependencies: vec![],
             secret_fingerprints: secrets,
             status: RecordStatus::Ready,

@@ -12,7 +12,7 @@ use amlform_azure::{
     WorkspaceTarget, compute_body,
 };
 use amlform_graph::{Dag, Order, Walk};
-use amlform_lang::{ComputeInstance, EvaluatedConfig, Value as ConfigValue};
+use amlform_lang::{AttributeMap, ComputeInstance, EvaluatedConfig, Value as ConfigValue};
 use amlform_plan::{Action, Plan, ResourceChange};
 use amlform_state::{ChangeSet, RecordStatus, StateError, StateRecord, StateStore};
 use futures_util::StreamExt;
@@ -527,16 +527,15 @@ fn record_intent<S: StateStore>(
             kind: change.kind.clone(),
             workspace: change.workspace.clone(),
             arm_id: change.arm_id.clone(),
-            attributes: BTreeMap::new(),
+            attributes: AttributeMap::default(),
             dependencies: vec![],
             secret_fingerprints: BTreeMap::new(),
             status: RecordStatus::Ready,
         },
     };
-    record
-        .attributes
-        .entry("name".to_owned())
-        .or_insert_with(|| Value::from(change.name.clone()));
+    if !record.attributes.contains_key("name") {
+        (record.attributes).insert("name".to_owned(), Value::from(change.name.clone()));
+    }
     record.status = RecordStatus::Pending {
         operation: operation.to_owned(),
     };

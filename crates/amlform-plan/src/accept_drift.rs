@@ -88,10 +88,12 @@ mod tests {
             kind: "aml_compute".to_owned(),
             workspace: workspace.to_owned(),
             arm_id: None,
-            attributes: BTreeMap::from([
+            attributes: [
                 ("name".to_owned(), json!(address.split('.').nth(1).unwrap())),
                 ("max_nodes".to_owned(), json!(max)),
-            ]),
+            ]
+            .into_iter()
+            .collect(),
             dependencies: vec![],
             secret_fingerprints: BTreeMap::new(),
             status: RecordStatus::Ready,

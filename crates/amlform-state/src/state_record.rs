@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::StateError;
+use amlform_schema::AttributeMap;
 
 /// The record format this build writes. Older formats are upgraded when read.
 pub const RECORD_FORMAT: u32 = 1;
@@ -20,8 +21,10 @@ pub struct StateRecord {
     pub workspace: String,
     /// The compute's ARM id once the service has it.
     pub arm_id: Option<String>,
-    /// Attribute values as last known (config names, JSON values), secrets absent.
-    pub attributes: BTreeMap<String, Value>,
+    /// Attribute values as last known (config names, JSON values), secrets absent. Stored
+    /// as a JSON object.
+    #[serde(with = "attribute_object")]
+    pub attributes: AttributeMap<String, Value>,
     /// Addresses this one depends on, for destroy order when it leaves the configuration.
     pub dependencies: Vec<String>,
     /// Keyed fingerprints of secret attributes, by attribute name.
@@ -95,6 +98,48 @@ impl StateRecord {
     }
 }
 
+/// An `AttributeMap` as the JSON object a `BTreeMap` would be (and was, in earlier builds).
+mod attribute_object {
+    use amlform_schema::AttributeMap;
+    use serde::de::{MapAccess, Visitor};
+    use serde::ser::SerializeMap;
+    use serde::{Deserializer, Serializer};
+    use serde_json::Value;
+
+    pub fn serialize<S: Serializer>(
+        attributes: &AttributeMap<String, Value>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(attributes.len()))?;
+        for (name, value) in attributes {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<AttributeMap<String, Value>, D::Error> {
+        struct Entries;
+        impl<'de> Visitor<'de> for Entries {
+            type Value = AttributeMap<String, Value>;
+
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("an object of attribute values")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(0));
+                while let Some(entry) = map.next_entry::<String, Value>()? {
+                    entries.push(entry);
+                }
+                Ok(entries.into_iter().collect())
+            }
+        }
+        deserializer.deserialize_map(Entries)
+    }
+}
+
 /// Moves a record of an older format to the current one, one format at a time.
 fn upgrade(format: u32, record: Value) -> Value {
     // Format 1 is the first; each later format adds a step here: `if format < 2 { ... }`.
@@ -112,7 +157,9 @@ mod tests {
             kind: "aml_compute".into(),
             workspace: "dev".into(),
             arm_id: Some("/subscriptions/s/.../computes/cpu".into()),
-            attributes: BTreeMap::from([("max_nodes".into(), Value::from(4))]),
+            attributes: [("max_nodes".to_owned(), Value::from(4))]
+                .into_iter()
+                .collect(),
             dependencies: vec![],
             secret_fingerprints: BTreeMap::new(),
             status: RecordStatus::Ready,

@@ -22,7 +22,9 @@ fn record(address: &str, max_nodes: i64) -> StateRecord {
         arm_id: Some(format!(
             "/subscriptions/s/resourceGroups/rg/providers/Microsoft.MachineLearningServices/workspaces/dev/computes/{address}"
         )),
-        attributes: BTreeMap::from([("max_nodes".to_owned(), json!(max_nodes))]),
+        attributes: [("max_nodes".to_owned(), json!(max_nodes))]
+            .into_iter()
+            .collect(),
         dependencies: vec![],
         secret_fingerprints: BTreeMap::new(),
         status: RecordStatus::Ready,
