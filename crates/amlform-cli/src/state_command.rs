@@ -124,7 +124,7 @@ fn show(record: &StateRecord) -> String {
         record
             .secret_fingerprints
             .keys()
-            .filter(|name| !record.attributes.contains_key(*name))
+            .filter(|name| !record.attributes.contains_key(name))
             .map(|name| (name.clone(), "(sensitive value)".to_owned())),
     );
     entries.sort();
