@@ -22,11 +22,6 @@ impl Timings {
     /// Ends the phase running since the last call.
     pub fn phase(&mut self, name: &'static str) {
         let now = Instant::now();
-        if self.enabled {
-            let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-            let rss = status.lines().filter(|l| l.starts_with("VmRSS:") || l.starts_with("VmHWM:")).collect::<Vec<_>>().join(" ");
-            eprintln!("TMP after {name}: {rss}");
-        }
         self.phases.push((name, now - self.last));
         self.last = now;
     }
