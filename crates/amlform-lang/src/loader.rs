@@ -97,7 +97,10 @@ fn cut_points(text: &str, cores: usize) -> Option<Vec<usize>> {
     }
     let mut cuts = vec![0];
     for piece in 1..pieces {
-        let target = (text.len() * piece / pieces).max(*cuts.last().expect("starts at 0"));
+        let mut target = (text.len() * piece / pieces).max(*cuts.last().expect("starts at 0"));
+        while !text.is_char_boundary(target) {
+            target += 1;
+        }
         let Some(found) = text[target..].find("\n}\n") else {
             break;
         };
@@ -933,6 +936,20 @@ mod tests {
         assert!(load_piece(FileId(0), text, heredoc..text.len()).is_none());
         let block_end = text.find("\n}\n").expect("a block") + 3;
         assert!(load_piece(FileId(0), text, 0..block_end).is_some());
+    }
+
+    #[test]
+    fn a_large_file_of_multibyte_text_is_cut_between_characters() {
+        let block = format!(
+            "aml_compute \"c\" {{\n  description = \"{}\"\n}}\n",
+            "€".repeat(101)
+        );
+        // 1,003 blocks: some even shares of the text fall inside a character.
+        let text = block.repeat(1_003);
+        for cores in 2..16 {
+            let cuts = cut_points(&text, cores).expect("large enough to cut");
+            assert!(cuts.iter().all(|cut| text.is_char_boundary(*cut)));
+        }
     }
 
     #[test]
