@@ -15,6 +15,8 @@ mod formatter;
 mod functions;
 mod loader;
 mod module;
+mod parsed_body;
+mod plain_parser;
 mod references;
 mod rules;
 mod scope;

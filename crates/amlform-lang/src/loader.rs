@@ -2,17 +2,18 @@
 
 use crate::codes;
 use crate::config::{
-    AttributeDef, ComputeBlock, Config, Expr, ImportBlock, Lifecycle, LocalDef, OutputBlock,
-    Validation, VariableBlock, WorkspaceBlock,
+    AttributeDef, ComputeBlock, Config, ImportBlock, Lifecycle, LocalDef, OutputBlock, Validation,
+    VariableBlock, WorkspaceBlock,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics};
+use crate::parsed_body::{ParsedBlock, ParsedBody, ParsedItem};
+use crate::plain_parser::parse_plain;
 use crate::source_map::{FileId, Origin, SourceMap, Span};
 use crate::suggest::{did_you_mean, hint_for};
 use crate::type_constraint::TypeConstraint;
 use amlform_graph::in_parallel;
 use amlform_schema::{COMPUTE_KINDS, META_ARGUMENTS, compute_kind, unsupported_kind};
 use hcl_edit::expr::{Expression, TraversalOperator};
-use hcl_edit::structure::{Block, BlockLabel, Body, Structure};
 use std::collections::{BTreeMap, HashSet};
 use std::ops::Range;
 
@@ -121,9 +122,13 @@ fn load_piece(file: FileId, text: &str, range: Range<usize>) -> Option<Loader> {
     };
     let input = &text[range];
     let mut loader = Loader::default();
-    match hcl_edit::parser::parse_body(input) {
-        Ok(body) if piece && body.iter().any(Structure::is_attribute) => return None,
-        Ok(body) => loader.body(origin, &body),
+    let parsed = match parse_plain(origin, input) {
+        Some(body) => Ok(body),
+        None => hcl_edit::parser::parse_body(input).map(|body| ParsedBody::from_hcl(origin, body)),
+    };
+    match parsed {
+        Ok(body) if piece && body.has_attributes() => return None,
+        Ok(body) => loader.body(body),
         Err(_) if piece => return None,
         Err(error) => {
             let offset = error.location().offset().min(input.len());
@@ -148,13 +153,6 @@ struct Loader {
     diagnostics: Diagnostics,
 }
 
-fn label_text(label: &BlockLabel) -> &str {
-    match label {
-        BlockLabel::Ident(ident) => ident.as_str(),
-        BlockLabel::String(s) => s.as_str(),
-    }
-}
-
 impl Loader {
     /// Adds what another loader found, after this one's.
     fn append(&mut self, other: Loader) {
@@ -166,37 +164,37 @@ impl Loader {
         self.diagnostics.push(diagnostic);
     }
 
-    fn body(&mut self, origin: Origin, body: &Body) {
-        for structure in body.iter() {
-            match structure {
-                Structure::Attribute(attribute) => self.error(
+    fn body(&mut self, body: ParsedBody) {
+        for item in body.items {
+            match item {
+                ParsedItem::Attribute(attribute) => self.error(
                     Diagnostic::error(
                         codes::UNKNOWN_ATTRIBUTE,
                         format!(
                             "attribute `{}` is not allowed at the top level",
-                            attribute.key.as_str()
+                            attribute.key
                         ),
                     )
-                    .at(origin.span(&attribute.key))
+                    .at(attribute.key_span)
                     .hint("put it inside a block, or declare it in a `locals` block"),
                 ),
-                Structure::Block(block) => self.top_level_block(origin, block),
+                ParsedItem::Block(block) => self.top_level_block(block),
             }
         }
     }
 
-    fn top_level_block(&mut self, origin: Origin, block: &Block) {
+    fn top_level_block(&mut self, block: ParsedBlock) {
         let name = block.ident.as_str();
-        let ident_span = origin.span(&block.ident);
+        let ident_span = block.ident_span.clone();
         match name {
-            "workspace" => self.workspace(origin, block),
-            "variable" => self.variable(origin, block),
-            "locals" => self.locals(origin, block),
-            "output" => self.output(origin, block),
-            "import" => self.import(origin, block),
+            "workspace" => self.workspace(block),
+            "variable" => self.variable(block),
+            "locals" => self.locals(block),
+            "output" => self.output(block),
+            "import" => self.import(block),
             _ => {
                 if let Some(kind) = compute_kind(name) {
-                    self.compute(origin, block, kind);
+                    self.compute(block, kind);
                 } else if let Some(unsupported) = unsupported_kind(name) {
                     self.error(
                         Diagnostic::error(
@@ -235,8 +233,7 @@ impl Loader {
     /// Checks the block has exactly `expected` labels; returns the first one.
     fn labels(
         &mut self,
-        origin: Origin,
-        block: &Block,
+        block: &ParsedBlock,
         expected: usize,
         what: &str,
     ) -> Option<(String, Span)> {
@@ -251,7 +248,8 @@ impl Loader {
             let at = block
                 .labels
                 .get(expected)
-                .map_or_else(|| origin.span(&block.ident), |l| origin.span(l));
+                .map_or(&block.ident_span, |(_, span)| span)
+                .clone();
             let example = match expected {
                 0 => format!("write `{} {{ ... }}`", block.ident.as_str()),
                 _ => format!("write `{} \"{what}\" {{ ... }}`", block.ident.as_str()),
@@ -266,24 +264,23 @@ impl Loader {
         block
             .labels
             .first()
-            .map(|label| (label_text(label).to_owned(), origin.span(label)))
-            .or(Some((String::new(), origin.span(&block.ident))))
+            .cloned()
+            .or(Some((String::new(), block.ident_span.clone())))
     }
 
     /// Collects a body's attributes, reporting unknown ones and nested blocks not in `blocks`.
-    fn attributes<'b>(
+    fn attributes(
         &mut self,
-        origin: Origin,
-        body: &'b Body,
+        body: ParsedBody,
         context: &str,
         allowed: &[&str],
         blocks: &[&str],
-    ) -> (BTreeMap<String, AttributeDef>, Vec<&'b Block>) {
+    ) -> (BTreeMap<String, AttributeDef>, Vec<ParsedBlock>) {
         let mut attributes = BTreeMap::new();
         let mut nested = Vec::new();
-        for structure in body.iter() {
-            match structure {
-                Structure::Attribute(attribute) => {
+        for item in body.items {
+            match item {
+                ParsedItem::Attribute(attribute) => {
                     let name = attribute.key.as_str();
                     if !allowed.contains(&name) {
                         let hint = hint_for(name, allowed, || {
@@ -294,24 +291,21 @@ impl Loader {
                                 codes::UNKNOWN_ATTRIBUTE,
                                 format!("{context} has no attribute `{name}`"),
                             )
-                            .at(origin.span(&attribute.key))
+                            .at(attribute.key_span)
                             .hint(hint),
                         );
                         continue;
                     }
                     attributes.insert(
-                        name.to_owned(),
+                        attribute.key.clone(),
                         AttributeDef {
-                            name: name.to_owned(),
-                            key_span: origin.span(&attribute.key),
-                            value: Expr {
-                                origin,
-                                expr: attribute.value.clone(),
-                            },
+                            name: attribute.key,
+                            key_span: attribute.key_span,
+                            value: attribute.value,
                         },
                     );
                 }
-                Structure::Block(block) => {
+                ParsedItem::Block(block) => {
                     let name = block.ident.as_str();
                     if blocks.contains(&name) {
                         nested.push(block);
@@ -332,7 +326,7 @@ impl Loader {
                                 codes::UNKNOWN_BLOCK,
                                 format!("{context} has no block `{name}`"),
                             )
-                            .at(origin.span(&block.ident))
+                            .at(block.ident_span)
                             .hint(hint),
                         );
                     }
@@ -380,17 +374,12 @@ impl Loader {
         }
     }
 
-    fn workspace(&mut self, origin: Origin, block: &Block) {
-        let Some((label, label_span)) = self.labels(origin, block, 1, "name") else {
+    fn workspace(&mut self, block: ParsedBlock) {
+        let Some((label, label_span)) = self.labels(&block, 1, "name") else {
             return;
         };
-        let (attributes, _) = self.attributes(
-            origin,
-            &block.body,
-            "a `workspace` block",
-            WORKSPACE_ATTRIBUTES,
-            &[],
-        );
+        let (attributes, _) =
+            self.attributes(block.body, "a `workspace` block", WORKSPACE_ATTRIBUTES, &[]);
         self.config.workspaces.push(WorkspaceBlock {
             label,
             label_span,
@@ -398,18 +387,13 @@ impl Loader {
         });
     }
 
-    fn variable(&mut self, origin: Origin, block: &Block) {
-        let Some((name, label_span)) = self.labels(origin, block, 1, "name") else {
+    fn variable(&mut self, block: ParsedBlock) {
+        let Some((name, label_span)) = self.labels(&block, 1, "name") else {
             return;
         };
         let allowed = ["type", "default", "description", "sensitive"];
-        let (mut attributes, nested) = self.attributes(
-            origin,
-            &block.body,
-            "a `variable` block",
-            &allowed,
-            &["validation"],
-        );
+        let (mut attributes, nested) =
+            self.attributes(block.body, "a `variable` block", &allowed, &["validation"]);
         let ty = match attributes.remove("type") {
             None => TypeConstraint::Any,
             Some(attribute) => TypeConstraint::parse(&attribute.value.expr).unwrap_or_else(|message| {
@@ -423,12 +407,11 @@ impl Loader {
         };
         let mut validations = Vec::new();
         for validation in nested {
-            if self.labels(origin, validation, 0, "").is_none() {
+            if self.labels(&validation, 0, "").is_none() {
                 continue;
             }
             let (mut attributes, _) = self.attributes(
-                origin,
-                &validation.body,
+                validation.body,
                 "a `validation` block",
                 &["condition", "error_message"],
                 &[],
@@ -449,7 +432,7 @@ impl Loader {
                     };
                     self.error(
                         Diagnostic::error(codes::MISSING_ATTRIBUTE, format!("a `validation` block needs `{missing}`"))
-                            .at(origin.span(&validation.ident))
+                            .at(validation.ident_span.clone())
                             .hint("write both `condition = <bool expression>` and `error_message = \"...\"`"),
                     );
                 }
@@ -468,39 +451,35 @@ impl Loader {
         });
     }
 
-    fn locals(&mut self, origin: Origin, block: &Block) {
-        if self.labels(origin, block, 0, "").is_none() {
+    fn locals(&mut self, block: ParsedBlock) {
+        if self.labels(&block, 0, "").is_none() {
             return;
         }
-        for structure in block.body.iter() {
-            match structure {
-                Structure::Attribute(attribute) => self.config.locals.push(LocalDef {
-                    name: attribute.key.as_str().to_owned(),
-                    key_span: origin.span(&attribute.key),
-                    value: Expr {
-                        origin,
-                        expr: attribute.value.clone(),
-                    },
+        for item in block.body.items {
+            match item {
+                ParsedItem::Attribute(attribute) => self.config.locals.push(LocalDef {
+                    name: attribute.key,
+                    key_span: attribute.key_span,
+                    value: attribute.value,
                 }),
-                Structure::Block(nested) => self.error(
+                ParsedItem::Block(nested) => self.error(
                     Diagnostic::error(
                         codes::UNKNOWN_BLOCK,
                         "a `locals` block holds only attributes",
                     )
-                    .at(origin.span(&nested.ident))
+                    .at(nested.ident_span)
                     .hint("write `name = value`; for a map write `name = { key = value }`"),
                 ),
             }
         }
     }
 
-    fn output(&mut self, origin: Origin, block: &Block) {
-        let Some((name, label_span)) = self.labels(origin, block, 1, "name") else {
+    fn output(&mut self, block: ParsedBlock) {
+        let Some((name, label_span)) = self.labels(&block, 1, "name") else {
             return;
         };
         let (mut attributes, _) = self.attributes(
-            origin,
-            &block.body,
+            block.body,
             "an `output` block",
             &["value", "description", "sensitive"],
             &[],
@@ -527,13 +506,13 @@ impl Loader {
         });
     }
 
-    fn import(&mut self, origin: Origin, block: &Block) {
-        if self.labels(origin, block, 0, "").is_none() {
+    fn import(&mut self, block: ParsedBlock) {
+        if self.labels(&block, 0, "").is_none() {
             return;
         }
         let (mut attributes, _) =
-            self.attributes(origin, &block.body, "an `import` block", &["to", "id"], &[]);
-        let block_span = origin.span(&block.ident);
+            self.attributes(block.body, "an `import` block", &["to", "id"], &[]);
+        let block_span = block.ident_span;
         let (Some(to), Some(id)) = (attributes.remove("to"), attributes.remove("id")) else {
             self.error(
                 Diagnostic::error(
@@ -561,13 +540,8 @@ impl Loader {
         }
     }
 
-    fn compute(
-        &mut self,
-        origin: Origin,
-        block: &Block,
-        kind: &'static amlform_schema::ComputeKind,
-    ) {
-        let Some((label, label_span)) = self.labels(origin, block, 1, "name") else {
+    fn compute(&mut self, block: ParsedBlock, kind: &'static amlform_schema::ComputeKind) {
+        let Some((label, label_span)) = self.labels(&block, 1, "name") else {
             return;
         };
         let context = format!("`{}`", kind.block_name);
@@ -577,8 +551,7 @@ impl Loader {
         if kind.attribute("identity_type").is_some() {
             blocks.push("identity");
         }
-        let (mut attributes, nested) =
-            self.attributes(origin, &block.body, &context, &allowed, &blocks);
+        let (mut attributes, nested) = self.attributes(block.body, &context, &allowed, &blocks);
 
         let workspace =
             attributes.remove("workspace").and_then(|attribute| {
@@ -627,13 +600,13 @@ impl Loader {
                                 codes::DUPLICATE,
                                 "only one `lifecycle` block is allowed",
                             )
-                            .at(origin.span(&nested_block.ident))
+                            .at(nested_block.ident_span.clone())
                             .hint("merge the settings into the first `lifecycle` block"),
                         );
                     }
-                    lifecycle = self.lifecycle(origin, nested_block, kind);
+                    lifecycle = self.lifecycle(nested_block, kind);
                 }
-                _ => self.identity(origin, nested_block, &mut attributes),
+                _ => self.identity(nested_block, &mut attributes),
             }
         }
         self.config.computes.push(ComputeBlock {
@@ -681,15 +654,9 @@ impl Loader {
         out
     }
 
-    fn lifecycle(
-        &mut self,
-        origin: Origin,
-        block: &Block,
-        kind: &amlform_schema::ComputeKind,
-    ) -> Lifecycle {
+    fn lifecycle(&mut self, block: ParsedBlock, kind: &amlform_schema::ComputeKind) -> Lifecycle {
         let allowed = ["prevent_destroy", "create_before_destroy", "ignore_changes"];
-        let (attributes, _) =
-            self.attributes(origin, &block.body, "a `lifecycle` block", &allowed, &[]);
+        let (attributes, _) = self.attributes(block.body, "a `lifecycle` block", &allowed, &[]);
         let mut lifecycle = Lifecycle {
             prevent_destroy: self.literal_bool(attributes.get("prevent_destroy")),
             create_before_destroy: self.literal_bool(attributes.get("create_before_destroy")),
@@ -703,7 +670,7 @@ impl Loader {
                 }
                 Expression::Array(items) => {
                     for item in items.iter() {
-                        let item_span = origin.span(item);
+                        let item_span = attribute.value.origin.span(item);
                         let name = match item {
                             Expression::Variable(ident) => Some(ident.as_str().to_owned()),
                             Expression::String(s) => Some(s.value().clone()),
@@ -744,19 +711,9 @@ impl Loader {
     }
 
     /// Folds `identity { type = ..., ids = [...] }` into `identity_type` and `identity_id`.
-    fn identity(
-        &mut self,
-        origin: Origin,
-        block: &Block,
-        attributes: &mut BTreeMap<String, AttributeDef>,
-    ) {
-        let (identity, _) = self.attributes(
-            origin,
-            &block.body,
-            "an `identity` block",
-            &["type", "ids"],
-            &[],
-        );
+    fn identity(&mut self, block: ParsedBlock, attributes: &mut BTreeMap<String, AttributeDef>) {
+        let (identity, _) =
+            self.attributes(block.body, "an `identity` block", &["type", "ids"], &[]);
         for (from, to) in [("type", "identity_type"), ("ids", "identity_id")] {
             let Some(attribute) = identity.get(from) else {
                 continue;
