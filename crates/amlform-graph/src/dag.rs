@@ -1,7 +1,8 @@
+use foldhash::{HashMap, HashMapExt};
 use petgraph::Direction;
 use petgraph::algo::{tarjan_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
-use std::collections::{BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
 use std::hash::Hash;
 
 /// A directed graph whose edges point from a node to what it depends on.

@@ -3,7 +3,8 @@
 //! node fails, every node that waits on it (directly or not) is skipped while independent
 //! branches go on.
 
-use std::collections::{BTreeSet, HashMap};
+use foldhash::{HashMap, HashMapExt};
+use std::collections::BTreeSet;
 use std::hash::Hash;
 
 use crate::{Cycle, Dag};

@@ -5,8 +5,9 @@ use crate::source_map::{Origin, Span};
 use crate::type_constraint::TypeConstraint;
 use amlform_schema::AttributeMap;
 use amlform_schema::ComputeKind;
+use foldhash::{HashMap, HashMapExt};
 use hcl_edit::expr::Expression;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// An expression and where the text it was parsed from starts.
 #[derive(Debug, Clone)]

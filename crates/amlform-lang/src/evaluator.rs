@@ -18,8 +18,9 @@ use crate::value::Value;
 use amlform_graph::Dag;
 use amlform_schema::AttributeMap;
 use amlform_schema::{AttrType, DefaultValue, Mode, compute_kind};
+use foldhash::{HashMap, HashMapExt};
 use hcl_edit::structure::Structure;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// Where variable values come from, lowest precedence first: defaults, `AMLFORM_VAR_name`

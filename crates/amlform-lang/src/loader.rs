@@ -13,8 +13,9 @@ use crate::suggest::{did_you_mean, hint_for};
 use crate::type_constraint::TypeConstraint;
 use amlform_graph::in_parallel;
 use amlform_schema::{COMPUTE_KINDS, META_ARGUMENTS, compute_kind, unsupported_kind};
+use foldhash::{HashSet, HashSetExt};
 use hcl_edit::expr::{Expression, TraversalOperator};
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 use std::ops::Range;
 
 const TOP_LEVEL_BLOCKS: &[&str] = &["workspace", "variable", "locals", "output", "import"];

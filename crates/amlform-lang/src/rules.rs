@@ -8,9 +8,10 @@ use crate::evaluated_config::{ComputeInstance, EvaluatedConfig};
 use crate::references::references;
 use crate::value::Value;
 use amlform_schema::check_compute_name;
+use foldhash::{HashMap, HashMapExt};
 use hcl_edit::expr::Expression;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 pub(crate) fn check(evaluated: &EvaluatedConfig, diagnostics: &mut Diagnostics) {
     for compute in evaluated.computes.values() {

@@ -2,8 +2,9 @@
 //! is), compared attribute by attribute with the schema's knowledge of what can change in
 //! place, into a [`Plan`].
 
+use foldhash::HashMap;
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use amlform_azure::RemoteCompute;
 use amlform_graph::in_parallel;
