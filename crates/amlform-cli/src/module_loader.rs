@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use amlform_lang::{LoadOptions, Module, Value};
+use amlform_lang::{LoadOptions, Module, ParsedModule, Value};
 use amlform_state::StateRecord;
 use anyhow::{Context, bail};
 use std::path::Path;
@@ -18,6 +18,22 @@ pub fn load_knowing(
     variables: &VariableArgs,
     known: BTreeMap<String, BTreeMap<String, Value>>,
 ) -> anyhow::Result<Module> {
+    let options = options(variables, known)?;
+    Module::load_dir(Path::new("."), &options).context("cannot read the configuration directory")
+}
+
+/// Reads and parses without evaluating (see [`ParsedModule`]); `evaluate(&BTreeMap::new())`
+/// finishes what [`load`] does.
+pub fn parse(variables: &VariableArgs) -> anyhow::Result<ParsedModule> {
+    let options = options(variables, BTreeMap::new())?;
+    ParsedModule::parse_dir(Path::new("."), &options)
+        .context("cannot read the configuration directory")
+}
+
+fn options(
+    variables: &VariableArgs,
+    known: BTreeMap<String, BTreeMap<String, Value>>,
+) -> anyhow::Result<LoadOptions> {
     let mut vars = Vec::new();
     for pair in &variables.vars {
         let Some((name, value)) = pair.split_once('=') else {
@@ -27,14 +43,13 @@ pub fn load_knowing(
         };
         vars.push((name.trim().to_owned(), value.to_owned()));
     }
-    let options = LoadOptions {
+    Ok(LoadOptions {
         var_files: variables.var_files.clone(),
         vars,
         env: Vec::new(),
         known,
     }
-    .with_process_env();
-    Module::load_dir(Path::new("."), &options).context("cannot read the configuration directory")
+    .with_process_env())
 }
 
 /// What the state knows of each resource's computed attributes: its ARM id, and any other

@@ -89,18 +89,20 @@ pub fn prepare(
     color: bool,
     timings: &mut crate::timings::Timings,
 ) -> anyhow::Result<Option<Planned>> {
-    // The state is read while the configuration loads: neither needs the other.
+    // The state is read while the configuration evaluates: neither needs the other. The
+    // parse comes first, alone, because it uses every core and evaluation uses one.
+    let parsed = crate::module_loader::parse(variables)?;
     let reading = std::thread::spawn({
         let operation = operation.to_owned();
         move || read_state_unless_locked(&operation)
     });
-    let loaded = load_checked(variables, color);
+    let module = parsed.evaluate(&BTreeMap::new());
     let read = reading
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-    let Some(module) = loaded? else {
+    if !print_diagnostics(&module, color) {
         return Ok(None);
-    };
+    }
     timings.phase("load");
     let (mut store, mut records) = match read {
         Some(read) => read?,

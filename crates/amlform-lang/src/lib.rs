@@ -34,7 +34,7 @@ pub use evaluated_config::{
 };
 pub use evaluator::VariableInputs;
 pub use formatter::{FormatError, format_source};
-pub use module::{CONFIG_SUFFIX, LoadOptions, Module, VARS_SUFFIX, config_files};
+pub use module::{CONFIG_SUFFIX, LoadOptions, Module, ParsedModule, VARS_SUFFIX, config_files};
 pub use source_map::{FileId, SourceFile, SourceMap, Span};
 pub use suggest::edit_distance;
 pub use type_constraint::TypeConstraint;

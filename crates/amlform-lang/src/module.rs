@@ -1,6 +1,7 @@
 //! A configuration directory: its files, parsed, evaluated and checked.
 
 use crate::codes;
+use crate::config::Config;
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::evaluated_config::EvaluatedConfig;
 use crate::evaluator::{VariableInputs, evaluate};
@@ -75,10 +76,40 @@ fn files_with_suffix(dir: &Path, suffix: &str) -> std::io::Result<Vec<PathBuf>> 
     Ok(files)
 }
 
+/// A configuration directory read and parsed but not yet evaluated: the stage that uses
+/// every core. Commands that have other work (reading the state) start it here, so the
+/// parse has the machine to itself and evaluation, on one core, runs beside it.
+#[derive(Debug)]
+pub struct ParsedModule {
+    sources: SourceMap,
+    config: Config,
+    inputs: VariableInputs,
+    base_dir: PathBuf,
+    diagnostics: Diagnostics,
+}
+
 impl Module {
     /// Loads every `*.aml.hcl` file of `dir`, its `*.amlvars.hcl` files and the given variables.
     /// `Err` only when the directory cannot be read; problems in files are diagnostics.
     pub fn load_dir(dir: &Path, options: &LoadOptions) -> std::io::Result<Module> {
+        Ok(ParsedModule::parse_dir(dir, options)?.evaluate(&options.known))
+    }
+
+    /// Loads configuration text that is already in memory (`(name, text)` pairs). `base_dir` is
+    /// where `file()` and relative variable file paths are resolved.
+    pub fn load_sources(
+        files: Vec<(String, String)>,
+        base_dir: &Path,
+        var_files: &[PathBuf],
+        options: &LoadOptions,
+    ) -> Module {
+        ParsedModule::parse_sources(files, base_dir, var_files, options).evaluate(&options.known)
+    }
+}
+
+impl ParsedModule {
+    /// Reads and parses what [`Module::load_dir`] loads.
+    pub fn parse_dir(dir: &Path, options: &LoadOptions) -> std::io::Result<ParsedModule> {
         let mut files = Vec::new();
         let mut diagnostics = Diagnostics::default();
         for path in config_files(dir)? {
@@ -104,21 +135,18 @@ impl Module {
         }
         let mut var_files = files_with_suffix(dir, VARS_SUFFIX)?;
         var_files.extend(options.var_files.iter().cloned());
-        let mut module = Module::load_sources(files, dir, &var_files, options);
-        diagnostics.extend(std::mem::take(&mut module.diagnostics));
-        diagnostics.sort();
-        module.diagnostics = diagnostics;
-        Ok(module)
+        let mut parsed = ParsedModule::parse_sources(files, dir, &var_files, options);
+        parsed.diagnostics.extend(diagnostics);
+        Ok(parsed)
     }
 
-    /// Loads configuration text that is already in memory (`(name, text)` pairs). `base_dir` is
-    /// where `file()` and relative variable file paths are resolved.
-    pub fn load_sources(
+    /// Parses what [`Module::load_sources`] loads.
+    pub fn parse_sources(
         files: Vec<(String, String)>,
         base_dir: &Path,
         var_files: &[PathBuf],
         options: &LoadOptions,
-    ) -> Module {
+    ) -> ParsedModule {
         let mut sources = SourceMap::default();
         for (name, text) in files {
             let path = base_dir.join(&name);
@@ -147,8 +175,27 @@ impl Module {
                 ),
             }
         }
+        ParsedModule {
+            sources,
+            config,
+            inputs,
+            base_dir: base_dir.to_owned(),
+            diagnostics,
+        }
+    }
+
+    /// Evaluates and checks the configuration; `known` holds computed attributes already
+    /// known (see [`LoadOptions::known`]).
+    pub fn evaluate(self, known: &BTreeMap<String, BTreeMap<String, Value>>) -> Module {
+        let ParsedModule {
+            sources,
+            config,
+            inputs,
+            base_dir,
+            mut diagnostics,
+        } = self;
         let (evaluated, evaluation_diagnostics) =
-            evaluate(&config, &sources, &inputs, base_dir, &options.known);
+            evaluate(&config, &sources, &inputs, &base_dir, known);
         // The configuration as written is spent once evaluated: free it beside what follows.
         std::thread::spawn(move || drop(config));
         diagnostics.extend(evaluation_diagnostics);
