@@ -68,10 +68,12 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         refresh_only: input.options.refresh_only,
         ..Plan::default()
     };
-    for record in input.state {
+    // Each record's drift, and then each instance's change, are independent: all cores work
+    // on them, and the results are gathered in order.
+    let drifts = in_parallel(input.state, |record| {
         if !input.remote.contains_key(&record.workspace) {
             // Its workspace was not read: nothing can be said about it, and nothing done.
-            plan.errors.push(PlanError {
+            return Err(PlanError {
                 address: record.address.clone(),
                 message: format!(
                     "it is in the state, in workspace {}, which the configuration no longer declares",
@@ -83,10 +85,13 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
                 ),
                 location: None,
             });
-            continue;
         }
-        if let Some(drift) = drift_of(record, find_remote(&remote, record)) {
-            plan.drift.push(drift);
+        Ok(drift_of(record, find_remote(&remote, record)))
+    });
+    for drift in drifts {
+        match drift {
+            Ok(drift) => plan.drift.extend(drift),
+            Err(error) => plan.errors.push(error),
         }
     }
     if input.options.refresh_only {
@@ -95,86 +100,23 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
 
     let declared =
         |address: &str| !input.options.destroy && input.config.computes.contains_key(address);
-    // What each instance is compared with (or why it cannot be), in order; then the
-    // comparisons, which are independent, on all cores.
-    let mut compared: Vec<Result<Comparison, PlanError>> = Vec::new();
-    for (address, instance) in input
-        .config
-        .computes
-        .iter()
-        .filter(|_| !input.options.destroy)
-    {
-        let record = records.get(address.as_str()).copied();
-        let desired_name = instance.str("name").unwrap_or_default().to_owned();
-        let import_id = imports
-            .get(address.as_str())
-            .filter(|_| record.is_none())
-            .cloned();
-        let lookup_name = import_id
-            .as_deref()
-            .and_then(|id| id.rsplit('/').next())
-            .unwrap_or(&desired_name);
-        let found = match record {
-            Some(record) => find_remote(&remote, record),
-            None => remote.get(&instance.workspace, lookup_name),
-        };
-        if let (Some(id), None) = (&import_id, found) {
-            compared.push(Err(PlanError {
-                address: address.clone(),
-                message: format!("cannot import {id}: workspace {} has no such compute", instance.workspace),
-                hint: "check the id in the import block (`az ml compute list` shows the workspace's computes)".to_owned(),
-                location: (input.locate)(instance),
-            }));
-            continue;
-        }
-        if record.is_none() && import_id.is_none() {
-            if let Some(existing) = found {
-                compared.push(Err(PlanError {
-                    address: address.clone(),
-                    message: format!(
-                        "a compute named '{}' already exists in workspace {} and amlform does not manage it",
-                        existing.name, instance.workspace
-                    ),
-                    hint: format!("to manage it, add `import {{ to = {address}, id = \"{}\" }}`; or give this block another name", existing.arm_id),
-                    location: (input.locate)(instance),
-                }));
-                continue;
-            }
-        }
-        compared.push(Ok(Comparison {
-            instance,
-            record,
-            found,
-            import_id,
-            desired_name,
-        }));
-    }
-    let changes = in_parallel(&compared, |comparison| {
-        let comparison = comparison.as_ref().ok()?;
-        Some(diff_compute(
-            input,
-            comparison.instance,
-            comparison.record,
-            comparison.found,
-            comparison.import_id.clone(),
-        ))
+    let instances: Vec<&ComputeInstance> = if input.options.destroy {
+        Vec::new()
+    } else {
+        input.config.computes.values().collect()
+    };
+    let changes = in_parallel(&instances, |instance| {
+        compare(input, &records, &remote, &imports, instance)
     });
     plan.changes.reserve(changes.len());
-    for (comparison, change) in compared.into_iter().zip(changes) {
-        let (comparison, change) = match (comparison, change) {
-            (Ok(comparison), Some(change)) => (comparison, change),
-            (Err(error), _) => {
+    for (instance, change) in instances.into_iter().zip(changes) {
+        let (change, found) = match change {
+            Ok(compared) => compared,
+            Err(error) => {
                 plan.errors.push(error);
                 continue;
             }
-            (Ok(_), None) => unreachable!("every comparison is diffed"),
         };
-        let Comparison {
-            instance,
-            found,
-            desired_name,
-            ..
-        } = comparison;
         let address = &instance.address;
         if let (
             Action::Replace {
@@ -183,11 +125,13 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             },
             Some(found),
         ) = (change.action, found)
-            && found.name.eq_ignore_ascii_case(&desired_name)
         {
-            plan.warnings.push(format!(
-                "{address}: create_before_destroy cannot hold: the replacement keeps the name '{desired_name}' and names are unique in a workspace, so the old compute is removed first; give it a new `name` to create the replacement first"
-            ));
+            let desired_name = instance.str("name").unwrap_or_default();
+            if found.name.eq_ignore_ascii_case(desired_name) {
+                plan.warnings.push(format!(
+                    "{address}: create_before_destroy cannot hold: the replacement keeps the name '{desired_name}' and names are unique in a workspace, so the old compute is removed first; give it a new `name` to create the replacement first"
+                ));
+            }
         }
         if change.action.is_destructive() && instance.lifecycle.prevent_destroy {
             plan.errors.push(PlanError {
@@ -251,13 +195,58 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     plan
 }
 
-/// An instance and what it is compared with.
-struct Comparison<'a> {
-    instance: &'a ComputeInstance,
-    record: Option<&'a StateRecord>,
-    found: Option<&'a RemoteCompute>,
-    import_id: Option<String>,
-    desired_name: String,
+/// An instance's change, and the compute it was compared with; or why it cannot be compared.
+fn compare<'a>(
+    input: &PlanInput<'_>,
+    records: &HashMap<&str, &StateRecord>,
+    remote: &RemoteIndex<'a>,
+    imports: &BTreeMap<&str, String>,
+    instance: &ComputeInstance,
+) -> Result<(ResourceChange, Option<&'a RemoteCompute>), PlanError> {
+    let address = &instance.address;
+    let record = records.get(address.as_str()).copied();
+    let desired_name = instance.str("name").unwrap_or_default();
+    let import_id = imports
+        .get(address.as_str())
+        .filter(|_| record.is_none())
+        .cloned();
+    let lookup_name = import_id
+        .as_deref()
+        .and_then(|id| id.rsplit('/').next())
+        .unwrap_or(desired_name);
+    let found = match record {
+        Some(record) => find_remote(remote, record),
+        None => remote.get(&instance.workspace, lookup_name),
+    };
+    if let (Some(id), None) = (&import_id, found) {
+        return Err(PlanError {
+            address: address.clone(),
+            message: format!("cannot import {id}: workspace {} has no such compute", instance.workspace),
+            hint: "check the id in the import block (`az ml compute list` shows the workspace's computes)".to_owned(),
+            location: (input.locate)(instance),
+        });
+    }
+    if record.is_none()
+        && import_id.is_none()
+        && let Some(existing) = found
+    {
+        return Err(PlanError {
+            address: address.clone(),
+            message: format!(
+                "a compute named '{}' already exists in workspace {} and amlform does not manage it",
+                existing.name, instance.workspace
+            ),
+            hint: format!(
+                "to manage it, add `import {{ to = {address}, id = \"{}\" }}`; or give this block another name",
+                existing.arm_id
+            ),
+            location: (input.locate)(instance),
+        });
+    }
+    Ok((
+        diff_compute(input, instance, record, found, import_id),
+        found,
+    ))
 }
 
 /// The refreshed computes by workspace label, then name without regard to case.

@@ -34,13 +34,20 @@ pub fn check_against_service(
     regions: &BTreeMap<Region, RegionFacts>,
     locate: &dyn Fn(&ComputeInstance) -> Option<String>,
 ) {
-    // Planned dedicated cores per (region, family) and low-priority cores per region.
-    let mut planned: BTreeMap<(Region, String), u64> = BTreeMap::new();
+    // Each workspace's region, once: thousands of instances share a few workspaces.
+    let regions_of: BTreeMap<&str, Region> = config
+        .workspaces
+        .keys()
+        .filter_map(|workspace| Some((workspace.as_str(), region_of(config, workspace)?)))
+        .collect();
+    // Planned cores per region and quota: a size family's dedicated cores (`Some(family)`),
+    // or the region's low-priority cores (`None`).
+    let mut planned: BTreeMap<(&Region, Option<&str>), u64> = BTreeMap::new();
     for instance in config.computes.values() {
-        let Some(region) = region_of(config, &instance.workspace) else {
+        let Some(region) = regions_of.get(instance.workspace.as_str()) else {
             continue;
         };
-        let Some(facts) = regions.get(&region) else {
+        let Some(facts) = regions.get(region) else {
             continue;
         };
         if let Some(size) = instance
@@ -55,12 +62,8 @@ pub fn check_against_service(
                 Some(known) if instance.kind.block_name == "aml_compute" => {
                     let nodes = instance.value("max_nodes").as_integer().unwrap_or(0).max(0) as u64;
                     let low_priority = instance.str("vm_priority") == Some("lowpriority");
-                    let quota = if low_priority {
-                        "Total Cluster LowPriority Regional vCPUs".to_owned()
-                    } else {
-                        family_quota_name(&known.family)
-                    };
-                    *planned.entry((region.clone(), quota)).or_default() += nodes * known.vcpus;
+                    let family = (!low_priority).then_some(known.family.as_str());
+                    *planned.entry((region, family)).or_default() += nodes * known.vcpus;
                 }
                 Some(_) => {}
                 None if !facts.sizes.is_empty() => plan.errors.push(PlanError {
@@ -76,11 +79,21 @@ pub fn check_against_service(
             }
         }
         if instance.kind.block_name == "compute_instance" {
-            check_instance_name(plan, config, remote, instance, &region, locate);
+            check_instance_name(plan, &regions_of, remote, instance, region, locate);
         }
     }
-    for ((region, quota), needed) in planned {
-        let Some(usage) = regions.get(&region).and_then(|facts| {
+    let by_quota_name: BTreeMap<(&Region, String), u64> = planned
+        .into_iter()
+        .map(|((region, family), needed)| {
+            let quota = match family {
+                Some(family) => family_quota_name(family),
+                None => "Total Cluster LowPriority Regional vCPUs".to_owned(),
+            };
+            ((region, quota), needed)
+        })
+        .collect();
+    for ((region, quota), needed) in by_quota_name {
+        let Some(usage) = regions.get(region).and_then(|facts| {
             facts
                 .usages
                 .iter()
@@ -100,7 +113,7 @@ pub fn check_against_service(
 /// Compute instance names are unique in a region: another workspace there may already use it.
 fn check_instance_name(
     plan: &mut Plan,
-    config: &EvaluatedConfig,
+    regions_of: &BTreeMap<&str, Region>,
     remote: &BTreeMap<String, Vec<RemoteCompute>>,
     instance: &ComputeInstance,
     region: &Region,
@@ -110,8 +123,7 @@ fn check_instance_name(
         return;
     };
     for (workspace, computes) in remote {
-        if workspace == &instance.workspace || region_of(config, workspace).as_ref() != Some(region)
-        {
+        if workspace == &instance.workspace || regions_of.get(workspace.as_str()) != Some(region) {
             continue;
         }
         if computes.iter().any(|compute| {
