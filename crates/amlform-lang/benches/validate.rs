@@ -3,10 +3,10 @@
 
 #![allow(clippy::print_stdout)] // a benchmark reports by printing
 
-use amlform_lang::{LoadOptions, Module};
+use amlform_lang::{LoadOptions, ParsedModule};
 use std::fmt::Write;
 use std::path::Path;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 fn generate(workspaces: usize, computes_per_workspace: usize) -> Vec<(String, String)> {
     let mut files = Vec::new();
@@ -36,13 +36,18 @@ fn main() {
     for (workspaces, per_workspace) in [(10, 100), (50, 100)] {
         let files = generate(workspaces, per_workspace);
         let bytes: usize = files.iter().map(|(_, t)| t.len()).sum();
-        let runs = 5;
-        let mut times = Vec::new();
+        let runs = 11;
+        let (mut parse, mut evaluate, mut total) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..runs {
+            let options = LoadOptions::default();
             let start = Instant::now();
-            let module =
-                Module::load_sources(files.clone(), Path::new("."), &[], &LoadOptions::default());
-            times.push(start.elapsed());
+            let parsed = ParsedModule::parse_sources(files.clone(), Path::new("."), &[], &options);
+            let parsed_at = start.elapsed();
+            let module = parsed.evaluate(&options.known);
+            let done_at = start.elapsed();
+            parse.push(parsed_at);
+            evaluate.push(done_at - parsed_at);
+            total.push(done_at);
             assert!(
                 !module.diagnostics.has_errors(),
                 "{:?}",
@@ -50,14 +55,18 @@ fn main() {
             );
             assert_eq!(module.evaluated.computes.len(), workspaces * per_workspace);
         }
-        times.sort();
+        let median = |times: &mut Vec<Duration>| {
+            times.sort();
+            times[runs / 2].as_secs_f64() * 1e3
+        };
         println!(
-            "validate {:>5} computes in {:>2} workspaces ({} KiB): median {:>7.1} ms, min {:>7.1} ms over {runs} runs",
+            "validate {:>5} computes in {:>2} workspaces ({} KiB): median {:>6.1} ms (parse {:>5.1}, evaluate {:>5.1}) over {runs} runs",
             workspaces * per_workspace,
             workspaces,
             bytes / 1024,
-            times[runs / 2].as_secs_f64() * 1e3,
-            times[0].as_secs_f64() * 1e3,
+            median(&mut total),
+            median(&mut parse),
+            median(&mut evaluate),
         );
     }
 }

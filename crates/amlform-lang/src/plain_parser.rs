@@ -13,6 +13,8 @@
 use crate::config::Expr;
 use crate::parsed_body::{ParsedAttribute, ParsedBlock, ParsedBody, ParsedItem};
 use crate::source_map::{Origin, Span};
+use foldhash::{HashMap, HashMapExt};
+use hcl_edit::expr::Expression;
 
 /// Parses `text`, which starts at `origin`; `None` when it is not in the plain layout or does
 /// not parse.
@@ -22,6 +24,7 @@ pub(crate) fn parse_plain(origin: Origin, text: &str) -> Option<ParsedBody> {
         bytes: text.as_bytes(),
         position: 0,
         origin,
+        parsed: HashMap::new(),
     };
     parser.body(false)
 }
@@ -31,9 +34,13 @@ struct PlainParser<'t> {
     bytes: &'t [u8],
     position: usize,
     origin: Origin,
+    /// Each distinct value text parsed so far: most values repeat (sizes, node counts,
+    /// workspace references), and a clone costs a fraction of a parse. Spans inside an
+    /// expression are relative to its text, so a clone's are right wherever the text recurs.
+    parsed: HashMap<&'t str, Expression>,
 }
 
-impl PlainParser<'_> {
+impl<'t> PlainParser<'t> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.position).copied()
     }
@@ -180,7 +187,15 @@ impl PlainParser<'_> {
         if end == start {
             return None;
         }
-        let expr = hcl_edit::parser::parse_expr(&self.text[start..end]).ok()?;
+        let text = &self.text[start..end];
+        let expr = match self.parsed.get(text) {
+            Some(expr) => expr.clone(),
+            None => {
+                let expr = hcl_edit::parser::parse_expr(text).ok()?;
+                self.parsed.insert(text, expr.clone());
+                expr
+            }
+        };
         self.position = end;
         Some(Expr {
             origin: Origin {
