@@ -31,9 +31,7 @@ pub fn compute_type_of(kind: &ComputeKind) -> &'static str {
 /// values are left out.
 pub fn attributes(kind: &ComputeKind, resource: &Value) -> AttributeMap<&'static str, Value> {
     let mut values = Vec::new();
-    let resource_id = resource
-        .pointer("/properties/resourceId")
-        .and_then(Value::as_str);
+    let resource_id = at_path(resource, "properties.resourceId").and_then(Value::as_str);
     for attribute in kind.attributes {
         if attribute.sensitive || attribute.is_file_path {
             continue;
@@ -81,7 +79,9 @@ pub fn attributes(kind: &ComputeKind, resource: &Value) -> AttributeMap<&'static
 }
 
 /// The value at a dotted REST path (`properties.properties.vmSize`); none for an empty path.
-fn at_path<'a>(resource: &'a Value, rest_path: &str) -> Option<&'a Value> {
+/// The value at a dotted path (`properties.vmSize`). Unlike `Value::pointer`, it allocates
+/// nothing: refresh reads several fields of every compute.
+pub(crate) fn at_path<'a>(resource: &'a Value, rest_path: &str) -> Option<&'a Value> {
     if rest_path.is_empty() {
         return None;
     }

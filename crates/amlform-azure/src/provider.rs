@@ -58,45 +58,43 @@ impl RemoteCompute {
     }
 
     pub fn from_resource(resource: &Value) -> RemoteCompute {
-        let text = |pointer: &str| {
-            resource
-                .pointer(pointer)
+        let text = |path: &str| {
+            compute_attributes::at_path(resource, path)
                 .and_then(Value::as_str)
                 .map(str::to_owned)
         };
-        let compute_type = text("/properties/computeType").unwrap_or_default();
+        let compute_type = text("properties.computeType").unwrap_or_default();
         let kind = compute_attributes::kind_of(&compute_type);
-        let provisioning_errors = resource
-            .pointer("/properties/provisioningErrors")
-            .and_then(Value::as_array)
-            .map(|errors| {
-                errors
-                    .iter()
-                    .map(|error| {
-                        format!(
-                            "{}: {}",
-                            error["error"]["code"].as_str().unwrap_or("Unknown"),
-                            error["error"]["message"].as_str().unwrap_or("")
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+        let provisioning_errors =
+            compute_attributes::at_path(resource, "properties.provisioningErrors")
+                .and_then(Value::as_array)
+                .map(|errors| {
+                    errors
+                        .iter()
+                        .map(|error| {
+                            format!(
+                                "{}: {}",
+                                error["error"]["code"].as_str().unwrap_or("Unknown"),
+                                error["error"]["message"].as_str().unwrap_or("")
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
         RemoteCompute {
-            name: text("/name").unwrap_or_default(),
-            arm_id: text("/id").unwrap_or_default(),
+            name: text("name").unwrap_or_default(),
+            arm_id: text("id").unwrap_or_default(),
             kind,
             attributes: kind
                 .map(|kind| compute_attributes::attributes(kind, resource))
                 .unwrap_or_default(),
             compute_type,
-            provisioning_state: text("/properties/provisioningState").unwrap_or_default(),
+            provisioning_state: text("properties.provisioningState").unwrap_or_default(),
             provisioning_errors,
-            is_attached: resource
-                .pointer("/properties/isAttachedCompute")
+            is_attached: compute_attributes::at_path(resource, "properties.isAttachedCompute")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
-            resource_id: text("/properties/resourceId"),
+            resource_id: text("properties.resourceId"),
         }
     }
 }
