@@ -74,12 +74,14 @@ impl StateRecord {
             address: address.to_owned(),
             reason,
         };
+        // The text is checked to be UTF-8 once, not string by string as the parser would.
+        let text = std::str::from_utf8(bytes).map_err(|error| damaged(error.to_string()))?;
         // The current format decodes in one pass, with no intermediate JSON tree; only a
         // record that does not fit it is read again to learn its format.
-        let format = match serde_json::from_slice::<Current>(bytes) {
+        let format = match serde_json::from_str::<Current>(text) {
             Ok(Current { format, record }) if format == RECORD_FORMAT => return Ok(record),
             Ok(Current { format, .. }) => format,
-            Err(error) => match serde_json::from_slice::<Format>(bytes) {
+            Err(error) => match serde_json::from_str::<Format>(text) {
                 Ok(Format { format }) if format != RECORD_FORMAT => format,
                 _ => return Err(damaged(error.to_string())),
             },
@@ -92,7 +94,7 @@ impl StateRecord {
             });
         }
         let value: Value =
-            serde_json::from_slice(bytes).map_err(|error| damaged(error.to_string()))?;
+            serde_json::from_str(text).map_err(|error| damaged(error.to_string()))?;
         serde_json::from_value(upgrade(format, value["record"].clone()))
             .map_err(|error| damaged(error.to_string()))
     }
