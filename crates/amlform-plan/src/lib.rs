@@ -20,7 +20,7 @@ pub use markdown_view::{MARKDOWN_LIMIT, render_markdown};
 pub use plan::{
     Action, AttributeChange, Plan, PlanError, ResourceChange, ResourceDrift, Shown, Summary,
 };
-pub use planner::{PlanInput, PlanOptions, always_on_cost, is_attached_kind, plan, shown, to_json};
+pub use planner::{PlanInput, PlanOptions, is_attached_kind, plan, shown, to_json};
 pub use saved_plan::{SAVED_PLAN_VERSION, SavedPlan};
 pub use service_checks::{Region, RegionFacts, check_against_service, region_of};
 pub use text_view::render_text;

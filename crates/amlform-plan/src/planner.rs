@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use amlform_azure::RemoteCompute;
 use amlform_graph::in_parallel;
 use amlform_lang::{ComputeInstance, EvaluatedConfig, Value as ConfigValue};
-use amlform_schema::{Attribute, Family, Mode, Update, compute_kind};
+use amlform_schema::{Attribute, AttributeMap, Family, Mode, Update, compute_kind};
 use amlform_state::StateRecord;
 use serde_json::Value;
 
@@ -185,8 +185,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
                 .collect(),
             arm_id: Some(found.arm_id.clone()),
             import_id: None,
-            hourly_cost: always_on_cost(&record.kind, &|name| found.attributes.get(name).cloned())
-                .map(|before| (before, 0.0)),
+            hourly_cost: reported_cost(&record.kind, &found.attributes).map(|before| (before, 0.0)),
         });
     }
 
@@ -485,10 +484,15 @@ fn diff_compute(
         Some(_) => (Action::NoOp, None),
     };
     let hourly_cost = if matches!(kind.block_name, "aml_compute" | "compute_instance") {
-        let after = always_on_cost(kind.block_name, &|name| Some(to_json(instance.value(name))));
-        let before = found.and_then(|found| {
-            always_on_cost(kind.block_name, &|name| found.attributes.get(name).cloned())
-        });
+        let after = always_on_cost(
+            kind.block_name,
+            |name| match instance.value(name) {
+                ConfigValue::Number(number) => Some(*number),
+                _ => None,
+            },
+            |name| instance.str(name),
+        );
+        let before = found.and_then(|found| reported_cost(kind.block_name, &found.attributes));
         after.map(|after| (before.unwrap_or(0.0), after))
     } else {
         None
@@ -510,19 +514,28 @@ fn diff_compute(
 /// What the nodes that never scale away cost per hour: a cluster's `min_nodes`, a running
 /// compute instance. `None` for other kinds and for sizes without a price.
 /// `value` looks an attribute up by name.
-pub fn always_on_cost(kind: &str, value: &dyn Fn(&str) -> Option<Value>) -> Option<f64> {
+fn always_on_cost<'a>(
+    kind: &str,
+    number: impl Fn(&'static str) -> Option<f64>,
+    text: impl Fn(&'static str) -> Option<&'a str>,
+) -> Option<f64> {
     let nodes = match kind {
-        "aml_compute" => value("min_nodes")
-            .and_then(|nodes| nodes.as_f64())
-            .unwrap_or(0.0),
-        "compute_instance" => f64::from(u8::from(
-            value("state").as_ref().and_then(Value::as_str) != Some("stopped"),
-        )),
+        "aml_compute" => number("min_nodes").unwrap_or(0.0),
+        "compute_instance" => f64::from(u8::from(text("state") != Some("stopped"))),
         _ => return None,
     };
-    let size = value("vm_size")?;
-    let low_priority = value("vm_priority").as_ref().and_then(Value::as_str) == Some("lowpriority");
-    Some(nodes * crate::vm_prices::hourly_price(size.as_str()?, low_priority)?)
+    let size = text("vm_size")?;
+    let low_priority = text("vm_priority") == Some("lowpriority");
+    Some(nodes * crate::vm_prices::hourly_price(size, low_priority)?)
+}
+
+/// [`always_on_cost`] of what the service reports.
+fn reported_cost(kind: &str, attributes: &AttributeMap<&'static str, Value>) -> Option<f64> {
+    always_on_cost(
+        kind,
+        |name| attributes.get(name)?.as_f64(),
+        |name| attributes.get(name)?.as_str(),
+    )
 }
 
 fn attributes_before(
