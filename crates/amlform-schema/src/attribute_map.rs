@@ -104,6 +104,12 @@ impl<K: Borrow<str>, V> std::ops::Index<&str> for AttributeMap<K, V> {
 impl<K: Borrow<str>, V> FromIterator<(K, V)> for AttributeMap<K, V> {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(entries: I) -> Self {
         let mut entries: Vec<(K, V)> = entries.into_iter().collect();
+        // Entries from a sorted map or a stored record come in order: nothing to do.
+        if (entries.windows(2))
+            .all(|pair| name_order(pair[0].0.borrow(), pair[1].0.borrow()) == Ordering::Less)
+        {
+            return AttributeMap(entries);
+        }
         // Reversed, then sorted stably, the last of equal names comes first; dedup keeps it.
         entries.reverse();
         entries.sort_by(|(a, _), (b, _)| name_order(a.borrow(), b.borrow()));
@@ -162,5 +168,14 @@ mod tests {
         assert_eq!(map.remove("max_nodes"), Some(2));
         assert_eq!(map.get("max_nodes"), None);
         assert_eq!(map.len(), 2);
+
+        let in_order: AttributeMap<&str, i32> = [("a", 1), ("b", 2), ("b", 3), ("c", 4)]
+            .into_iter()
+            .collect();
+        assert_eq!(
+            in_order.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>(),
+            [("a", 1), ("b", 3), ("c", 4)],
+            "sorted input with a repeated name still keeps the later entry"
+        );
     }
 }

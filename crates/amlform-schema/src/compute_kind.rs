@@ -1,3 +1,6 @@
+use crate::COMPUTE_KINDS;
+use std::sync::OnceLock;
+
 /// One kind of compute target and everything the engine must know about its attributes.
 #[derive(Debug)]
 pub struct ComputeKind {
@@ -25,6 +28,31 @@ impl ComputeKind {
         self.attributes
             .iter()
             .find(|attribute| attribute.name == name)
+    }
+
+    /// The positions of every attribute (`0..attributes.len()`) and then every computed value
+    /// (`attributes.len()..`), listed in name order: values worked out in schema order are put
+    /// in name order without comparing names for every instance.
+    pub fn name_order(&self) -> &'static [usize] {
+        static ORDERS: OnceLock<Vec<Vec<usize>>> = OnceLock::new();
+        let orders = ORDERS.get_or_init(|| {
+            COMPUTE_KINDS
+                .iter()
+                .map(|kind| {
+                    let names: Vec<&str> = (kind.attributes.iter().map(|a| a.name))
+                        .chain(kind.computed.iter().copied())
+                        .collect();
+                    let mut order: Vec<usize> = (0..names.len()).collect();
+                    order.sort_by_key(|&position| names[position]);
+                    order
+                })
+                .collect()
+        });
+        let index = COMPUTE_KINDS
+            .iter()
+            .position(|kind| kind.block_name == self.block_name)
+            .expect("every kind is in COMPUTE_KINDS");
+        &orders[index]
     }
 
     /// Whether a compute of this kind with these settings is attached rather than created.

@@ -41,6 +41,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn name_order_lists_every_attribute_and_computed_value_by_name() {
+        for kind in COMPUTE_KINDS {
+            let names: Vec<&str> = (kind.attributes.iter().map(|a| a.name))
+                .chain(kind.computed.iter().copied())
+                .collect();
+            let ordered: Vec<&str> = kind.name_order().iter().map(|&i| names[i]).collect();
+            let mut sorted = names.clone();
+            sorted.sort();
+            assert_eq!(ordered, sorted, "{}", kind.block_name);
+        }
+    }
+
+    #[test]
     fn every_kind_is_found_by_its_block_name() {
         for kind in COMPUTE_KINDS {
             assert_eq!(
