@@ -309,8 +309,11 @@ fn diff_compute(
         .iter()
         .any(|name| name == "all");
     let exists = found.is_some();
-    let mut attributes = Vec::with_capacity(kind.attributes.len() + kind.computed.len());
-    for attribute in kind.attributes {
+    // Worked out in schema order, each into its slot; listed in name order at the end.
+    let mut slots: Vec<Option<AttributeChange>> = std::iter::repeat_with(|| None)
+        .take(kind.attributes.len() + kind.computed.len())
+        .collect();
+    for (slot, attribute) in kind.attributes.iter().enumerate() {
         let applies = match attribute.mode {
             Mode::Both => true,
             Mode::CreateOnly => !instance.attached,
@@ -365,7 +368,7 @@ fn diff_compute(
         if ignored && exists {
             changed = false;
         }
-        attributes.push(AttributeChange {
+        slots[slot] = Some(AttributeChange {
             name: Cow::Borrowed(attribute.name),
             before: if ignored && exists {
                 before.clone()
@@ -383,7 +386,7 @@ fn diff_compute(
                 && (attribute.update == Update::Replace || instance.attached),
         });
     }
-    for computed in kind.computed {
+    for (slot, computed) in (kind.attributes.len()..).zip(kind.computed) {
         let value = match (*computed, found) {
             ("id", Some(found)) => Shown::Value(Value::from(found.arm_id.clone())),
             ("resource_id", Some(found)) => found
@@ -395,7 +398,7 @@ fn diff_compute(
             }
             _ => Shown::KnownAfterApply,
         };
-        attributes.push(AttributeChange {
+        slots[slot] = Some(AttributeChange {
             name: Cow::Borrowed(*computed),
             before: if exists { value.clone() } else { Shown::Absent },
             after: value,
@@ -403,9 +406,8 @@ fn diff_compute(
             forces_replacement: false,
         });
     }
-    attributes.sort_by(|a, b| a.name.cmp(&b.name));
-    // Unmanaged attributes were skipped: give back the room they would have taken.
-    attributes.shrink_to_fit();
+    let mut attributes = Vec::with_capacity(slots.iter().flatten().count());
+    attributes.extend((kind.name_order().iter()).filter_map(|&slot| slots[slot].take()));
 
     let replace_requested = input
         .options
