@@ -2,6 +2,7 @@
 //! size the region offers, the core quota, and a compute instance name free in the region.
 //! The caller fetches each region's facts once; the checks are pure.
 
+use foldhash::{HashMap, HashMapExt};
 use std::collections::BTreeMap;
 
 use amlform_azure::{RemoteCompute, Usage, VmSizeInfo};
@@ -43,6 +44,7 @@ pub fn check_against_service(
     // Planned cores per region and quota: a size family's dedicated cores (`Some(family)`),
     // or the region's low-priority cores (`None`).
     let mut planned: BTreeMap<(&Region, Option<&str>), u64> = BTreeMap::new();
+    let mut offered: HashMap<(&Region, &str), Option<&VmSizeInfo>> = HashMap::new();
     for instance in config.computes.values() {
         let Some(region) = regions_of.get(instance.workspace.as_str()) else {
             continue;
@@ -54,11 +56,12 @@ pub fn check_against_service(
             .str("vm_size")
             .filter(|_| matches!(instance.kind.block_name, "aml_compute" | "compute_instance"))
         {
-            match facts
-                .sizes
-                .iter()
-                .find(|known| known.name.eq_ignore_ascii_case(size))
-            {
+            // A region offers hundreds of sizes and thousands of computes name a few of them:
+            // each name as written is looked for once.
+            let known = *offered.entry((region, size)).or_insert_with(|| {
+                (facts.sizes.iter()).find(|known| known.name.eq_ignore_ascii_case(size))
+            });
+            match known {
                 Some(known) if instance.kind.block_name == "aml_compute" => {
                     let nodes = instance.value("max_nodes").as_integer().unwrap_or(0).max(0) as u64;
                     let low_priority = instance.str("vm_priority") == Some("lowpriority");
