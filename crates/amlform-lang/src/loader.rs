@@ -12,11 +12,13 @@ use crate::source_map::{FileId, Origin, SourceMap, Span};
 use crate::suggest::{did_you_mean, hint_for};
 use crate::type_constraint::TypeConstraint;
 use amlform_graph::in_parallel;
-use amlform_schema::{COMPUTE_KINDS, META_ARGUMENTS, compute_kind, unsupported_kind};
+use amlform_schema::{
+    AttributeMap, COMPUTE_KINDS, ComputeKind, META_ARGUMENTS, compute_kind, unsupported_kind,
+};
 use foldhash::{HashSet, HashSetExt};
 use hcl_edit::expr::{Expression, TraversalOperator};
-use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::OnceLock;
 
 const TOP_LEVEL_BLOCKS: &[&str] = &["workspace", "variable", "locals", "output", "import"];
 pub(crate) const WORKSPACE_ATTRIBUTES: &[&str] = &[
@@ -84,6 +86,25 @@ fn load_on(sources: &SourceMap, cores: usize) -> (Config, Diagnostics) {
     loader.check_duplicates();
     loader.config.index();
     (loader.config, loader.diagnostics)
+}
+
+/// What a compute block of a kind may set: the kind's attributes and the meta-arguments.
+/// Worked out once per kind, not for each of thousands of blocks.
+fn allowed_in_compute(kind: &ComputeKind) -> &'static [&'static str] {
+    static ALLOWED: OnceLock<Vec<Vec<&'static str>>> = OnceLock::new();
+    let allowed = ALLOWED.get_or_init(|| {
+        (COMPUTE_KINDS.iter())
+            .map(|kind| {
+                (kind.attributes.iter().map(|a| a.name))
+                    .chain(META_ARGUMENTS.iter().copied().filter(|m| *m != "lifecycle"))
+                    .collect()
+            })
+            .collect()
+    });
+    let index = (COMPUTE_KINDS.iter())
+        .position(|known| known.block_name == kind.block_name)
+        .expect("every kind is in COMPUTE_KINDS");
+    &allowed[index]
 }
 
 /// Below this size a file is parsed in one piece.
@@ -273,11 +294,11 @@ impl Loader {
     fn attributes(
         &mut self,
         body: ParsedBody,
-        context: &str,
+        context: &dyn std::fmt::Display,
         allowed: &[&str],
         blocks: &[&str],
-    ) -> (BTreeMap<String, AttributeDef>, Vec<ParsedBlock>) {
-        let mut attributes = BTreeMap::new();
+    ) -> (AttributeMap<String, AttributeDef>, Vec<ParsedBlock>) {
+        let mut attributes = Vec::with_capacity(body.items.len());
         let mut nested = Vec::new();
         for item in body.items {
             match item {
@@ -297,14 +318,14 @@ impl Loader {
                         );
                         continue;
                     }
-                    attributes.insert(
+                    attributes.push((
                         attribute.key.clone(),
                         AttributeDef {
                             name: attribute.key,
                             key_span: attribute.key_span,
                             value: attribute.value,
                         },
-                    );
+                    ));
                 }
                 ParsedItem::Block(block) => {
                     let name = block.ident.as_str();
@@ -334,7 +355,8 @@ impl Loader {
                 }
             }
         }
-        (attributes, nested)
+        // A name set twice keeps its last value, as in a map.
+        (attributes.into_iter().collect(), nested)
     }
 
     fn literal_bool(&mut self, attribute: Option<&AttributeDef>) -> bool {
@@ -379,12 +401,16 @@ impl Loader {
         let Some((label, label_span)) = self.labels(&block, 1, "name") else {
             return;
         };
-        let (attributes, _) =
-            self.attributes(block.body, "a `workspace` block", WORKSPACE_ATTRIBUTES, &[]);
+        let (attributes, _) = self.attributes(
+            block.body,
+            &"a `workspace` block",
+            WORKSPACE_ATTRIBUTES,
+            &[],
+        );
         self.config.workspaces.push(WorkspaceBlock {
             label,
             label_span,
-            attributes,
+            attributes: attributes.into_iter().collect(),
         });
     }
 
@@ -394,7 +420,7 @@ impl Loader {
         };
         let allowed = ["type", "default", "description", "sensitive"];
         let (mut attributes, nested) =
-            self.attributes(block.body, "a `variable` block", &allowed, &["validation"]);
+            self.attributes(block.body, &"a `variable` block", &allowed, &["validation"]);
         let ty = match attributes.remove("type") {
             None => TypeConstraint::Any,
             Some(attribute) => TypeConstraint::parse(&attribute.value.expr).unwrap_or_else(|message| {
@@ -413,7 +439,7 @@ impl Loader {
             }
             let (mut attributes, _) = self.attributes(
                 validation.body,
-                "a `validation` block",
+                &"a `validation` block",
                 &["condition", "error_message"],
                 &[],
             );
@@ -481,7 +507,7 @@ impl Loader {
         };
         let (mut attributes, _) = self.attributes(
             block.body,
-            "an `output` block",
+            &"an `output` block",
             &["value", "description", "sensitive"],
             &[],
         );
@@ -512,7 +538,7 @@ impl Loader {
             return;
         }
         let (mut attributes, _) =
-            self.attributes(block.body, "an `import` block", &["to", "id"], &[]);
+            self.attributes(block.body, &"an `import` block", &["to", "id"], &[]);
         let block_span = block.ident_span;
         let (Some(to), Some(id)) = (attributes.remove("to"), attributes.remove("id")) else {
             self.error(
@@ -545,14 +571,17 @@ impl Loader {
         let Some((label, label_span)) = self.labels(&block, 1, "name") else {
             return;
         };
-        let context = format!("`{}`", kind.block_name);
-        let mut allowed: Vec<&str> = kind.attributes.iter().map(|a| a.name).collect();
-        allowed.extend(META_ARGUMENTS.iter().filter(|m| **m != "lifecycle"));
-        let mut blocks = vec!["lifecycle"];
-        if kind.attribute("identity_type").is_some() {
-            blocks.push("identity");
-        }
-        let (mut attributes, nested) = self.attributes(block.body, &context, &allowed, &blocks);
+        let blocks: &[&str] = if kind.attribute("identity_type").is_some() {
+            &["lifecycle", "identity"]
+        } else {
+            &["lifecycle"]
+        };
+        let (mut attributes, nested) = self.attributes(
+            block.body,
+            &format_args!("`{}`", kind.block_name),
+            allowed_in_compute(kind),
+            blocks,
+        );
 
         let workspace =
             attributes.remove("workspace").and_then(|attribute| {
@@ -614,7 +643,7 @@ impl Loader {
             kind,
             label,
             label_span,
-            attributes: attributes.into_iter().collect(),
+            attributes,
             workspace,
             count,
             for_each,
@@ -657,7 +686,7 @@ impl Loader {
 
     fn lifecycle(&mut self, block: ParsedBlock, kind: &amlform_schema::ComputeKind) -> Lifecycle {
         let allowed = ["prevent_destroy", "create_before_destroy", "ignore_changes"];
-        let (attributes, _) = self.attributes(block.body, "a `lifecycle` block", &allowed, &[]);
+        let (attributes, _) = self.attributes(block.body, &"a `lifecycle` block", &allowed, &[]);
         let mut lifecycle = Lifecycle {
             prevent_destroy: self.literal_bool(attributes.get("prevent_destroy")),
             create_before_destroy: self.literal_bool(attributes.get("create_before_destroy")),
@@ -712,9 +741,13 @@ impl Loader {
     }
 
     /// Folds `identity { type = ..., ids = [...] }` into `identity_type` and `identity_id`.
-    fn identity(&mut self, block: ParsedBlock, attributes: &mut BTreeMap<String, AttributeDef>) {
+    fn identity(
+        &mut self,
+        block: ParsedBlock,
+        attributes: &mut AttributeMap<String, AttributeDef>,
+    ) {
         let (identity, _) =
-            self.attributes(block.body, "an `identity` block", &["type", "ids"], &[]);
+            self.attributes(block.body, &"an `identity` block", &["type", "ids"], &[]);
         for (from, to) in [("type", "identity_type"), ("ids", "identity_id")] {
             let Some(attribute) = identity.get(from) else {
                 continue;
