@@ -977,7 +977,24 @@ impl<'c> Evaluator<'c> {
         let mut addresses = Vec::new();
         for (instance_address, each, count_index) in instances {
             let mut attributes = Vec::with_capacity(kind.attributes.len() + kind.computed.len());
-            for attribute in kind.attributes {
+            // In name order, as the instance keeps them: attributes, then computed values.
+            for &position in kind.name_order() {
+                let Some(attribute) = kind.attributes.get(position) else {
+                    let computed = kind.computed[position - kind.attributes.len()];
+                    let known = self
+                        .known
+                        .get(&instance_address)
+                        .and_then(|values| values.get(computed));
+                    attributes.push((
+                        computed,
+                        EvaluatedAttribute {
+                            value: known.cloned().unwrap_or(Value::Unknown),
+                            sensitive: false,
+                            span: None,
+                        },
+                    ));
+                    continue;
+                };
                 let evaluated = match block.attributes.get(attribute.name) {
                     Some(set) => {
                         let scope = Scope {
@@ -1015,20 +1032,6 @@ impl<'c> Evaluator<'c> {
                 };
                 attributes.push((attribute.name, evaluated));
             }
-            for computed in kind.computed {
-                let known = self
-                    .known
-                    .get(&instance_address)
-                    .and_then(|values| values.get(*computed));
-                attributes.push((
-                    *computed,
-                    EvaluatedAttribute {
-                        value: known.cloned().unwrap_or(Value::Unknown),
-                        sensitive: false,
-                        span: None,
-                    },
-                ));
-            }
             addresses.push((
                 each.as_ref()
                     .map(|(k, _)| k.as_str().unwrap_or_default().to_owned()),
@@ -1041,7 +1044,7 @@ impl<'c> Evaluator<'c> {
                     kind,
                     workspace: workspace.clone(),
                     attached,
-                    attributes: AttributeMap::from_distinct(attributes),
+                    attributes: AttributeMap::from_sorted(attributes),
                     depends_on: depends_on.clone(),
                     lifecycle: block.lifecycle.clone(),
                     label_span: block.label_span.clone(),

@@ -314,11 +314,31 @@ fn diff_compute(
         .iter()
         .any(|name| name == "all");
     let exists = found.is_some();
-    // Worked out in schema order, each into its slot; listed in name order at the end.
-    let mut slots: Vec<Option<AttributeChange>> = std::iter::repeat_with(|| None)
-        .take(kind.attributes.len() + kind.computed.len())
-        .collect();
-    for (slot, attribute) in kind.attributes.iter().enumerate() {
+    let mut attributes = Vec::with_capacity(kind.attributes.len() + kind.computed.len());
+    // In name order, as a plan lists them: attributes, then computed values, by position.
+    for &position in kind.name_order() {
+        let Some(attribute) = kind.attributes.get(position) else {
+            let computed = kind.computed[position - kind.attributes.len()];
+            let value = match (computed, found) {
+                ("id", Some(found)) => Shown::Value(Value::from(found.arm_id.clone())),
+                ("resource_id", Some(found)) => found
+                    .resource_id
+                    .clone()
+                    .map_or(Shown::Absent, |id| Shown::Value(Value::from(id))),
+                ("provisioning_state", Some(found)) => {
+                    Shown::Value(Value::from(found.provisioning_state.clone()))
+                }
+                _ => Shown::KnownAfterApply,
+            };
+            attributes.push(AttributeChange {
+                name: Cow::Borrowed(computed),
+                before: if exists { value.clone() } else { Shown::Absent },
+                after: value,
+                changed: false,
+                forces_replacement: false,
+            });
+            continue;
+        };
         let applies = match attribute.mode {
             Mode::Both => true,
             Mode::CreateOnly => !instance.attached,
@@ -373,7 +393,7 @@ fn diff_compute(
         if ignored && exists {
             changed = false;
         }
-        slots[slot] = Some(AttributeChange {
+        attributes.push(AttributeChange {
             name: Cow::Borrowed(attribute.name),
             before: if ignored && exists {
                 before.clone()
@@ -391,28 +411,8 @@ fn diff_compute(
                 && (attribute.update == Update::Replace || instance.attached),
         });
     }
-    for (slot, computed) in (kind.attributes.len()..).zip(kind.computed) {
-        let value = match (*computed, found) {
-            ("id", Some(found)) => Shown::Value(Value::from(found.arm_id.clone())),
-            ("resource_id", Some(found)) => found
-                .resource_id
-                .clone()
-                .map_or(Shown::Absent, |id| Shown::Value(Value::from(id))),
-            ("provisioning_state", Some(found)) => {
-                Shown::Value(Value::from(found.provisioning_state.clone()))
-            }
-            _ => Shown::KnownAfterApply,
-        };
-        slots[slot] = Some(AttributeChange {
-            name: Cow::Borrowed(*computed),
-            before: if exists { value.clone() } else { Shown::Absent },
-            after: value,
-            changed: false,
-            forces_replacement: false,
-        });
-    }
-    let mut attributes = Vec::with_capacity(slots.iter().flatten().count());
-    attributes.extend((kind.name_order().iter()).filter_map(|&slot| slots[slot].take()));
+    // Unmanaged attributes were skipped: give back the room they would have taken.
+    attributes.shrink_to_fit();
 
     let replace_requested = input
         .options

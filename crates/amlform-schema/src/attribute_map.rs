@@ -90,6 +90,21 @@ impl<K: Borrow<str>, V> AttributeMap<K, V> {
     }
 }
 
+impl<K: Borrow<str>, V> AttributeMap<K, V> {
+    /// From entries already in name order, each name once (see
+    /// [`crate::ComputeKind::name_order`]). Spare capacity is given back: maps of thousands of
+    /// instances live through a plan.
+    pub fn from_sorted(mut entries: Vec<(K, V)>) -> Self {
+        debug_assert!(
+            (entries.windows(2))
+                .all(|pair| name_order(pair[0].0.borrow(), pair[1].0.borrow()) == Ordering::Less),
+            "entries out of name order"
+        );
+        entries.shrink_to_fit();
+        AttributeMap(entries)
+    }
+}
+
 /// `map["name"]`, for a name that must be there.
 impl<K: Borrow<str>, V> std::ops::Index<&str> for AttributeMap<K, V> {
     type Output = V;
