@@ -216,11 +216,18 @@ impl ArmClient {
                         let body = if bytes.is_empty() {
                             Value::Null
                         } else {
-                            serde_json::from_slice(&bytes).map_err(|error| AzureError::Decode {
-                                method: method.to_string(),
-                                path: shown_path.clone(),
-                                reason: error.to_string(),
-                            })?
+                            // Checked to be UTF-8 once, not string by string as the
+                            // parser would: a page of computes is hundreds of KiB.
+                            std::str::from_utf8(&bytes)
+                                .map_err(|error| error.to_string())
+                                .and_then(|text| {
+                                    serde_json::from_str(text).map_err(|error| error.to_string())
+                                })
+                                .map_err(|reason| AzureError::Decode {
+                                    method: method.to_string(),
+                                    path: shown_path.clone(),
+                                    reason,
+                                })?
                         };
                         return Ok(ArmResponse {
                             status: status.as_u16(),
