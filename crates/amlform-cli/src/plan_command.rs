@@ -153,6 +153,9 @@ pub fn prepare(
         );
     }
     plan.warnings.extend(fact_warnings);
+    // Thousands of records are spent once diffed: free them beside what follows (printing
+    // the plan, or applying it), not before it.
+    std::thread::spawn(move || drop(records));
     timings.phase("diff");
     let bindings = connections.bindings(&module.evaluated);
     Ok(Some(Planned {
