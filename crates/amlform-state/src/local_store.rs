@@ -1,5 +1,6 @@
 //! The local state backend: sled under `.amlform/state`, one key per record.
 
+use amlform_graph::in_parallel;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -136,13 +137,16 @@ impl StateStore for LocalStore {
     }
 
     fn records(&self) -> Result<Vec<StateRecord>, StateError> {
-        self.records
-            .iter()
-            .map(|entry| {
-                let (key, value) = entry.map_err(|error| self.database(error))?;
-                StateRecord::decode(&String::from_utf8_lossy(&key), &value)
-            })
-            .collect()
+        let stored = (self.records.iter())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| self.database(error))?;
+        // Decoding is most of the work: it runs on every core (a plan reads the state while
+        // the configuration evaluates, and the cores share whatever is left).
+        in_parallel(&stored, |(key, value)| {
+            StateRecord::decode(&String::from_utf8_lossy(key), value)
+        })
+        .into_iter()
+        .collect()
     }
 
     fn record(&self, address: &str) -> Result<Option<StateRecord>, StateError> {
