@@ -69,7 +69,7 @@ fn main() {
         }
     }
     println!(
-        "engine = load + state + diff + render; state is the wait for the state, read on a thread while the configuration loads; refresh is one paged list per workspace"
+        "engine = load + state + diff + render; state is the wait for the state, read on a thread while the configuration evaluates; refresh is one paged list per workspace"
     );
 }
 
