@@ -79,8 +79,7 @@ pub fn attributes(kind: &ComputeKind, resource: &Value) -> AttributeMap<&'static
 }
 
 /// The value at a dotted REST path (`properties.properties.vmSize`); none for an empty path.
-/// The value at a dotted path (`properties.vmSize`). Unlike `Value::pointer`, it allocates
-/// nothing: refresh reads several fields of every compute.
+/// Unlike `Value::pointer`, it allocates nothing: refresh reads several fields of every compute.
 pub(crate) fn at_path<'a>(resource: &'a Value, rest_path: &str) -> Option<&'a Value> {
     if rest_path.is_empty() {
         return None;

@@ -12,13 +12,10 @@ use crate::source_map::{FileId, Origin, SourceMap, Span};
 use crate::suggest::{did_you_mean, hint_for};
 use crate::type_constraint::TypeConstraint;
 use amlform_graph::in_parallel;
-use amlform_schema::{
-    AttributeMap, COMPUTE_KINDS, ComputeKind, META_ARGUMENTS, compute_kind, unsupported_kind,
-};
+use amlform_schema::{AttributeMap, COMPUTE_KINDS, compute_kind, unsupported_kind};
 use foldhash::{HashSet, HashSetExt};
 use hcl_edit::expr::{Expression, TraversalOperator};
 use std::ops::Range;
-use std::sync::OnceLock;
 
 const TOP_LEVEL_BLOCKS: &[&str] = &["workspace", "variable", "locals", "output", "import"];
 pub(crate) const WORKSPACE_ATTRIBUTES: &[&str] = &[
@@ -86,25 +83,6 @@ fn load_on(sources: &SourceMap, cores: usize) -> (Config, Diagnostics) {
     loader.check_duplicates();
     loader.config.index();
     (loader.config, loader.diagnostics)
-}
-
-/// What a compute block of a kind may set: the kind's attributes and the meta-arguments.
-/// Worked out once per kind, not for each of thousands of blocks.
-fn allowed_in_compute(kind: &ComputeKind) -> &'static [&'static str] {
-    static ALLOWED: OnceLock<Vec<Vec<&'static str>>> = OnceLock::new();
-    let allowed = ALLOWED.get_or_init(|| {
-        (COMPUTE_KINDS.iter())
-            .map(|kind| {
-                (kind.attributes.iter().map(|a| a.name))
-                    .chain(META_ARGUMENTS.iter().copied().filter(|m| *m != "lifecycle"))
-                    .collect()
-            })
-            .collect()
-    });
-    let index = (COMPUTE_KINDS.iter())
-        .position(|known| known.block_name == kind.block_name)
-        .expect("every kind is in COMPUTE_KINDS");
-    &allowed[index]
 }
 
 /// Below this size a file is parsed in one piece.
@@ -579,7 +557,7 @@ impl Loader {
         let (mut attributes, nested) = self.attributes(
             block.body,
             &format_args!("`{}`", kind.block_name),
-            allowed_in_compute(kind),
+            kind.settable_names(),
             blocks,
         );
 

@@ -395,11 +395,7 @@ fn diff_compute(
         }
         attributes.push(AttributeChange {
             name: Cow::Borrowed(attribute.name),
-            before: if ignored && exists {
-                before.clone()
-            } else {
-                before
-            },
+            before,
             after: if ignored && exists && !secret {
                 attributes_before(found, record, attribute.name)
             } else {
@@ -520,7 +516,7 @@ fn diff_compute(
 
 /// What the nodes that never scale away cost per hour: a cluster's `min_nodes`, a running
 /// compute instance. `None` for other kinds and for sizes without a price.
-/// `value` looks an attribute up by name.
+/// `number` and `text` look an attribute up by name.
 fn always_on_cost<'a>(
     kind: &str,
     number: impl Fn(&'static str) -> Option<f64>,

@@ -80,26 +80,15 @@ impl<K: Borrow<str>, V> AttributeMap<K, V> {
     /// From entries whose names are all different (a schema's attributes), sorting in place.
     pub fn from_distinct(mut entries: Vec<(K, V)>) -> Self {
         entries.sort_unstable_by(|(a, _), (b, _)| name_order(a.borrow(), b.borrow()));
-        debug_assert!(
-            entries
-                .windows(2)
-                .all(|pair| pair[0].0.borrow() != pair[1].0.borrow()),
-            "names repeat"
-        );
+        debug_assert!(in_name_order(&entries), "names repeat");
         AttributeMap(entries)
     }
-}
 
-impl<K: Borrow<str>, V> AttributeMap<K, V> {
     /// From entries already in name order, each name once (see
     /// [`crate::ComputeKind::name_order`]). Spare capacity is given back: maps of thousands of
     /// instances live through a plan.
     pub fn from_sorted(mut entries: Vec<(K, V)>) -> Self {
-        debug_assert!(
-            (entries.windows(2))
-                .all(|pair| name_order(pair[0].0.borrow(), pair[1].0.borrow()) == Ordering::Less),
-            "entries out of name order"
-        );
+        debug_assert!(in_name_order(&entries), "entries out of name order");
         entries.shrink_to_fit();
         AttributeMap(entries)
     }
@@ -120,9 +109,7 @@ impl<K: Borrow<str>, V> FromIterator<(K, V)> for AttributeMap<K, V> {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(entries: I) -> Self {
         let mut entries: Vec<(K, V)> = entries.into_iter().collect();
         // Entries from a sorted map or a stored record come in order: nothing to do.
-        if (entries.windows(2))
-            .all(|pair| name_order(pair[0].0.borrow(), pair[1].0.borrow()) == Ordering::Less)
-        {
+        if in_name_order(&entries) {
             return AttributeMap(entries);
         }
         // Reversed, then sorted stably, the last of equal names comes first; dedup keeps it.
@@ -149,6 +136,12 @@ impl<K, V> IntoIterator for AttributeMap<K, V> {
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
     }
+}
+
+/// Whether the names are in order, each once.
+fn in_name_order<K: Borrow<str>, V>(entries: &[(K, V)]) -> bool {
+    (entries.windows(2))
+        .all(|pair| name_order(pair[0].0.borrow(), pair[1].0.borrow()) == Ordering::Less)
 }
 
 /// Byte order of names, deciding on the first byte inline before calling `memcmp`: names of

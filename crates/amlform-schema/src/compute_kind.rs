@@ -1,4 +1,4 @@
-use crate::COMPUTE_KINDS;
+use crate::{COMPUTE_KINDS, META_ARGUMENTS};
 use std::sync::OnceLock;
 
 /// One kind of compute target and everything the engine must know about its attributes.
@@ -35,24 +35,40 @@ impl ComputeKind {
     /// in name order without comparing names for every instance.
     pub fn name_order(&self) -> &'static [usize] {
         static ORDERS: OnceLock<Vec<Vec<usize>>> = OnceLock::new();
-        let orders = ORDERS.get_or_init(|| {
-            COMPUTE_KINDS
-                .iter()
-                .map(|kind| {
-                    let names: Vec<&str> = (kind.attributes.iter().map(|a| a.name))
-                        .chain(kind.computed.iter().copied())
-                        .collect();
-                    let mut order: Vec<usize> = (0..names.len()).collect();
-                    order.sort_by_key(|&position| names[position]);
-                    order
-                })
+        self.once_per_kind::<Vec<usize>>(&ORDERS, |kind| {
+            let names: Vec<&str> = (kind.attributes.iter().map(|a| a.name))
+                .chain(kind.computed.iter().copied())
+                .collect();
+            let mut order: Vec<usize> = (0..names.len()).collect();
+            order.sort_by_key(|&position| names[position]);
+            order
+        })
+    }
+
+    /// Every name a block of this kind may set as an attribute: its attributes, and the
+    /// meta-arguments other than the `lifecycle` block.
+    pub fn settable_names(&self) -> &'static [&'static str] {
+        static NAMES: OnceLock<Vec<Vec<&'static str>>> = OnceLock::new();
+        self.once_per_kind::<Vec<&'static str>>(&NAMES, |kind| {
+            (kind.attributes.iter().map(|a| a.name))
+                .chain(META_ARGUMENTS.iter().copied().filter(|m| *m != "lifecycle"))
                 .collect()
-        });
+        })
+    }
+
+    /// This kind's entry of `cache`, which `work` fills once for every kind: thousands of
+    /// blocks and instances share what a kind's schema alone decides.
+    fn once_per_kind<T>(
+        &self,
+        cache: &'static OnceLock<Vec<T>>,
+        work: impl Fn(&ComputeKind) -> T,
+    ) -> &'static T {
+        let all = cache.get_or_init(|| COMPUTE_KINDS.iter().map(work).collect());
         let index = COMPUTE_KINDS
             .iter()
             .position(|kind| kind.block_name == self.block_name)
             .expect("every kind is in COMPUTE_KINDS");
-        &orders[index]
+        &all[index]
     }
 
     /// Whether a compute of this kind with these settings is attached rather than created.

@@ -184,5 +184,9 @@ mod tests {
             StateRecord::decode("x", b"{not json"),
             Err(StateError::Damaged { .. })
         ));
+        assert!(matches!(
+            StateRecord::decode("x", b"{\"format\": 1, \"record\": \"\xff\"}"),
+            Err(StateError::Damaged { .. })
+        ));
     }
 }
