@@ -6,7 +6,7 @@
 #![allow(clippy::print_stdout)] // the runs report what they met, for the record
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -47,11 +47,11 @@ fn config(generation: u32) -> String {
     text
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("amlform-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn scratch(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("amlform-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn amlform(dir: &Path, args: &[&str]) -> Command {
@@ -151,12 +151,13 @@ impl Lcg {
 
 #[test]
 fn an_apply_killed_at_random_moments_always_converges_without_lost_or_duplicate_computes() {
-    let dir = scratch("crash");
+    let temp = scratch("crash");
+    let dir = temp.path();
     // How long an uninterrupted apply takes here sets the first window for kills; a kill
     // that comes after the apply ended does not count, and narrows the window.
     std::fs::write(dir.join("main.aml.hcl"), config(0)).unwrap();
     let started = Instant::now();
-    let first = run(&dir, &["apply", "--auto-approve"]);
+    let first = run(dir, &["apply", "--auto-approve"]);
     assert_eq!(first.status.code(), Some(0), "{}", describe(&first));
     let mut window = started.elapsed().as_millis().max(50) as u64;
 
@@ -171,7 +172,7 @@ fn an_apply_killed_at_random_moments_always_converges_without_lost_or_duplicate_
         );
         let generation = attempts % 2;
         std::fs::write(dir.join("main.aml.hcl"), config(generation)).unwrap();
-        let mut child = amlform(&dir, &["apply", "--auto-approve"])
+        let mut child = amlform(dir, &["apply", "--auto-approve"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -190,25 +191,25 @@ fn an_apply_killed_at_random_moments_always_converges_without_lost_or_duplicate_
             "attempt {attempts} (seed {seed:#x}), killed after {}ms",
             kill_after.as_millis()
         );
-        if assert_converged(&dir, &context) {
+        if assert_converged(dir, &context) {
             reconciled += 1;
         }
     }
     println!(
         "20 applies killed while running ({attempts} attempts), {reconciled} of them between a request's intent and its result (last window {window}ms, seed {seed:#x})"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn an_apply_against_a_failing_service_converges_within_three_runs() {
-    let dir = scratch("faults");
+    let temp = scratch("faults");
+    let dir = temp.path();
     std::fs::write(dir.join("main.aml.hcl"), config(0)).unwrap();
     // 10% of requests answered 429 or 500, 5% of provisionings ending Failed.
     let flaky = "--no-rate-limits --fail-429 0.05 --fail-500 0.05 --fail-provisioning 0.05";
     let mut outcomes = Vec::new();
     for _ in 0..3 {
-        let apply = amlform(&dir, &["apply", "--auto-approve"])
+        let apply = amlform(dir, &["apply", "--auto-approve"])
             .env("AMLFORM_EMBEDDED_EMULATOR", flaky)
             .output()
             .unwrap();
@@ -228,13 +229,12 @@ fn an_apply_against_a_failing_service_converges_within_three_runs() {
         "no convergence within 3 runs: {outcomes:?}"
     );
     // On a healthy service: nothing left to do, and nothing more or less than configured.
-    let plan = run(&dir, &["plan", "--detailed-exitcode"]);
+    let plan = run(dir, &["plan", "--detailed-exitcode"]);
     assert_eq!(plan.status.code(), Some(0), "{}", describe(&plan));
-    assert_state_matches_service(&dir, "after the flaky applies");
+    assert_state_matches_service(dir, "after the flaky applies");
     let store = LocalStore::open(&dir.join(".amlform/state"), "test", Duration::ZERO).unwrap();
     assert_eq!(store.records().unwrap().len(), 50);
     drop(store);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 /// Starts an apply of generation 0 at parallelism 2 on a service that takes a second to
@@ -286,10 +286,11 @@ fn statuses(dir: &Path) -> Vec<RecordStatus> {
 
 #[test]
 fn ctrl_c_lets_operations_in_flight_finish_and_twice_stops_waiting_for_them() {
-    let dir = scratch("interrupt");
+    let temp = scratch("interrupt");
+    let dir = temp.path();
     std::fs::write(dir.join("main.aml.hcl"), config(0)).unwrap();
 
-    let (code, stdout) = interrupted_apply(&dir, 1);
+    let (code, stdout) = interrupted_apply(dir, 1);
     assert_eq!(code, Some(1), "{stdout}");
     assert_eq!(
         stdout.matches("Creation complete after").count(),
@@ -300,17 +301,16 @@ fn ctrl_c_lets_operations_in_flight_finish_and_twice_stops_waiting_for_them() {
         stdout.contains("Apply interrupted: 2 added, 0 changed, 0 destroyed; 0 failed, 48 not started, 0 abandoned"),
         "{stdout}"
     );
-    assert_eq!(statuses(&dir), vec![RecordStatus::Ready; 2]);
+    assert_eq!(statuses(dir), vec![RecordStatus::Ready; 2]);
 
-    let (code, stdout) = interrupted_apply(&dir, 2);
+    let (code, stdout) = interrupted_apply(dir, 2);
     assert_eq!(code, Some(1), "{stdout}");
     assert!(stdout.contains("2 abandoned while in flight"), "{stdout}");
-    let pending = statuses(&dir)
+    let pending = statuses(dir)
         .into_iter()
         .filter(|status| matches!(status, RecordStatus::Pending { .. }))
         .count();
     assert_eq!(pending, 2, "the abandoned operations stay recorded");
 
-    assert_converged(&dir, "after the interrupts");
-    std::fs::remove_dir_all(&dir).unwrap();
+    assert_converged(dir, "after the interrupts");
 }

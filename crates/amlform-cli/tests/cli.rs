@@ -3,6 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use tempfile::TempDir;
+
 fn amlform(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_amlform"))
         .arg("-C")
@@ -14,14 +16,20 @@ fn amlform(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn scratch(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("amlform-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+/// A scratch directory holding `files`; removed when dropped.
+fn scratch(name: &str, files: &[(&str, &str)]) -> TempDir {
+    let dir = temp_dir(name);
     for (file, text) in files {
-        std::fs::write(dir.join(file), text).unwrap();
+        std::fs::write(dir.path().join(file), text).unwrap();
     }
     dir
+}
+
+fn temp_dir(name: &str) -> TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("amlform-cli-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn quickstart() -> PathBuf {
@@ -29,14 +37,12 @@ fn quickstart() -> PathBuf {
 }
 
 /// A scratch copy of the quickstart, so commands that write `.amlform/` leave the example alone.
-fn quickstart_copy(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("amlform-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+fn quickstart_copy(name: &str) -> TempDir {
+    let dir = temp_dir(name);
     for entry in std::fs::read_dir(quickstart()).unwrap() {
         let path = entry.unwrap().path();
         if path.is_file() {
-            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
         }
     }
     dir
@@ -58,8 +64,9 @@ fn validate_accepts_the_quickstart() {
 
 #[test]
 fn validate_reports_errors_with_file_line_and_caret() {
-    let dir = scratch("broken", &[("main.aml.hcl", BROKEN)]);
-    let output = amlform(&dir, &["validate"]);
+    let temp = scratch("broken", &[("main.aml.hcl", BROKEN)]);
+    let dir = temp.path();
+    let output = amlform(dir, &["validate"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("AML105"), "{stderr}");
@@ -73,8 +80,9 @@ fn validate_reports_errors_with_file_line_and_caret() {
 
 #[test]
 fn validate_json_is_machine_readable() {
-    let dir = scratch("json", &[("main.aml.hcl", BROKEN)]);
-    let output = amlform(&dir, &["validate", "--json"]);
+    let temp = scratch("json", &[("main.aml.hcl", BROKEN)]);
+    let dir = temp.path();
+    let output = amlform(dir, &["validate", "--json"]);
     assert_eq!(output.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(report["valid"], false);
@@ -99,8 +107,9 @@ fn validate_takes_variables_from_the_command_line() {
 #[test]
 fn fmt_check_exits_3_and_fmt_rewrites() {
     let messy = "aml_compute \"cpu\" {\nvm_size = \"A\"\n   max_nodes=2 # two\n}\n";
-    let dir = scratch("fmt", &[("main.aml.hcl", messy)]);
-    let check = amlform(&dir, &["fmt", "--check", "--diff"]);
+    let temp = scratch("fmt", &[("main.aml.hcl", messy)]);
+    let dir = temp.path();
+    let check = amlform(dir, &["fmt", "--check", "--diff"]);
     assert_eq!(check.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&check.stdout).contains("+  max_nodes = 2 # two"));
     assert_eq!(
@@ -109,19 +118,20 @@ fn fmt_check_exits_3_and_fmt_rewrites() {
         "--check must not write"
     );
 
-    assert_eq!(amlform(&dir, &["fmt"]).status.code(), Some(0));
+    assert_eq!(amlform(dir, &["fmt"]).status.code(), Some(0));
     let formatted = std::fs::read_to_string(dir.join("main.aml.hcl")).unwrap();
     assert_eq!(
         formatted,
         "aml_compute \"cpu\" {\n  vm_size   = \"A\"\n  max_nodes = 2 # two\n}\n"
     );
-    assert_eq!(amlform(&dir, &["fmt", "--check"]).status.code(), Some(0));
+    assert_eq!(amlform(dir, &["fmt", "--check"]).status.code(), Some(0));
 }
 
 #[test]
 fn fmt_refuses_a_file_that_does_not_parse() {
-    let dir = scratch("fmt-bad", &[("main.aml.hcl", "a {\n  b = \n}\n")]);
-    let output = amlform(&dir, &["fmt"]);
+    let temp = scratch("fmt-bad", &[("main.aml.hcl", "a {\n  b = \n}\n")]);
+    let dir = temp.path();
+    let output = amlform(dir, &["fmt"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&output.stderr).contains("does not parse"));
 }
@@ -130,7 +140,8 @@ fn fmt_refuses_a_file_that_does_not_parse() {
 fn emulator_serve_answers_on_loopback_until_stopped() {
     use std::io::{BufRead, BufReader, Read, Write};
 
-    let tls_dir = std::env::temp_dir().join(format!("amlform-cli-emulator-{}", std::process::id()));
+    let temp = temp_dir("emulator");
+    let tls_dir = temp.path().join("tls");
     let mut child = Command::new(env!("CARGO_BIN_EXE_amlform"))
         .args([
             "emulator",
@@ -166,7 +177,6 @@ fn emulator_serve_answers_on_loopback_until_stopped() {
     stream.read_to_string(&mut response).unwrap();
     child.kill().unwrap();
     child.wait().unwrap();
-    let _ = std::fs::remove_dir_all(&tls_dir);
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
     assert!(response.contains("x-ms-request-id"), "{response}");
     assert!(response.ends_with("{\"value\":[]}"), "{response}");
@@ -174,8 +184,9 @@ fn emulator_serve_answers_on_loopback_until_stopped() {
 
 #[test]
 fn the_readme_first_command_plans_the_quickstart_on_the_embedded_emulator() {
-    let dir = quickstart_copy("quickstart");
-    let output = amlform(&dir, &["plan", "--detailed-exitcode"]);
+    let temp = quickstart_copy("quickstart");
+    let dir = temp.path();
+    let output = amlform(dir, &["plan", "--detailed-exitcode"]);
     let stdout = String::from_utf8_lossy(&output.stdout);
     assert_eq!(
         output.status.code(),
@@ -187,18 +198,18 @@ fn the_readme_first_command_plans_the_quickstart_on_the_embedded_emulator() {
         stdout.contains("Plan: 4 to add, 0 to change, 0 to destroy."),
         "{stdout}"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn apply_plan_destroy_on_the_quickstart() {
-    let dir = quickstart_copy("apply");
+    let temp = quickstart_copy("apply");
+    let dir = temp.path();
     // No terminal and no --auto-approve: refused, nothing changed.
-    let refused = amlform(&dir, &["apply"]);
+    let refused = amlform(dir, &["apply"]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--auto-approve"));
 
-    let applied = amlform(&dir, &["apply", "--auto-approve"]);
+    let applied = amlform(dir, &["apply", "--auto-approve"]);
     let stdout = String::from_utf8_lossy(&applied.stdout);
     assert_eq!(
         applied.status.code(),
@@ -221,7 +232,7 @@ fn apply_plan_destroy_on_the_quickstart() {
         "{stdout}"
     );
 
-    let plan = amlform(&dir, &["plan", "--detailed-exitcode"]);
+    let plan = amlform(dir, &["plan", "--detailed-exitcode"]);
     assert_eq!(
         plan.status.code(),
         Some(0),
@@ -229,7 +240,7 @@ fn apply_plan_destroy_on_the_quickstart() {
         String::from_utf8_lossy(&plan.stdout)
     );
 
-    let destroyed = amlform(&dir, &["destroy", "--auto-approve"]);
+    let destroyed = amlform(dir, &["destroy", "--auto-approve"]);
     let stdout = String::from_utf8_lossy(&destroyed.stdout);
     assert_eq!(destroyed.status.code(), Some(0), "{stdout}");
     assert!(
@@ -240,19 +251,19 @@ fn apply_plan_destroy_on_the_quickstart() {
         stdout.contains("Destroy complete! Resources: 0 added, 0 changed, 4 destroyed."),
         "{stdout}"
     );
-    let listed = amlform(&dir, &["state", "list"]);
+    let listed = amlform(dir, &["state", "list"]);
     assert!(listed.stdout.is_empty(), "the state is empty after destroy");
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn apply_json_prints_the_plan_then_one_event_per_line() {
-    let dir = quickstart_copy("apply-json");
-    let refused = amlform(&dir, &["apply", "--json"]);
+    let temp = quickstart_copy("apply-json");
+    let dir = temp.path();
+    let refused = amlform(dir, &["apply", "--json"]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--auto-approve"));
 
-    let applied = amlform(&dir, &["apply", "--json", "--auto-approve"]);
+    let applied = amlform(dir, &["apply", "--json", "--auto-approve"]);
     assert_eq!(applied.status.code(), Some(0));
     let events: Vec<serde_json::Value> = String::from_utf8_lossy(&applied.stdout)
         .lines()
@@ -282,56 +293,56 @@ fn apply_json_prints_the_plan_then_one_event_per_line() {
     assert_eq!(summary["add"], 4);
     assert_eq!(summary["success"], true);
     assert_eq!(events[0]["plan"]["summary"]["add"], 4);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn output_shows_known_values_and_never_a_secret() {
-    let dir = quickstart_copy("output");
+    let temp = quickstart_copy("output");
+    let dir = temp.path();
     std::fs::write(
         dir.join("outputs.aml.hcl"),
         "variable \"api_key\" {\n  sensitive = true\n  default   = \"canary-output-secret\"\n}\n\noutput \"key\" {\n  value     = var.api_key\n  sensitive = true\n}\n",
     )
     .unwrap();
-    let before = amlform(&dir, &["output"]);
+    let before = amlform(dir, &["output"]);
     assert_eq!(
         String::from_utf8_lossy(&before.stdout),
         "cpu_cluster_id = (known after apply)\nkey = (sensitive value)\n"
     );
     assert_eq!(
-        amlform(&dir, &["apply", "--auto-approve"]).status.code(),
+        amlform(dir, &["apply", "--auto-approve"]).status.code(),
         Some(0)
     );
-    let id = amlform(&dir, &["output", "cpu_cluster_id"]);
+    let id = amlform(dir, &["output", "cpu_cluster_id"]);
     assert_eq!(
         String::from_utf8_lossy(&id.stdout).trim(),
         "\"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-quickstart-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-quickstart/computes/qs-cpu\""
     );
     let json: serde_json::Value =
-        serde_json::from_slice(&amlform(&dir, &["output", "--json"]).stdout).unwrap();
+        serde_json::from_slice(&amlform(dir, &["output", "--json"]).stdout).unwrap();
     assert_eq!(json["cpu_cluster_id"]["known"], true);
     assert_eq!(
         json["key"],
         serde_json::json!({"sensitive": true, "known": true})
     );
     for args in [&["output"][..], &["output", "key"], &["output", "--json"]] {
-        let output = amlform(&dir, args);
+        let output = amlform(dir, args);
         assert!(
             !String::from_utf8_lossy(&output.stdout).contains("canary"),
             "{args:?} printed a secret"
         );
     }
-    let unknown = amlform(&dir, &["output", "nope"]);
+    let unknown = amlform(dir, &["output", "nope"]);
     assert_eq!(unknown.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("it declares: cpu_cluster_id, key"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn graph_prints_dependencies_as_dot() {
     let config = "workspace \"w\" {\n  name           = \"ws1\"\n  resource_group = \"rg\"\n  location       = \"eastus\"\n  endpoint       = \"embedded\"\n}\n\naml_compute \"first\" {\n  vm_size   = \"STANDARD_D2_V2\"\n  max_nodes = 1\n}\n\naml_compute \"second\" {\n  vm_size    = \"STANDARD_D2_V2\"\n  max_nodes  = 1\n  depends_on = [aml_compute.first]\n}\n";
-    let dir = scratch("graph", &[("main.aml.hcl", config)]);
-    let output = amlform(&dir, &["graph"]);
+    let temp = scratch("graph", &[("main.aml.hcl", config)]);
+    let dir = temp.path();
+    let output = amlform(dir, &["graph"]);
     let dot = String::from_utf8_lossy(&output.stdout);
     assert_eq!(
         output.status.code(),
@@ -344,14 +355,13 @@ fn graph_prints_dependencies_as_dot() {
         dot.contains("\"aml_compute.second\" -> \"aml_compute.first\";"),
         "{dot}"
     );
-    let apply = amlform(&dir, &["graph", "--type", "apply"]);
+    let apply = amlform(dir, &["graph", "--type", "apply"]);
     let dot = String::from_utf8_lossy(&apply.stdout);
     assert!(dot.contains("aml_compute.first\\n(create)"), "{dot}");
     assert!(
         dot.contains("\"aml_compute.second\" -> \"aml_compute.first\";"),
         "{dot}"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -378,11 +388,12 @@ fn azure_credentials_are_chosen_per_workspace_or_by_flag_with_clear_errors() {
     };
     let stderr = |output: &Output| String::from_utf8_lossy(&output.stderr).into_owned();
 
-    let dir = scratch(
+    let temp = scratch(
         "credential",
         &[("main.aml.hcl", &workspace("environment", "china"))],
     );
-    let missing = plan(&dir, &[]);
+    let dir = temp.path();
+    let missing = plan(dir, &[]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(
         stderr(&missing).contains("the environment credential cannot be used")
@@ -392,7 +403,7 @@ fn azure_credentials_are_chosen_per_workspace_or_by_flag_with_clear_errors() {
     );
 
     std::fs::write(dir.join("main.aml.hcl"), workspace("password", "china")).unwrap();
-    let unknown = plan(&dir, &[]);
+    let unknown = plan(dir, &[]);
     assert!(
         stderr(&unknown).contains("unknown credential `password`")
             && stderr(&unknown).contains("managed_identity"),
@@ -400,21 +411,20 @@ fn azure_credentials_are_chosen_per_workspace_or_by_flag_with_clear_errors() {
         stderr(&unknown)
     );
     // The flag wins over the workspace's choice (and is checked by itself).
-    let flagged = plan(&dir, &["--credential", "environment"]);
+    let flagged = plan(dir, &["--credential", "environment"]);
     assert!(
         stderr(&flagged).contains("the environment credential cannot be used"),
         "{}",
         stderr(&flagged)
     );
-    let bad_flag = plan(&dir, &["--credential", "nope"]);
+    let bad_flag = plan(dir, &["--credential", "nope"]);
     assert_eq!(bad_flag.status.code(), Some(2), "clap refuses it");
 
     std::fs::write(dir.join("main.aml.hcl"), workspace("azure_cli", "mars")).unwrap();
-    let cloud = plan(&dir, &[]);
+    let cloud = plan(dir, &[]);
     assert!(
         stderr(&cloud).contains("unknown cloud `mars`") && stderr(&cloud).contains("usgovernment"),
         "{}",
         stderr(&cloud)
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -4,7 +4,7 @@
 //! attached kinds); destroy leaves an empty state and an emulator with no compute, while the
 //! resources that were attached still exist.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use amlform_emulator::Emulator;
@@ -102,18 +102,18 @@ fn edit(dir: &Path, (from, to): (&str, &str)) {
     std::fs::write(&path, text.replace(from, to)).unwrap();
 }
 
-fn copy_of(example: &str) -> PathBuf {
+fn copy_of(example: &str) -> tempfile::TempDir {
     let source = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../examples")
         .join(example);
-    let dir =
-        std::env::temp_dir().join(format!("amlform-example-{example}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("amlform-example-{example}-"))
+        .tempdir()
+        .unwrap();
     for entry in std::fs::read_dir(&source).unwrap() {
         let path = entry.unwrap().path();
         if path.is_file() {
-            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+            std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
         }
     }
     dir
@@ -158,34 +158,35 @@ fn every_example_applies_updates_replaces_and_destroys_cleanly() {
         "every example directory has a row here"
     );
     for example in EXAMPLES {
-        let dir = copy_of(example.dir);
-        succeeds(&dir, &["fmt", "--check"]);
-        let applied = succeeds(&dir, &["apply", "--auto-approve"]);
+        let temp = copy_of(example.dir);
+        let dir = temp.path();
+        succeeds(dir, &["fmt", "--check"]);
+        let applied = succeeds(dir, &["apply", "--auto-approve"]);
         assert!(applied.contains("Apply complete!"), "{applied}");
-        assert_plan_is_empty(&dir, "apply");
+        assert_plan_is_empty(dir, "apply");
 
         if let Some(change) = example.in_place {
-            edit(&dir, change);
-            let plan = succeeds(&dir, &["plan"]);
+            edit(dir, change);
+            let plan = succeeds(dir, &["plan"]);
             assert!(plan.contains("will be updated in-place"), "{plan}");
             assert!(!plan.contains("must be"), "{plan}");
-            succeeds(&dir, &["apply", "--auto-approve"]);
-            assert_plan_is_empty(&dir, "an in-place update");
+            succeeds(dir, &["apply", "--auto-approve"]);
+            assert_plan_is_empty(dir, "an in-place update");
         }
 
-        edit(&dir, example.forcing);
-        let plan = succeeds(&dir, &["plan"]);
+        edit(dir, example.forcing);
+        let plan = succeeds(dir, &["plan"]);
         assert!(plan.contains(example.forcing_says), "{plan}");
-        succeeds(&dir, &["apply", "--auto-approve"]);
-        assert_plan_is_empty(&dir, "a replacement");
+        succeeds(dir, &["apply", "--auto-approve"]);
+        assert_plan_is_empty(dir, "a replacement");
 
         // Every example attaches something, so each shows a detach keeping its resource.
-        let attached = attached_resources(&dir);
+        let attached = attached_resources(dir);
         assert!(!attached.is_empty(), "{}", example.dir);
-        let destroyed = succeeds(&dir, &["destroy", "--auto-approve"]);
+        let destroyed = succeeds(dir, &["destroy", "--auto-approve"]);
         assert!(destroyed.contains("Destroy complete!"), "{destroyed}");
-        assert!(succeeds(&dir, &["state", "list"]).is_empty());
-        let emulator = embedded(&dir);
+        assert!(succeeds(dir, &["state", "list"]).is_empty());
+        let emulator = embedded(dir);
         assert_eq!(
             emulator.computes(),
             Vec::<serde_json::Value>::new(),
@@ -199,6 +200,5 @@ fn every_example_applies_updates_replaces_and_destroys_cleanly() {
                 "{resource} outlives its detach"
             );
         }
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

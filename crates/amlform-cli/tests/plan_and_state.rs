@@ -18,11 +18,13 @@ fn amlform(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
-fn scratch(name: &str, config: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("amlform-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("main.aml.hcl"), config).unwrap();
+/// A scratch directory holding `config` as `main.aml.hcl`; removed when dropped.
+fn scratch(name: &str, config: &str) -> tempfile::TempDir {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("amlform-cli-{name}-"))
+        .tempdir()
+        .unwrap();
+    std::fs::write(dir.path().join("main.aml.hcl"), config).unwrap();
     dir
 }
 
@@ -98,8 +100,9 @@ fn cluster_body(size: &str, max: u64) -> Value {
 
 #[test]
 fn plan_shows_creates_in_every_form_with_the_detailed_exit_code() {
-    let dir = scratch("plan", &config());
-    let text = amlform(&dir, &["plan"]);
+    let temp = scratch("plan", &config());
+    let dir = temp.path();
+    let text = amlform(dir, &["plan"]);
     assert_eq!(
         text.status.code(),
         Some(0),
@@ -127,13 +130,11 @@ fn plan_shows_creates_in_every_form_with_the_detailed_exit_code() {
     );
 
     assert_eq!(
-        amlform(&dir, &["plan", "--detailed-exitcode"])
-            .status
-            .code(),
+        amlform(dir, &["plan", "--detailed-exitcode"]).status.code(),
         Some(2)
     );
 
-    let json = amlform(&dir, &["plan", "--json"]);
+    let json = amlform(dir, &["plan", "--json"]);
     let plan: Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(
         plan["resource_changes"][0]["change"]["actions"],
@@ -144,7 +145,7 @@ fn plan_shows_creates_in_every_form_with_the_detailed_exit_code() {
         true
     );
 
-    let markdown = stdout(&amlform(&dir, &["plan", "--markdown"]));
+    let markdown = stdout(&amlform(dir, &["plan", "--markdown"]));
     assert!(
         markdown.starts_with("### amlform plan: 2 to add"),
         "{markdown}"
@@ -163,7 +164,6 @@ fn plan_shows_creates_in_every_form_with_the_detailed_exit_code() {
             entry.display()
         );
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 fn json_string(value: &Value) -> String {
@@ -185,16 +185,18 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 
 #[test]
 fn a_plan_with_errors_exits_1_and_a_held_lock_is_named() {
-    let dir = scratch(
+    let temp = scratch(
         "plan-errors",
         &config().replace("max_nodes = 4", "max_nodes = \"four\""),
     );
-    let output = amlform(&dir, &["plan", "--detailed-exitcode"]);
+    let dir = temp.path();
+    let output = amlform(dir, &["plan", "--detailed-exitcode"]);
     assert_eq!(output.status.code(), Some(1));
 
-    let dir = scratch("plan-locked", &config());
+    let temp = scratch("plan-locked", &config());
+    let dir = temp.path();
     let held = LocalStore::open(&dir.join(".amlform/state"), "apply", Duration::ZERO).unwrap();
-    let output = amlform(&dir, &["plan"]);
+    let output = amlform(dir, &["plan"]);
     assert_eq!(output.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
@@ -202,7 +204,7 @@ fn a_plan_with_errors_exits_1_and_a_held_lock_is_named() {
         "{stderr}"
     );
     // A second apply on a held state fails at once, naming the holder, and changes nothing.
-    let second = amlform(&dir, &["apply", "--auto-approve"]);
+    let second = amlform(dir, &["apply", "--auto-approve"]);
     assert_eq!(second.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert!(
@@ -210,13 +212,13 @@ fn a_plan_with_errors_exits_1_and_a_held_lock_is_named() {
         "{stderr}"
     );
     drop(held);
-    assert_eq!(amlform(&dir, &["plan"]).status.code(), Some(0));
-    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(amlform(dir, &["plan"]).status.code(), Some(0));
 }
 
 #[test]
 fn state_commands_list_show_pull_and_rm_without_secrets() {
-    let dir = scratch("state", &config());
+    let temp = scratch("state", &config());
+    let dir = temp.path();
     {
         let mut store =
             LocalStore::open(&dir.join(".amlform/state"), "test", Duration::ZERO).unwrap();
@@ -251,15 +253,15 @@ fn state_commands_list_show_pull_and_rm_without_secrets() {
             .unwrap();
     }
     assert_eq!(
-        stdout(&amlform(&dir, &["state", "list"])),
+        stdout(&amlform(dir, &["state", "list"])),
         "aml_compute.cpu\ndatabricks_compute.dbx\n"
     );
-    let shown = stdout(&amlform(&dir, &["state", "show", "databricks_compute.dbx"]));
+    let shown = stdout(&amlform(dir, &["state", "show", "databricks_compute.dbx"]));
     assert!(
         shown.contains("access_token = (sensitive value)"),
         "{shown}"
     );
-    let pulled = stdout(&amlform(&dir, &["state", "pull"]));
+    let pulled = stdout(&amlform(dir, &["state", "pull"]));
     assert!(
         !pulled.contains("hmac") && !pulled.contains("canary"),
         "{pulled}"
@@ -271,21 +273,21 @@ fn state_commands_list_show_pull_and_rm_without_secrets() {
         json!(["access_token"])
     );
 
-    let missing = amlform(&dir, &["state", "rm", "aml_compute.nope"]);
+    let missing = amlform(dir, &["state", "rm", "aml_compute.nope"]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("state list"));
     assert_eq!(
-        amlform(&dir, &["state", "rm", "aml_compute.cpu"])
+        amlform(dir, &["state", "rm", "aml_compute.cpu"])
             .status
             .code(),
         Some(0)
     );
     assert_eq!(
-        stdout(&amlform(&dir, &["state", "list"])),
+        stdout(&amlform(dir, &["state", "list"])),
         "databricks_compute.dbx\n"
     );
     let moved = amlform(
-        &dir,
+        dir,
         &[
             "state",
             "mv",
@@ -300,11 +302,11 @@ fn state_commands_list_show_pull_and_rm_without_secrets() {
         String::from_utf8_lossy(&moved.stderr)
     );
     assert_eq!(
-        stdout(&amlform(&dir, &["state", "list"])),
+        stdout(&amlform(dir, &["state", "list"])),
         "databricks_compute.spark_jobs\n"
     );
     let wrong_kind = amlform(
-        &dir,
+        dir,
         &[
             "state",
             "mv",
@@ -314,18 +316,18 @@ fn state_commands_list_show_pull_and_rm_without_secrets() {
     );
     assert_eq!(wrong_kind.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&wrong_kind.stderr).contains("keeps its kind"));
-    let history = stdout(&amlform(&dir, &["state", "history"]));
+    let history = stdout(&amlform(dir, &["state", "history"]));
     assert!(
         history.contains("state rm") && history.contains("state mv") && history.contains("apply"),
         "{history}"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn a_saved_plan_shows_again_and_holds_no_secret() {
-    let dir = scratch("saved-plan", &config());
-    let planned = amlform(&dir, &["plan", "--out", "changes.plan"]);
+    let temp = scratch("saved-plan", &config());
+    let dir = temp.path();
+    let planned = amlform(dir, &["plan", "--out", "changes.plan"]);
     assert_eq!(
         planned.status.code(),
         Some(0),
@@ -334,28 +336,26 @@ fn a_saved_plan_shows_again_and_holds_no_secret() {
     );
     let saved = std::fs::read_to_string(dir.join("changes.plan")).unwrap();
     assert!(!saved.contains("canary"), "a secret reached the plan file");
-    let shown = amlform(&dir, &["show", "changes.plan"]);
+    let shown = amlform(dir, &["show", "changes.plan"]);
     assert_eq!(
         stdout(&shown),
         stdout(&planned),
         "show renders what plan printed"
     );
     let json: Value =
-        serde_json::from_slice(&amlform(&dir, &["show", "changes.plan", "--json"]).stdout).unwrap();
+        serde_json::from_slice(&amlform(dir, &["show", "changes.plan", "--json"]).stdout).unwrap();
     assert_eq!(json["summary"]["add"], 2);
-    let not_a_plan = amlform(&dir, &["show", "main.aml.hcl"]);
+    let not_a_plan = amlform(dir, &["show", "main.aml.hcl"]);
     assert_eq!(not_a_plan.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&not_a_plan.stderr).contains("not a plan file"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn apply_file_applies_exactly_the_saved_plan_and_refuses_a_stale_one() {
-    let dir = scratch("apply-saved", &config());
+    let temp = scratch("apply-saved", &config());
+    let dir = temp.path();
     assert_eq!(
-        amlform(&dir, &["plan", "--out", "first.plan"])
-            .status
-            .code(),
+        amlform(dir, &["plan", "--out", "first.plan"]).status.code(),
         Some(0)
     );
     // A plan made before the state changes...
@@ -365,13 +365,11 @@ fn apply_file_applies_exactly_the_saved_plan_and_refuses_a_stale_one() {
     )
     .unwrap();
     assert_eq!(
-        amlform(&dir, &["plan", "--out", "later.plan"])
-            .status
-            .code(),
+        amlform(dir, &["plan", "--out", "later.plan"]).status.code(),
         Some(0)
     );
     // ...and one made for another configuration are refused, changing nothing.
-    let edited = amlform(&dir, &["apply", "first.plan"]);
+    let edited = amlform(dir, &["apply", "first.plan"]);
     assert_eq!(edited.status.code(), Some(1));
     let message = String::from_utf8_lossy(&edited.stderr);
     assert!(message.contains("first.plan is stale"), "{message}");
@@ -379,10 +377,10 @@ fn apply_file_applies_exactly_the_saved_plan_and_refuses_a_stale_one() {
         message.contains("configuration or variable values"),
         "{message}"
     );
-    assert!(stdout(&amlform(&dir, &["state", "list"])).is_empty());
+    assert!(stdout(&amlform(dir, &["state", "list"])).is_empty());
 
     // The current one applies without asking (stdin is not a terminal here).
-    let applied = amlform(&dir, &["apply", "later.plan"]);
+    let applied = amlform(dir, &["apply", "later.plan"]);
     assert_eq!(
         applied.status.code(),
         Some(0),
@@ -395,12 +393,10 @@ fn apply_file_applies_exactly_the_saved_plan_and_refuses_a_stale_one() {
         stdout(&applied)
     );
     assert_eq!(
-        amlform(&dir, &["plan", "--detailed-exitcode"])
-            .status
-            .code(),
+        amlform(dir, &["plan", "--detailed-exitcode"]).status.code(),
         Some(0)
     );
-    let again = amlform(&dir, &["apply", "later.plan"]);
+    let again = amlform(dir, &["apply", "later.plan"]);
     assert_eq!(again.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&again.stderr).contains("the state has changed since it was made"),
@@ -410,20 +406,19 @@ fn apply_file_applies_exactly_the_saved_plan_and_refuses_a_stale_one() {
 
     // plan --destroy saves what destroy would do; apply FILE does it.
     assert_eq!(
-        amlform(&dir, &["plan", "--destroy", "--out", "destroy.plan"])
+        amlform(dir, &["plan", "--destroy", "--out", "destroy.plan"])
             .status
             .code(),
         Some(0)
     );
-    let destroyed = amlform(&dir, &["apply", "destroy.plan"]);
+    let destroyed = amlform(dir, &["apply", "destroy.plan"]);
     assert!(
         stdout(&destroyed)
             .contains("Destroy complete! Resources: 0 added, 0 changed, 2 destroyed."),
         "{}",
         stdout(&destroyed)
     );
-    assert!(stdout(&amlform(&dir, &["state", "list"])).is_empty());
-    std::fs::remove_dir_all(&dir).unwrap();
+    assert!(stdout(&amlform(dir, &["state", "list"])).is_empty());
 }
 
 #[test]
@@ -463,16 +458,17 @@ compute_instance "nb" {
   vm_size   = "STANDARD_DS3_V2"
 }
 "#;
-    let dir = scratch("service-checks", config);
+    let temp = scratch("service-checks", config);
+    let dir = temp.path();
     // Another workspace of the region already has an instance with that name.
     seed_embedded(
-        &dir,
+        dir,
         &[(
             "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/team-b/computes/nb-shared".to_owned(),
             json!({"location": "eastus", "properties": {"computeType": "ComputeInstance", "properties": {"vmSize": "STANDARD_DS3_V2"}}}),
         )],
     );
-    let output = amlform(&dir, &["plan"]);
+    let output = amlform(dir, &["plan"]);
     let shown = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{shown}");
     assert!(
@@ -490,7 +486,6 @@ compute_instance "nb" {
             && shown.contains("Standard NC Family Cluster Dedicated vCPUs"),
         "{shown}"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -511,11 +506,12 @@ aml_compute "gpu" {
 }
 "#
     );
-    let dir = scratch("refresh", config);
+    let temp = scratch("refresh", config);
+    let dir = temp.path();
     let workspace = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-dev";
     {
         let emulator = seed_embedded(
-            &dir,
+            dir,
             &[
                 (
                     format!("{workspace}/computes/cpu"),
@@ -554,7 +550,7 @@ aml_compute "gpu" {
             })
             .unwrap();
         drop(store);
-        let in_sync = amlform(&dir, &["plan", "--detailed-exitcode"]);
+        let in_sync = amlform(dir, &["plan", "--detailed-exitcode"]);
         assert_eq!(
             in_sync.status.code(),
             Some(0),
@@ -568,7 +564,7 @@ aml_compute "gpu" {
             .drift_delete(&format!("{workspace}/computes/gpu"))
             .unwrap();
     }
-    let drift = amlform(&dir, &["plan", "--refresh-only", "--detailed-exitcode"]);
+    let drift = amlform(dir, &["plan", "--refresh-only", "--detailed-exitcode"]);
     assert_eq!(drift.status.code(), Some(2));
     let shown = stdout(&drift);
     assert!(
@@ -583,17 +579,17 @@ aml_compute "gpu" {
 
     // `apply --refresh-only` needs confirmation like any apply; `refresh` is the same without.
     assert_eq!(
-        amlform(&dir, &["apply", "--refresh-only"]).status.code(),
+        amlform(dir, &["apply", "--refresh-only"]).status.code(),
         Some(1)
     );
-    let refreshed = amlform(&dir, &["apply", "--refresh-only", "--auto-approve"]);
+    let refreshed = amlform(dir, &["apply", "--refresh-only", "--auto-approve"]);
     assert!(
         stdout(&refreshed).contains("accepts 1 changed and forgets 1 deleted"),
         "{}",
         stdout(&refreshed)
     );
     assert_eq!(
-        stdout(&amlform(&dir, &["refresh"])).trim(),
+        stdout(&amlform(dir, &["refresh"])).trim(),
         "No changes. The state already matches the service."
     );
     assert_eq!(
@@ -603,16 +599,16 @@ aml_compute "gpu" {
         String::from_utf8_lossy(&refreshed.stderr)
     );
     assert_eq!(
-        amlform(&dir, &["plan", "--refresh-only", "--detailed-exitcode"])
+        amlform(dir, &["plan", "--refresh-only", "--detailed-exitcode"])
             .status
             .code(),
         Some(0)
     );
     assert_eq!(
-        stdout(&amlform(&dir, &["state", "list"])),
+        stdout(&amlform(dir, &["state", "list"])),
         "aml_compute.cpu\n"
     );
-    let shown = stdout(&amlform(&dir, &["state", "show", "aml_compute.cpu"]));
+    let shown = stdout(&amlform(dir, &["state", "show", "aml_compute.cpu"]));
     assert!(
         shown
             .lines()
@@ -620,12 +616,11 @@ aml_compute "gpu" {
         "{shown}"
     );
     // The configuration still says 4 and has gpu: a normal plan puts both back.
-    let plan = stdout(&amlform(&dir, &["plan"]));
+    let plan = stdout(&amlform(dir, &["plan"]));
     assert!(
         plan.contains("~ max_nodes = 9 -> 4") && plan.contains("# aml_compute.gpu will be created"),
         "{plan}"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -640,10 +635,11 @@ aml_compute "existing" {
 }
 "#
     );
-    let dir = scratch("import", config);
+    let temp = scratch("import", config);
+    let dir = temp.path();
     let id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-dev/computes/existing";
-    seed_embedded(&dir, &[(id.to_owned(), cluster_body("STANDARD_D2_V2", 3))]);
-    let before = amlform(&dir, &["plan"]);
+    seed_embedded(dir, &[(id.to_owned(), cluster_body("STANDARD_D2_V2", 3))]);
+    let before = amlform(dir, &["plan"]);
     assert_eq!(before.status.code(), Some(1));
     assert!(
         stdout(&before).contains("add `import { to = aml_compute.existing"),
@@ -652,7 +648,7 @@ aml_compute "existing" {
     );
 
     let bad = amlform(
-        &dir,
+        dir,
         &[
             "import",
             "aml_compute.existing",
@@ -662,21 +658,20 @@ aml_compute "existing" {
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a compute id"));
 
-    let imported = amlform(&dir, &["import", "aml_compute.existing", id]);
+    let imported = amlform(dir, &["import", "aml_compute.existing", id]);
     assert_eq!(
         imported.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&imported.stderr)
     );
-    let after = amlform(&dir, &["plan", "--detailed-exitcode"]);
+    let after = amlform(dir, &["plan", "--detailed-exitcode"]);
     assert_eq!(
         after.status.code(),
         Some(0),
         "the imported compute matches the configuration: {}",
         stdout(&after)
     );
-    let again = amlform(&dir, &["import", "aml_compute.existing", id]);
+    let again = amlform(dir, &["import", "aml_compute.existing", id]);
     assert!(String::from_utf8_lossy(&again.stderr).contains("already in the state"));
-    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -387,8 +387,8 @@ async fn drift_is_visible_to_the_next_read() {
 
 #[tokio::test]
 async fn state_persists_across_instances_without_secrets() {
-    let dir = std::env::temp_dir().join(format!("amlform-emulator-persist-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("state");
     let open = || {
         Emulator::builder()
             .without_rate_limits()
@@ -436,5 +436,4 @@ async fn state_persists_across_instances_without_secrets() {
     let third = open();
     assert_eq!(third.computes().len(), 2);
     drop(third);
-    std::fs::remove_dir_all(&dir).unwrap();
 }

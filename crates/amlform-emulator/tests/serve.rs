@@ -16,8 +16,8 @@ struct Args {
 #[tokio::test]
 async fn https_with_the_printed_ca_and_http_on_loopback() {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let dir = std::env::temp_dir().join(format!("amlform-emulator-serve-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("state");
     let args = Args::parse_from([
         "serve",
         "--port",

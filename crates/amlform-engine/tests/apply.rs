@@ -2,7 +2,7 @@
 //! updates; destroy leaves nothing (and keeps attached resources); failures skip dependents.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -75,7 +75,7 @@ struct World {
     emulator: Emulator,
     bindings: BTreeMap<String, WorkspaceBinding>,
     store: Mutex<LocalStore>,
-    dir: PathBuf,
+    _dir: tempfile::TempDir,
 }
 
 async fn world(name: &str, emulator: Emulator) -> World {
@@ -103,8 +103,10 @@ async fn world(name: &str, emulator: Emulator) -> World {
         resource_group: "ml-rg".to_owned(),
         name: "ml-dev".to_owned(),
     };
-    let dir = std::env::temp_dir().join(format!("amlform-engine-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("amlform-engine-{name}-"))
+        .tempdir()
+        .unwrap();
     World {
         emulator,
         bindings: BTreeMap::from([(
@@ -115,8 +117,8 @@ async fn world(name: &str, emulator: Emulator) -> World {
                 location: "eastus".to_owned(),
             },
         )]),
-        store: Mutex::new(LocalStore::open(&dir, "test", Duration::ZERO).unwrap()),
-        dir,
+        store: Mutex::new(LocalStore::open(dir.path(), "test", Duration::ZERO).unwrap()),
+        _dir: dir,
     }
 }
 
@@ -231,7 +233,6 @@ async fn apply_then_plan_is_empty_updates_in_place_and_destroy_leaves_nothing() 
         Some(true),
         "the attached VM still exists"
     );
-    std::fs::remove_dir_all(&world.dir).unwrap();
 }
 
 #[tokio::test]
@@ -324,7 +325,6 @@ aml_compute "after_big" {
         flaky.action
     );
     assert!(world.apply(&module, &next).await.is_success());
-    std::fs::remove_dir_all(&world.dir).unwrap();
 }
 
 #[tokio::test]
@@ -387,5 +387,4 @@ async fn a_renamed_compute_is_replaced_new_first_with_create_before_destroy_and_
                 .all(|change| change.action == Action::NoOp)
         );
     }
-    let _ = std::fs::remove_dir_all(&world.dir);
 }

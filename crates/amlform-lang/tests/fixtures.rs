@@ -101,7 +101,8 @@ remote_compute "c" {
 
 #[test]
 fn variables_come_from_files_the_command_line_and_the_environment_in_precedence_order() {
-    let dir = tempdir();
+    let temp = tempdir();
+    let dir = temp.path();
     std::fs::write(
         dir.join("main.aml.hcl"),
         "variable \"a\" { default = \"default\" }\nvariable \"b\" { default = \"default\" }\nvariable \"c\" { default = \"default\" }\nvariable \"d\" { type = number }\n",
@@ -119,7 +120,7 @@ fn variables_come_from_files_the_command_line_and_the_environment_in_precedence_
         env: vec![("a".into(), "env".into()), ("c".into(), "env".into())],
         ..LoadOptions::default()
     };
-    let module = Module::load_dir(&dir, &options).unwrap();
+    let module = Module::load_dir(dir, &options).unwrap();
     assert!(module.diagnostics.is_empty(), "{:?}", module.diagnostics);
     let value = |name: &str| module.evaluated.variables[name].value.to_string();
     assert_eq!(value("a"), "\"auto-file\"");
@@ -128,11 +129,11 @@ fn variables_come_from_files_the_command_line_and_the_environment_in_precedence_
     assert_eq!(value("d"), "7");
 }
 
-fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("amlform-lang-test-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+fn tempdir() -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix("amlform-lang-test-")
+        .tempdir()
+        .unwrap()
 }
 
 #[test]

@@ -93,8 +93,8 @@ mod tests {
 
     #[test]
     fn round_trips_and_says_when_it_is_stale() {
-        let path =
-            std::env::temp_dir().join(format!("amlform-saved-plan-{}.json", std::process::id()));
+        let temp = tempfile::tempdir().unwrap();
+        let path = temp.path().join("plan.json");
         let saved = SavedPlan::new(Plan::default(), "lineage-1", 3, "hash-a".to_owned());
         saved.write(&path).unwrap();
         let read = SavedPlan::read(&path).unwrap();
@@ -121,6 +121,5 @@ mod tests {
                 .unwrap_err()
                 .contains("not a plan file")
         );
-        std::fs::remove_file(&path).unwrap();
     }
 }

@@ -200,10 +200,10 @@ mod tests {
 
     #[test]
     fn a_second_holder_is_refused_with_the_first_ones_details() {
-        let dir = std::env::temp_dir().join(format!("amlform-lock-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        let first = StateLock::acquire(&dir, "apply", Duration::ZERO).unwrap();
-        let error = StateLock::acquire(&dir, "plan", Duration::from_millis(120)).unwrap_err();
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
+        let first = StateLock::acquire(dir, "apply", Duration::ZERO).unwrap();
+        let error = StateLock::acquire(dir, "plan", Duration::from_millis(120)).unwrap_err();
         let message = error.to_string();
         assert!(message.contains("locked by"), "{message}");
         assert!(message.contains("`apply`"), "{message}");
@@ -212,17 +212,15 @@ mod tests {
             "{message}"
         );
         drop(first);
-        let again = StateLock::acquire(&dir, "plan", Duration::ZERO).unwrap();
+        let again = StateLock::acquire(dir, "plan", Duration::ZERO).unwrap();
         assert_eq!(again.info().operation, "plan");
         drop(again);
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn a_lock_left_by_a_process_that_is_gone_is_taken_over_and_others_are_not() {
-        let dir = std::env::temp_dir().join(format!("amlform-stale-lock-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).unwrap();
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
         let mut finished = std::process::Command::new("true").spawn().unwrap();
         finished.wait().unwrap();
         let stale = LockInfo {
@@ -236,7 +234,7 @@ mod tests {
             fs::write(dir.join(LOCK_FILE), serde_json::to_vec(info).unwrap()).unwrap()
         };
         write(&stale);
-        let lock = StateLock::acquire(&dir, "plan", Duration::ZERO).unwrap();
+        let lock = StateLock::acquire(dir, "plan", Duration::ZERO).unwrap();
         assert_eq!(lock.taken_over(), Some(&stale));
         drop(lock);
 
@@ -245,8 +243,7 @@ mod tests {
             holder: "someone@elsewhere".to_owned(),
             ..stale.clone()
         });
-        let error = StateLock::acquire(&dir, "plan", Duration::ZERO).unwrap_err();
+        let error = StateLock::acquire(dir, "plan", Duration::ZERO).unwrap_err();
         assert!(error.to_string().contains("someone@elsewhere"), "{error}");
-        fs::remove_dir_all(&dir).unwrap();
     }
 }

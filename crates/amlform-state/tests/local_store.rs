@@ -2,16 +2,17 @@
 //! lock keeps a second process out, fingerprints stay comparable and reveal nothing.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use amlform_state::{ChangeSet, LocalStore, RecordStatus, StateError, StateRecord, StateStore};
 use serde_json::json;
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("amlform-state-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+fn scratch(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("amlform-state-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 fn record(address: &str, max_nodes: i64) -> StateRecord {
@@ -37,9 +38,10 @@ fn open(dir: &Path) -> LocalStore {
 
 #[test]
 fn changes_persist_with_serials_lineage_and_history() {
-    let dir = scratch("persist");
+    let temp = scratch("persist");
+    let dir = temp.path();
     let lineage = {
-        let mut store = open(&dir);
+        let mut store = open(dir);
         assert_eq!(store.serial(), 0);
         assert!(store.records().unwrap().is_empty());
         let serial = store
@@ -59,7 +61,7 @@ fn changes_persist_with_serials_lineage_and_history() {
             .unwrap();
         store.lineage().to_owned()
     };
-    let store = open(&dir);
+    let store = open(dir);
     assert_eq!(store.lineage(), lineage);
     assert_eq!(lineage.len(), 32);
     assert_eq!(store.serial(), 2);
@@ -81,22 +83,20 @@ fn changes_persist_with_serials_lineage_and_history() {
         (2, "apply")
     );
     drop(store);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn another_lineage_for_another_state() {
     let (one, two) = (scratch("lineage-1"), scratch("lineage-2"));
-    assert_ne!(open(&one).lineage(), open(&two).lineage());
-    std::fs::remove_dir_all(&one).unwrap();
-    std::fs::remove_dir_all(&two).unwrap();
+    assert_ne!(open(one.path()).lineage(), open(two.path()).lineage());
 }
 
 #[test]
 fn a_second_opener_gets_the_holders_details() {
-    let dir = scratch("lock");
-    let held = LocalStore::open(&dir, "apply", Duration::ZERO).unwrap();
-    match LocalStore::open(&dir, "plan", Duration::from_millis(100)) {
+    let temp = scratch("lock");
+    let dir = temp.path();
+    let held = LocalStore::open(dir, "apply", Duration::ZERO).unwrap();
+    match LocalStore::open(dir, "plan", Duration::from_millis(100)) {
         Err(StateError::Locked { info, .. }) => {
             assert_eq!(info.operation, "apply");
             assert_eq!(info.pid, std::process::id());
@@ -105,23 +105,23 @@ fn a_second_opener_gets_the_holders_details() {
     }
     drop(held);
     assert!(
-        LocalStore::open(&dir, "plan", Duration::ZERO).is_ok(),
+        LocalStore::open(dir, "plan", Duration::ZERO).is_ok(),
         "released on drop"
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn fingerprints_survive_reopening_and_never_contain_the_secret() {
-    let dir = scratch("fingerprint");
-    let first = open(&dir).fingerprint(b"canary-password");
-    let store = open(&dir);
+    let temp = scratch("fingerprint");
+    let dir = temp.path();
+    let first = open(dir).fingerprint(b"canary-password");
+    let store = open(dir);
     assert_eq!(store.fingerprint(b"canary-password"), first);
     assert_ne!(store.fingerprint(b"canary-passwore"), first);
     assert!(!first.contains("canary"));
     drop(store);
     // The secret is nowhere in the state directory either.
-    let mut store = open(&dir);
+    let mut store = open(dir);
     let mut with_secret = record("aml_compute.a", 1);
     with_secret
         .secret_fingerprints
@@ -145,14 +145,14 @@ fn fingerprints_survive_reopening_and_never_contain_the_secret() {
             );
         }
     }
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
 fn a_snapshot_left_unfinished_by_a_killed_process_does_not_stop_the_state_opening() {
-    let dir = scratch("unfinished-snapshot");
+    let temp = scratch("unfinished-snapshot");
+    let dir = temp.path();
     {
-        let mut store = open(&dir);
+        let mut store = open(dir);
         store
             .commit(ChangeSet {
                 put: vec![record("aml_compute.a", 2)],
@@ -163,8 +163,7 @@ fn a_snapshot_left_unfinished_by_a_killed_process_does_not_stop_the_state_openin
     }
     // What a process killed while sled writes its first snapshot leaves.
     std::fs::write(dir.join("db/snap.000000000002249F.generating"), b"").unwrap();
-    let store = open(&dir);
+    let store = open(dir);
     assert_eq!(store.records().unwrap(), vec![record("aml_compute.a", 2)]);
     drop(store);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
