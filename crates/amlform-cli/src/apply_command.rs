@@ -83,6 +83,7 @@ pub fn run(args: &ApplyArgs, destroy: bool, color: bool) -> anyhow::Result<u8> {
         println!();
     }
     if plan.refresh_only {
+        store.write_backup()?;
         let change = amlform_plan::accept_drift(&store.records()?, &remote);
         let (updated, forgotten) = (change.put.len(), change.remove.len());
         let serial = store.commit(change)?;
@@ -177,6 +178,7 @@ fn execute(
     args: &ApplyArgs,
     destroy: bool,
 ) -> anyhow::Result<u8> {
+    store.write_backup()?;
     let read_file = |path: &str| std::fs::read_to_string(expand_home(path)).ok();
     let style = if args.json {
         ProgressStyle::Json

@@ -184,6 +184,15 @@ pub enum StateCommand {
         #[command(flatten)]
         state: StateArgs,
     },
+    /// Bring back the backup of the state taken before the last apply (after the state was
+    /// damaged); the damaged files are kept aside.
+    Restore {
+        /// Restore even when the state is not damaged, or the backup has another lineage.
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        state: StateArgs,
+    },
 }
 
 #[derive(Debug, Args)]

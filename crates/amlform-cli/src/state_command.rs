@@ -1,6 +1,8 @@
-//! `amlform state list | show | pull | rm | mv | history`: what the state remembers.
+//! `amlform state list | show | pull | rm | mv | history | restore`: what the state remembers.
 
-use amlform_state::{ChangeSet, StateError, StateRecord, StateStore};
+use std::path::Path;
+
+use amlform_state::{ChangeSet, LocalStore, STATE_DIR, StateError, StateRecord, StateStore};
 use serde_json::{Value, json};
 
 use crate::cli::{StateArgs, StateCommand};
@@ -13,6 +15,7 @@ pub fn run(command: &StateCommand) -> anyhow::Result<u8> {
         StateCommand::Rm { state, .. } => ("state rm", state),
         StateCommand::History(args) => ("state history", args),
         StateCommand::Mv { state, .. } => ("state mv", state),
+        StateCommand::Restore { force, state } => return restore(*force, state),
     };
     let StateArgs { lock_timeout } = args;
     let mut store = crate::plan_command::open_state(operation, *lock_timeout)?;
@@ -80,6 +83,7 @@ pub fn run(command: &StateCommand) -> anyhow::Result<u8> {
             })?;
             println!("Moved {from} to {to} (the compute itself is untouched)");
         }
+        StateCommand::Restore { .. } => unreachable!("handled before the state is opened"),
         StateCommand::History(_) => {
             for entry in store.history()? {
                 println!(
@@ -91,6 +95,21 @@ pub fn run(command: &StateCommand) -> anyhow::Result<u8> {
             }
         }
     }
+    Ok(0)
+}
+
+/// `amlform state restore`: the state is damaged, so it is not opened; the backup replaces it.
+fn restore(force: bool, args: &StateArgs) -> anyhow::Result<u8> {
+    let (store, backup) = LocalStore::restore(Path::new(STATE_DIR), args.lock_timeout, force)?;
+    println!(
+        "Restored the state from its backup ({}): lineage {}, now serial {}.",
+        backup.describe(),
+        store.lineage(),
+        store.serial()
+    );
+    println!(
+        "Run `amlform plan`: a compute the last apply made after the backup shows as not managed, and `amlform import` adopts it."
+    );
     Ok(0)
 }
 

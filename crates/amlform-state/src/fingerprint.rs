@@ -17,12 +17,12 @@ pub fn new_key() -> [u8; KEY_LENGTH] {
 /// `hmac-sha256:<hex>` of `secret` under `key`.
 pub fn fingerprint(key: &[u8], secret: &[u8]) -> String {
     let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), secret);
-    let hex: String = tag
-        .as_ref()
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect();
-    format!("hmac-sha256:{hex}")
+    format!("hmac-sha256:{}", hex(tag.as_ref()))
+}
+
+/// Lower-case hex digits of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 #[cfg(test)]

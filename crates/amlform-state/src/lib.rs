@@ -8,13 +8,17 @@
 
 mod fingerprint;
 mod local_store;
+mod state_backup;
 mod state_error;
+mod state_header;
 mod state_lock;
 mod state_record;
 mod state_store;
 
 pub use local_store::{LocalStore, STATE_DIR};
+pub use state_backup::{BACKUP_FILE, StateBackup};
 pub use state_error::StateError;
+pub use state_header::HEADER_FILE;
 pub use state_lock::{LockInfo, StateLock};
 pub use state_record::{RECORD_FORMAT, RecordStatus, StateRecord};
 pub use state_store::{ChangeSet, HistoryEntry, StateStore};

@@ -1,14 +1,17 @@
 //! The local state backend: sled under `.amlform/state`, one key per record.
 
 use amlform_graph::in_parallel;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 
 use crate::fingerprint::{self, KEY_LENGTH};
-use crate::state_lock::{LockInfo, StateLock};
+use crate::state_backup::{BACKUP_FILE, StateBackup};
+use crate::state_header::{Contents, Digest, HEADER_FILE, StateHeader};
+use crate::state_lock::{LockInfo, StateLock, now_ms};
 use crate::{ChangeSet, HistoryEntry, StateError, StateRecord, StateStore};
 
 /// Where the state lives under a configuration directory.
@@ -28,58 +31,153 @@ pub struct LocalStore {
     lineage: String,
     serial: u64,
     fingerprint_key: Vec<u8>,
+    /// What the records hold now, as the header on disk says (or is about to).
+    header: StateHeader,
     // Declared last so the database closes before the lock is released.
     lock: StateLock,
 }
 
 impl LocalStore {
     /// Locks the state in `dir` for `operation` (waiting up to `lock_timeout`), then opens it,
-    /// creating it with a new lineage if it does not exist.
+    /// creating it with a new lineage if it does not exist. A state whose records do not match
+    /// its header (a damaged, emptied, truncated or deleted file) is refused with
+    /// [`StateError::DamagedState`], and nothing in it is changed.
     pub fn open(
         dir: &Path,
         operation: &str,
         lock_timeout: Duration,
     ) -> Result<LocalStore, StateError> {
         let lock = StateLock::acquire(dir, operation, lock_timeout)?;
-        let database = |source| StateError::Database {
-            dir: dir.to_owned(),
-            source,
+        LocalStore::open_locked(dir, lock)
+    }
+
+    fn open_locked(dir: &Path, lock: StateLock) -> Result<LocalStore, StateError> {
+        let header = StateHeader::read(dir)?;
+        let db_dir = dir.join("db");
+        let damaged = |problem: String| {
+            let known = header
+                .as_ref()
+                .map(|header| format!("\n  its header says: {}", header.describe()))
+                .unwrap_or_default();
+            StateError::damaged_state(dir, problem, known)
         };
-        discard_unfinished_snapshots(&dir.join("db"));
-        let db = sled::Config::new()
-            .path(dir.join("db"))
-            .open()
-            .map_err(database)?;
-        let records = db.open_tree("records").map_err(database)?;
-        let meta = db.open_tree("meta").map_err(database)?;
-        let history = db.open_tree("history").map_err(database)?;
-        if meta.get(LINEAGE).map_err(database)?.is_none() {
-            let key = fingerprint::new_key();
-            let lineage = fingerprint::fingerprint(&key, b"lineage")[12..44].to_owned();
-            meta.insert(LINEAGE, lineage.as_bytes()).map_err(database)?;
-            meta.insert(SERIAL, &0u64.to_be_bytes()).map_err(database)?;
-            meta.insert(FINGERPRINT_KEY, &key[..]).map_err(database)?;
-            db.flush().map_err(database)?;
+        let existed = db_dir.join("db").exists();
+        match (&header, existed) {
+            // sled would start an empty store in place of a missing or emptied file.
+            (Some(_), false) => {
+                return Err(damaged(format!(
+                    "its record store {} is missing",
+                    db_dir.join("db").display()
+                )));
+            }
+            (Some(_), true) if file_is_empty(&db_dir.join("db")) => {
+                return Err(damaged(format!(
+                    "its record store {} is empty",
+                    db_dir.join("db").display()
+                )));
+            }
+            (None, false) if dir.join(BACKUP_FILE).exists() => {
+                return Err(damaged(
+                    "its header and record store are missing, but a backup is there (a new state is never started over one that was lost)".to_owned(),
+                ));
+            }
+            _ => {}
         }
-        let read = |key: &[u8]| -> Result<Vec<u8>, StateError> {
-            Ok(meta
-                .get(key)
-                .map_err(database)?
-                .map(|value| value.to_vec())
-                .unwrap_or_default())
+        discard_unfinished_snapshots(&db_dir);
+        let opened = sled::Config::new().path(&db_dir).open().and_then(|db| {
+            let trees = (
+                db.open_tree("records")?,
+                db.open_tree("meta")?,
+                db.open_tree("history")?,
+            );
+            Ok((db, trees))
+        });
+        let (db, (records, meta, history)) = match opened {
+            Ok(opened) => opened,
+            Err(source) if existed => {
+                return Err(damaged(format!(
+                    "its record store cannot be read ({})",
+                    describe(&source)
+                )));
+            }
+            Err(source) => {
+                return Err(StateError::Database {
+                    dir: dir.to_owned(),
+                    source,
+                });
+            }
         };
-        let lineage = String::from_utf8_lossy(&read(LINEAGE)?).into_owned();
-        let serial = read(SERIAL)?
-            .try_into()
+        let read_meta = |key: &[u8]| -> Result<Option<Vec<u8>>, StateError> {
+            meta.get(key)
+                .map(|value| value.map(|value| value.to_vec()))
+                .map_err(|source| {
+                    damaged(format!(
+                        "its record store cannot be read ({})",
+                        describe(&source)
+                    ))
+                })
+        };
+        let stored = read_all(&records).map_err(|source| {
+            damaged(format!(
+                "its record store cannot be read ({})",
+                describe(&source)
+            ))
+        })?;
+        let Some(lineage) = read_meta(LINEAGE)? else {
+            if existed || header.is_some() || !stored.is_empty() {
+                return Err(damaged(
+                    "its record store has lost its lineage (a new state is never started over a damaged one)".to_owned(),
+                ));
+            }
+            return LocalStore::create(dir, lock, db, records, meta, history);
+        };
+        let lineage = String::from_utf8(lineage)
+            .map_err(|_| damaged("its lineage is not text".to_owned()))?;
+        let serial = read_meta(SERIAL)?
+            .and_then(|bytes| bytes.try_into().ok())
             .map(u64::from_be_bytes)
-            .unwrap_or(0);
-        let fingerprint_key = read(FINGERPRINT_KEY)?;
-        if fingerprint_key.len() != KEY_LENGTH {
-            return Err(StateError::Damaged {
-                address: "(state metadata)".to_owned(),
-                reason: "the fingerprint key is missing".to_owned(),
-            });
-        }
+            .ok_or_else(|| damaged("its serial is missing".to_owned()))?;
+        let fingerprint_key = read_meta(FINGERPRINT_KEY)?
+            .filter(|key| key.len() == KEY_LENGTH)
+            .ok_or_else(|| damaged("its fingerprint key is missing".to_owned()))?;
+        let found = contents(serial, &stored);
+        let header = match header {
+            // The first open of a state an earlier build wrote: it gets its header now.
+            None => {
+                let header = StateHeader::new(&lineage, &fingerprint_key, found);
+                header.write(dir)?;
+                header
+            }
+            Some(mut header) => {
+                let holds = format!(
+                    "\n  its record store holds: lineage {lineage}, serial {serial}, {} record(s)",
+                    stored.len()
+                );
+                let problem = if header.lineage != lineage {
+                    Some("its record store belongs to another lineage than its header")
+                } else if !header.key_matches(&fingerprint_key) {
+                    Some("its fingerprint key has changed")
+                } else if found != header.committed && Some(&found) != header.next.as_ref() {
+                    Some(if serial < header.committed.serial {
+                        "its record store is older than its header says (part of it was lost)"
+                    } else {
+                        "its records do not match its header"
+                    })
+                } else {
+                    None
+                };
+                if let Some(problem) = problem {
+                    return Err(StateError::damaged_state(
+                        dir,
+                        problem.to_owned(),
+                        format!("\n  its header says: {}{holds}", header.describe()),
+                    ));
+                }
+                header.committed = found;
+                header.next = None;
+                header
+            }
+        };
         Ok(LocalStore {
             dir: dir.to_owned(),
             records,
@@ -89,8 +187,169 @@ impl LocalStore {
             lineage,
             serial,
             fingerprint_key,
+            header,
             lock,
         })
+    }
+
+    /// A new state: a random lineage and fingerprint key, serial 0, no records.
+    fn create(
+        dir: &Path,
+        lock: StateLock,
+        db: sled::Db,
+        records: sled::Tree,
+        meta: sled::Tree,
+        history: sled::Tree,
+    ) -> Result<LocalStore, StateError> {
+        let database = |source| StateError::Database {
+            dir: dir.to_owned(),
+            source,
+        };
+        let key = fingerprint::new_key();
+        let lineage = fingerprint::fingerprint(&key, b"lineage")[12..44].to_owned();
+        let header = StateHeader::new(&lineage, &key, contents(0, &[]));
+        header.write(dir)?;
+        meta.insert(LINEAGE, lineage.as_bytes()).map_err(database)?;
+        meta.insert(SERIAL, &0u64.to_be_bytes()).map_err(database)?;
+        meta.insert(FINGERPRINT_KEY, &key[..]).map_err(database)?;
+        db.flush().map_err(database)?;
+        Ok(LocalStore {
+            dir: dir.to_owned(),
+            records,
+            meta,
+            history,
+            db,
+            lineage,
+            serial: 0,
+            fingerprint_key: key.to_vec(),
+            header,
+            lock,
+        })
+    }
+
+    /// `amlform state restore`: replaces the state in `dir` with the backup taken before the
+    /// last apply, keeping the lineage. The damaged files are moved aside (`*.damaged-<ms>`),
+    /// never deleted. A state that is not damaged is only replaced with `force` (it would forget
+    /// what the last apply recorded). The new serial is above both the backup's and the
+    /// damaged header's, so a plan saved against either is stale.
+    pub fn restore(
+        dir: &Path,
+        lock_timeout: Duration,
+        force: bool,
+    ) -> Result<(LocalStore, StateBackup), StateError> {
+        let lock = StateLock::acquire(dir, "state restore", lock_timeout)?;
+        let refuse = StateError::Refused;
+        let backup = StateBackup::read(dir)
+            .map_err(|why| refuse(format!("cannot restore: {why}")))?
+            .ok_or_else(|| {
+                refuse(format!(
+                    "cannot restore: there is no backup in {} (one is taken before each apply)",
+                    dir.display()
+                ))
+            })?;
+        let key = (0..backup.fingerprint_key.len() / 2)
+            .map(|at| u8::from_str_radix(&backup.fingerprint_key[at * 2..at * 2 + 2], 16))
+            .collect::<Result<Vec<u8>, _>>()
+            .ok()
+            .filter(|key| key.len() == KEY_LENGTH)
+            .ok_or_else(|| {
+                refuse("cannot restore: the backup's fingerprint key is damaged".into())
+            })?;
+        // What the damaged state still says about itself.
+        let header = StateHeader::read(dir).ok().flatten();
+        let lock = match LocalStore::open_locked(dir, lock) {
+            Ok(healthy) if !force => {
+                return Err(refuse(format!(
+                    "the state in {} is not damaged (serial {}); restoring the backup (serial {}) would forget what was recorded since\n  hint: pass -force to restore it anyway",
+                    dir.display(),
+                    healthy.serial,
+                    backup.serial
+                )));
+            }
+            Ok(healthy) => {
+                let LocalStore { lock, .. } = healthy;
+                lock
+            }
+            Err(StateError::DamagedState { .. }) => {
+                StateLock::acquire(dir, "state restore", lock_timeout)?
+            }
+            Err(other) => return Err(other),
+        };
+        if let Some(header) = header
+            .as_ref()
+            .filter(|header| header.lineage != backup.lineage)
+        {
+            if !force {
+                return Err(refuse(format!(
+                    "the backup belongs to lineage {}, the state to {}\n  hint: pass -force to restore it anyway",
+                    backup.lineage, header.lineage
+                )));
+            }
+        }
+        let aside = format!("damaged-{}", now_ms());
+        for name in ["db", HEADER_FILE] {
+            let path = dir.join(name);
+            if path.exists() {
+                let moved = dir.join(format!("{name}.{aside}"));
+                std::fs::rename(&path, &moved).map_err(|source| StateError::Io {
+                    what: format!("cannot move {} aside", path.display()),
+                    source,
+                })?;
+            }
+        }
+        let serial = backup
+            .serial
+            .max(header.map_or(0, |header| header.committed.serial))
+            + 1;
+        let db = sled::Config::new()
+            .path(dir.join("db"))
+            .open()
+            .map_err(|source| StateError::Database {
+                dir: dir.to_owned(),
+                source,
+            })?;
+        let database = |source| StateError::Database {
+            dir: dir.to_owned(),
+            source,
+        };
+        let (records, meta, history) = (
+            db.open_tree("records").map_err(database)?,
+            db.open_tree("meta").map_err(database)?,
+            db.open_tree("history").map_err(database)?,
+        );
+        meta.insert(LINEAGE, backup.lineage.as_bytes())
+            .map_err(database)?;
+        meta.insert(SERIAL, &(serial - 1).to_be_bytes())
+            .map_err(database)?;
+        meta.insert(FINGERPRINT_KEY, key.as_slice())
+            .map_err(database)?;
+        for entry in &backup.history {
+            let bytes = serde_json::to_vec(entry).expect("history entries serialise");
+            history
+                .insert(entry.serial.to_be_bytes(), bytes)
+                .map_err(database)?;
+        }
+        db.flush().map_err(database)?;
+        let header = StateHeader::new(&backup.lineage, &key, contents(serial - 1, &[]));
+        header.write(dir)?;
+        let mut store = LocalStore {
+            dir: dir.to_owned(),
+            records,
+            meta,
+            history,
+            db,
+            lineage: backup.lineage.clone(),
+            serial: serial - 1,
+            fingerprint_key: key,
+            header,
+            lock,
+        };
+        store.commit(ChangeSet {
+            put: backup.records.clone(),
+            remove: Vec::new(),
+            operation: "state restore".to_owned(),
+        })?;
+        Ok((store, backup))
     }
 
     pub fn dir(&self) -> &Path {
@@ -102,12 +361,62 @@ impl LocalStore {
         self.lock.taken_over()
     }
 
+    /// Keeps a copy of the state as it is now in `backup.json`, for `amlform state restore`
+    /// (apply takes one before it changes anything).
+    pub fn write_backup(&self) -> Result<(), StateError> {
+        StateBackup {
+            lineage: self.lineage.clone(),
+            serial: self.serial,
+            time_ms: now_ms(),
+            fingerprint_key: fingerprint::hex(&self.fingerprint_key),
+            records: self.records()?,
+            history: self.history()?,
+        }
+        .write(&self.dir)
+    }
+
     fn database(&self, source: sled::Error) -> StateError {
         StateError::Database {
             dir: self.dir.clone(),
             source,
         }
     }
+}
+
+/// A sled error in words (its `Display` of a corruption is a debug dump of offsets).
+pub(crate) fn describe(error: &sled::Error) -> String {
+    let corrupted = "its data fails its checksums: part of the file was overwritten or cut";
+    match error {
+        sled::Error::Corruption { .. } => corrupted.to_owned(),
+        // sled reports some corruption found while recovering as an I/O error.
+        sled::Error::Io(error) if error.to_string().contains("corrupted data") => {
+            corrupted.to_owned()
+        }
+        sled::Error::Io(error) => crate::state_error::io_message(error),
+        other => other.to_string(),
+    }
+}
+
+/// Every stored record, as bytes.
+fn read_all(records: &sled::Tree) -> sled::Result<Vec<(sled::IVec, sled::IVec)>> {
+    records.iter().collect()
+}
+
+/// The serial, count and digest of `stored` (hashed on every core).
+fn contents(serial: u64, stored: &[(sled::IVec, sled::IVec)]) -> Contents {
+    let mut digest = Digest::default();
+    for record in in_parallel(stored, |(key, value)| Digest::of_record(key, value)) {
+        digest.toggle(record);
+    }
+    Contents {
+        serial,
+        records: stored.len() as u64,
+        digest: digest.hex(),
+    }
+}
+
+fn file_is_empty(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|metadata| metadata.len() == 0)
 }
 
 /// Removes the snapshot a process killed while writing it left behind (`snap.*.generating`):
@@ -169,25 +478,53 @@ impl StateStore for LocalStore {
         changed.dedup();
         let entry = HistoryEntry {
             serial,
-            time_ms: SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |elapsed| elapsed.as_millis() as u64),
+            time_ms: now_ms(),
             operation: change.operation.clone(),
             changed,
         };
         let entry = serde_json::to_vec(&entry).expect("history entries serialise");
-        let encoded: Vec<(String, Vec<u8>)> = change
-            .put
-            .iter()
-            .map(|record| (record.address.clone(), record.encode()))
-            .collect();
+        // The final bytes of every address the change touches (`None`: removed), in the order
+        // the transaction applies them: puts, then removals.
+        let mut written: BTreeMap<&str, Option<Vec<u8>>> = BTreeMap::new();
+        for record in &change.put {
+            written.insert(&record.address, Some(record.encode()));
+        }
+        for address in &change.remove {
+            written.insert(address, None);
+        }
+        // The header is told first what the records are about to be, so a process killed
+        // before the records are flushed leaves a state that matches one of the two.
+        let mut digest = Digest::parse(&self.header.committed.digest).unwrap_or_default();
+        let mut count = self.header.committed.records;
+        for (address, bytes) in &written {
+            if let Some(old) = self
+                .records
+                .get(address.as_bytes())
+                .map_err(|error| self.database(error))?
+            {
+                digest.toggle(Digest::of_record(address.as_bytes(), &old));
+                count -= 1;
+            }
+            if let Some(bytes) = bytes {
+                digest.toggle(Digest::of_record(address.as_bytes(), bytes));
+                count += 1;
+            }
+        }
+        let next = Contents {
+            serial,
+            records: count,
+            digest: digest.hex(),
+        };
+        let mut header = self.header.clone();
+        header.next = Some(next.clone());
+        header.write(&self.dir)?;
         (&self.records, &self.meta, &self.history)
             .transaction(|(records, meta, history)| {
-                for (address, bytes) in &encoded {
-                    records.insert(address.as_bytes(), bytes.as_slice())?;
-                }
-                for address in &change.remove {
-                    records.remove(address.as_bytes())?;
+                for (address, bytes) in &written {
+                    match bytes {
+                        Some(bytes) => records.insert(address.as_bytes(), bytes.as_slice())?,
+                        None => records.remove(address.as_bytes())?,
+                    };
                 }
                 meta.insert(SERIAL, &serial.to_be_bytes())?;
                 history.insert(&serial.to_be_bytes(), entry.as_slice())?;
@@ -199,6 +536,11 @@ impl StateStore for LocalStore {
             })?;
         self.db.flush().map_err(|error| self.database(error))?;
         self.serial = serial;
+        // Needs no sync: until it lands, the header's `next` already accepts these records.
+        header.committed = next;
+        header.next = None;
+        header.write_unsynced(&self.dir)?;
+        self.header = header;
         Ok(serial)
     }
 

@@ -1,6 +1,6 @@
 //! Everything that can go wrong with state, each with what to do about it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use crate::state_lock::LockInfo;
 
@@ -27,6 +27,21 @@ pub enum StateError {
     )]
     Damaged { address: String, reason: String },
 
+    /// The state as a whole cannot be trusted: its records do not match what its header says
+    /// they must be, or they cannot be read at all. Nothing is read from it or written to it.
+    #[error(
+        "the state in {dir} is damaged: {problem}{known}\n  nothing was read from it or changed, and no compute was touched\n  hint: {recovery}",
+        dir = .dir.display()
+    )]
+    DamagedState {
+        dir: PathBuf,
+        problem: String,
+        /// What is known about the state it should be (`\n  the header says ...`), or empty.
+        known: String,
+        /// The way out: restore the backup, or what to do without one.
+        recovery: String,
+    },
+
     #[error(
         "no resource {address} in the state\n  hint: `amlform state list` shows the addresses it has"
     )]
@@ -39,10 +54,58 @@ pub enum StateError {
         source: sled::Error,
     },
 
+    /// A state command that would lose something, refused with the reason and the way on.
+    #[error("{0}")]
+    Refused(String),
+
     #[error("{what}: {source}")]
     Io {
         what: String,
         #[source]
         source: std::io::Error,
     },
+}
+
+impl StateError {
+    /// The state in `dir` is damaged: says what the backup offers, or what to do without one.
+    pub(crate) fn damaged_state(dir: &Path, problem: String, known: String) -> StateError {
+        let recovery = match crate::state_backup::StateBackup::read(dir) {
+            Ok(Some(backup)) => format!(
+                "`amlform state restore` brings back the backup taken before the last apply ({}); the damaged files are kept beside it. Then run `amlform plan`: a compute that apply made after the backup shows as not managed, and `amlform import` adopts it",
+                backup.describe()
+            ),
+            Ok(None) => format!(
+                "there is no backup to restore (one is taken before each apply). Move {} aside, then adopt each compute again with `amlform import ADDRESS ID`",
+                dir.display()
+            ),
+            Err(why) => format!(
+                "{why}, so it cannot be restored. Move {} aside, then adopt each compute again with `amlform import ADDRESS ID`",
+                dir.display()
+            ),
+        };
+        StateError::DamagedState {
+            dir: dir.to_owned(),
+            problem,
+            known,
+            recovery,
+        }
+    }
+}
+
+/// An I/O error without the `(os error N)` suffix, with what to do for the usual ones.
+pub(crate) fn io_message(error: &std::io::Error) -> String {
+    let text = error.to_string();
+    let text = match text.find(" (os error") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    };
+    match error.kind() {
+        std::io::ErrorKind::StorageFull => {
+            format!("{text} (free some space on that disk and run the command again)")
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            format!("{text} (check the permissions of the state directory)")
+        }
+        _ => text,
+    }
 }
