@@ -31,7 +31,7 @@ pub fn run(args: &GraphArgs, color: bool) -> anyhow::Result<u8> {
                 dag.add_node(address.clone());
                 labels.insert(
                     address.clone(),
-                    format!("{address}\\n(workspace {})", instance.workspace),
+                    format!("{address}\n(workspace {})", instance.workspace),
                 );
                 for dependency in &instance.depends_on {
                     dag.add_dependency(address.clone(), dependency.clone());
@@ -67,7 +67,7 @@ pub fn run(args: &GraphArgs, color: bool) -> anyhow::Result<u8> {
                 .map(|change| {
                     (
                         change.address.clone(),
-                        format!("{}\\n({})", change.address, change.action.name()),
+                        format!("{}\n({})", change.address, change.action.name()),
                     )
                 })
                 .collect();
@@ -86,6 +86,22 @@ pub fn run(args: &GraphArgs, color: bool) -> anyhow::Result<u8> {
     Ok(0)
 }
 
+/// A DOT quoted string: `aml_compute.pool["big"]` keeps its quotes, a line break is `\n`.
+fn quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for character in text.chars() {
+        match character {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            other => out.push(other),
+        }
+    }
+    out.push('"');
+    out
+}
+
 fn dot(clusters: &[(&str, &Dag<String>)], labels: &BTreeMap<String, String>) -> String {
     let mut out = String::from("digraph amlform {\n  rankdir = \"RL\";\n  node [shape = box];\n");
     for (index, (name, dag)) in clusters.iter().enumerate() {
@@ -98,16 +114,17 @@ fn dot(clusters: &[(&str, &Dag<String>)], labels: &BTreeMap<String, String>) -> 
         nodes.sort();
         let _ = writeln!(
             out,
-            "  subgraph cluster_{index} {{\n    label = \"{name}\";"
+            "  subgraph cluster_{index} {{\n    label = {};",
+            quoted(name)
         );
         for node in &nodes {
             let label = labels.get(node).cloned().unwrap_or_else(|| node.clone());
-            let _ = writeln!(out, "    \"{node}\" [label = \"{label}\"];");
+            let _ = writeln!(out, "    {} [label = {}];", quoted(node), quoted(&label));
         }
         out.push_str("  }\n");
         for node in &nodes {
             for dependency in dag.dependencies(node) {
-                let _ = writeln!(out, "  \"{node}\" -> \"{dependency}\";");
+                let _ = writeln!(out, "  {} -> {};", quoted(node), quoted(dependency));
             }
         }
     }

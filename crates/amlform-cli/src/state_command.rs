@@ -115,10 +115,12 @@ fn restore(force: bool, args: &StateArgs) -> anyhow::Result<u8> {
 
 /// A record as HCL-like text; secrets only as `(sensitive value)`.
 fn show(record: &StateRecord) -> String {
+    // The block's label alone: `aml_compute.pool["big"]` is block `pool`, instance `["big"]`.
     let label = record
         .address
         .split_once('.')
         .map_or(record.address.as_str(), |(_, label)| label);
+    let label = label.split_once('[').map_or(label, |(name, _)| name);
     let mut lines = vec![
         format!("# {}", record.address),
         format!("{} \"{label}\" {{", record.kind),

@@ -108,3 +108,138 @@ fn a_damaged_state_is_refused_by_every_command_and_restore_brings_back_the_backu
     let plan = succeeds(dir, &["plan"]);
     assert!(!plan.contains("to add"), "{plan}");
 }
+
+const POOLS: &str = r#"
+aml_compute "pool" {
+  for_each  = toset(["big", "small"])
+  name      = "pool-${each.key}"
+  vm_size   = "STANDARD_D2_V2"
+  max_nodes = 2
+}
+
+aml_compute "after" {
+  name       = "after"
+  vm_size    = "STANDARD_D2_V2"
+  max_nodes  = 1
+  depends_on = [aml_compute.pool]
+}
+"#;
+
+/// Every quoted string of a DOT text is closed on its line (an unescaped `"` inside a node id
+/// leaves a quote open, or splits the id).
+fn assert_valid_dot(dot: &str) {
+    for line in dot.lines() {
+        let mut quotes = 0;
+        let mut escaped = false;
+        for character in line.chars() {
+            match (escaped, character) {
+                (false, '\\') => escaped = true,
+                (false, '"') => quotes += 1,
+                _ => escaped = false,
+            }
+        }
+        assert_eq!(quotes % 2, 0, "unbalanced quotes in {line:?}");
+    }
+}
+
+#[test]
+fn graph_and_state_show_quote_for_each_keys() {
+    let temp = scratch(&format!("{WORKSPACE}{POOLS}"));
+    let dir = temp.path();
+    for kind in ["plan", "apply"] {
+        let dot = succeeds(dir, &["graph", "--type", kind]);
+        assert_valid_dot(&dot);
+        assert!(dot.contains(r#""aml_compute.pool[\"big\"]""#), "{dot}");
+    }
+    succeeds(dir, &["apply", "--auto-approve"]);
+    let shown = succeeds(dir, &["state", "show", r#"aml_compute.pool["big"]"#]);
+    assert!(shown.contains("# aml_compute.pool[\"big\"]"), "{shown}");
+    assert!(shown.contains("aml_compute \"pool\" {"), "{shown}");
+}
+
+#[test]
+fn apply_waits_for_every_instance_of_a_block_named_in_depends_on() {
+    let temp = scratch(&format!("{WORKSPACE}{POOLS}"));
+    let dot = succeeds(temp.path(), &["graph", "--type", "apply"]);
+    for instance in [r#"pool[\"big\"]"#, r#"pool[\"small\"]"#] {
+        let edge = format!(r#""aml_compute.after" -> "aml_compute.{instance}";"#);
+        assert!(dot.contains(&edge), "no {edge} in\n{dot}");
+    }
+}
+
+fn pair(a_depends_on_b: bool, b_max_nodes: u32) -> String {
+    let (a_deps, b_deps) = if a_depends_on_b {
+        ("[aml_compute.b]", "[]")
+    } else {
+        ("[]", "[aml_compute.a]")
+    };
+    format!(
+        r#"{WORKSPACE}
+aml_compute "a" {{
+  name       = "ca"
+  vm_size    = "STANDARD_D2_V2"
+  max_nodes  = 1
+  depends_on = {a_deps}
+}}
+
+aml_compute "b" {{
+  name       = "cb"
+  vm_size    = "STANDARD_D2_V2"
+  max_nodes  = {b_max_nodes}
+  depends_on = {b_deps}
+}}
+"#
+    )
+}
+
+#[test]
+fn destroy_after_a_dependency_was_reversed_destroys_everything() {
+    let temp = scratch(&pair(true, 1));
+    let dir = temp.path();
+    succeeds(dir, &["apply", "--auto-approve"]);
+    // Only b changes; a's record must stop saying it depends on b.
+    std::fs::write(dir.join("main.aml.hcl"), pair(false, 2)).unwrap();
+    succeeds(dir, &["apply", "--auto-approve"]);
+    let destroyed = succeeds(dir, &["destroy", "--auto-approve"]);
+    assert!(destroyed.contains("2 destroyed"), "{destroyed}");
+    assert_eq!(succeeds(dir, &["state", "list"]), "");
+}
+
+#[test]
+fn a_cycle_in_the_remembered_dependencies_fails_naming_it_and_changes_nothing() {
+    let temp = scratch(&pair(true, 1));
+    let dir = temp.path();
+    succeeds(dir, &["apply", "--auto-approve"]);
+    {
+        use amlform_state::{ChangeSet, LocalStore, StateStore};
+        let state = dir.join(".amlform/state");
+        let mut store = LocalStore::open(&state, "test", std::time::Duration::ZERO).unwrap();
+        let mut records = store.records().unwrap();
+        for record in &mut records {
+            let other = if record.address.ends_with(".a") {
+                "b"
+            } else {
+                "a"
+            };
+            record.dependencies = vec![format!("aml_compute.{other}")];
+        }
+        store
+            .commit(ChangeSet {
+                put: records,
+                remove: vec![],
+                operation: "test".to_owned(),
+            })
+            .unwrap();
+    }
+    // Both blocks leave the configuration: only the state's edges order their deletion.
+    std::fs::write(dir.join("main.aml.hcl"), WORKSPACE).unwrap();
+    let output = amlform(dir, &["apply", "--auto-approve"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("aml_compute.a -> aml_compute.b -> aml_compute.a"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("Destroy complete"), "{stdout}");
+    assert_eq!(succeeds(dir, &["state", "list"]).lines().count(), 2);
+}

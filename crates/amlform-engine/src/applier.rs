@@ -122,13 +122,47 @@ impl std::fmt::Debug for ApplyContext<'_> {
     }
 }
 
+/// Why an apply could not start, or could not go on recording its results.
+#[derive(Debug)]
+pub enum ApplyError {
+    State(StateError),
+    /// The order of the changes has a cycle (each one named), so none was started.
+    Cycle(String),
+}
+
+impl std::fmt::Display for ApplyError {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ApplyError::State(error) => error.fmt(formatter),
+            ApplyError::Cycle(cycles) => write!(
+                formatter,
+                "the changes cannot be ordered, so none was made: {cycles}\n  hint: the dependencies come from the configuration, or from the state for computes no longer in it; remove the `depends_on` or reference that closes the cycle, or `amlform state rm` the record whose remembered dependency does"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ApplyError {}
+
+impl From<StateError> for ApplyError {
+    fn from(error: StateError) -> ApplyError {
+        ApplyError::State(error)
+    }
+}
+
+fn describe_cycles(cycles: &[amlform_graph::Cycle<String>]) -> String {
+    let described: Vec<String> = cycles.iter().map(|cycle| cycle.0.join(" -> ")).collect();
+    described.join("; ")
+}
+
 /// Applies `plan`: removals first (dependents before what they depend on), then everything
 /// else (dependencies first). A failure skips what depends on it; independent work goes on.
+/// Refused with [`ApplyError::Cycle`] before anything starts when the order has a cycle.
 pub async fn apply<S: StateStore + Send>(
     plan: &Plan,
     context: &ApplyContext<'_>,
     store: &Mutex<S>,
-) -> Result<ApplyReport, StateError> {
+) -> Result<ApplyReport, ApplyError> {
     let changes: BTreeMap<&str, &ResourceChange> = plan
         .changes
         .iter()
@@ -141,18 +175,21 @@ pub async fn apply<S: StateStore + Send>(
         .map(|record| (record.address.clone(), record))
         .collect();
     let records = &records;
+    record_unchanged_dependencies(plan, context.config, records, store)?;
     let mut report = ApplyReport::default();
     let mut interrupt = context.interrupt.clone();
     let mut level = *interrupt.borrow_and_update();
     let ApplyGraph { removals, others } = apply_graph(plan, context.config, records);
-    for (dag, order) in [
-        (removals, Order::DependentsFirst),
-        (others, Order::DependenciesFirst),
-    ] {
-        let Ok(mut walk) = Walk::new(&dag, order, context.parallelism) else {
-            // The configuration's own checks refuse cycles before a plan exists.
-            continue;
-        };
+    // Both graphs are checked before anything starts: a cycle changes nothing.
+    let walks = [
+        Walk::new(&removals, Order::DependentsFirst, context.parallelism),
+        Walk::new(&others, Order::DependenciesFirst, context.parallelism),
+    ];
+    let mut checked = Vec::with_capacity(walks.len());
+    for walk in walks {
+        checked.push(walk.map_err(|cycles| ApplyError::Cycle(describe_cycles(&cycles)))?);
+    }
+    for mut walk in checked {
         let mut running = FuturesUnordered::new();
         let mut in_flight = BTreeSet::new();
         let (states, mut state_reports) = tokio::sync::mpsc::unbounded_channel();
@@ -239,6 +276,38 @@ pub async fn apply<S: StateStore + Send>(
     Ok(report)
 }
 
+/// A compute the plan leaves alone still has its record's dependencies brought up to date
+/// with the configuration, so a later destroy orders it by today's edges, not by ones since
+/// reversed (which could make a cycle).
+fn record_unchanged_dependencies<S: StateStore>(
+    plan: &Plan,
+    config: &EvaluatedConfig,
+    records: &BTreeMap<String, StateRecord>,
+    store: &Mutex<S>,
+) -> Result<(), StateError> {
+    let put: Vec<StateRecord> = (plan.changes.iter())
+        .filter(|change| change.action == Action::NoOp)
+        .filter_map(|change| {
+            let record = records.get(&change.address)?;
+            let instance = config.computes.get(&change.address)?;
+            let dependencies: BTreeSet<String> = instance.depends_on.iter().cloned().collect();
+            let dependencies: Vec<String> = dependencies.into_iter().collect();
+            (record.dependencies != dependencies).then(|| StateRecord {
+                dependencies,
+                ..record.clone()
+            })
+        })
+        .collect();
+    if !put.is_empty() {
+        lock(store).commit(ChangeSet {
+            put,
+            remove: Vec::new(),
+            operation: "apply".to_owned(),
+        })?;
+    }
+    Ok(())
+}
+
 /// The two graphs an apply walks: removals (walked dependents first, using the dependencies
 /// the state remembers) and everything else (walked dependencies first, using the
 /// configuration's). Nodes are the addresses of the plan's changes; no-ops are left out.
@@ -261,34 +330,44 @@ pub fn apply_graph(
         .collect();
     let is_removal =
         |change: &ResourceChange| matches!(change.action, Action::Delete | Action::Detach);
+    // A dependency names a block (`aml_compute.pool`); with `count` or `for_each` it stands
+    // for every instance of the block (`aml_compute.pool["a"]`, ...).
+    let mut instances: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for address in changes.keys() {
+        let block = address.split_once('[').map_or(*address, |(block, _)| block);
+        instances.entry(block).or_default().push(address);
+    }
     let mut removals: Dag<String> = Dag::new();
     let mut others: Dag<String> = Dag::new();
     for (address, change) in &changes {
-        let (dag, dependencies, removal) = if is_removal(change) {
-            (
-                &mut removals,
-                records
-                    .get(*address)
-                    .map(|record| record.dependencies.clone()),
-                true,
-            )
-        } else {
-            (
-                &mut others,
-                config
-                    .computes
-                    .get(*address)
-                    .map(|instance| instance.depends_on.clone()),
-                false,
-            )
+        let removal = is_removal(change);
+        let in_config = config.computes.get(*address);
+        // A removal's order comes from the dependencies the state remembers, except where the
+        // configuration still declares the compute: its current edges win, so a dependency
+        // reversed since the records were written is no cycle.
+        let dependencies = match (removal, in_config) {
+            (false, instance) | (true, instance @ Some(_)) => {
+                instance.map(|instance| instance.depends_on.clone())
+            }
+            (true, None) => records
+                .get(*address)
+                .map(|record| record.dependencies.clone()),
         };
+        let dag = if removal { &mut removals } else { &mut others };
         dag.add_node((*address).to_owned());
         for dependency in dependencies.unwrap_or_default() {
-            if changes
-                .get(dependency.as_str())
-                .is_some_and(|other| is_removal(other) == removal)
-            {
-                dag.add_dependency((*address).to_owned(), dependency);
+            let targets = match instances.get(dependency.as_str()) {
+                Some(targets) => targets.clone(),
+                None => vec![dependency.as_str()],
+            };
+            for target in targets {
+                if target != *address
+                    && changes
+                        .get(target)
+                        .is_some_and(|other| is_removal(other) == removal)
+                {
+                    dag.add_dependency((*address).to_owned(), target.to_owned());
+                }
             }
         }
     }
