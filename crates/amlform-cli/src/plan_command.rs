@@ -134,7 +134,9 @@ pub fn prepare(
         }
     };
     let locate = |instance: &ComputeInstance| location(&module, instance);
-    let refresh_only = options.refresh_only;
+    // Checks of what the configuration asks of the service (sizes, quota, free names) are
+    // for what will exist; neither a destroy nor a refresh makes anything.
+    let checks_service = !options.refresh_only && !options.destroy;
     let mut plan = amlform_plan::plan(&PlanInput {
         config: &module.evaluated,
         state: &records,
@@ -143,7 +145,7 @@ pub fn prepare(
         locate: &locate,
         options,
     });
-    if !refresh_only {
+    if checks_service {
         amlform_plan::check_against_service(
             &mut plan,
             &module.evaluated,

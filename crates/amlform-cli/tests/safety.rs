@@ -243,3 +243,20 @@ fn a_cycle_in_the_remembered_dependencies_fails_naming_it_and_changes_nothing() 
     assert!(!stdout.contains("Destroy complete"), "{stdout}");
     assert_eq!(succeeds(dir, &["state", "list"]).lines().count(), 2);
 }
+
+#[test]
+fn destroy_is_not_blocked_by_what_the_configuration_asks_of_the_service() {
+    let cluster = |size: &str| {
+        format!(
+            "{WORKSPACE}\naml_compute \"cpu\" {{\n  name      = \"cpu-x\"\n  vm_size   = \"{size}\"\n  max_nodes = 2\n}}\n"
+        )
+    };
+    let temp = scratch(&cluster("STANDARD_D2_V2"));
+    let dir = temp.path();
+    succeeds(dir, &["apply", "--auto-approve"]);
+    std::fs::write(dir.join("main.aml.hcl"), cluster("STANDARD_NOPE_V9")).unwrap();
+    let plan = amlform(dir, &["plan"]);
+    assert_eq!(plan.status.code(), Some(1), "the plan still checks the size");
+    let destroyed = succeeds(dir, &["destroy", "--auto-approve"]);
+    assert!(destroyed.contains("1 destroyed"), "{destroyed}");
+}
