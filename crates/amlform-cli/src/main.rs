@@ -17,15 +17,23 @@ mod plan_command;
 mod refresh_command;
 mod show_command;
 mod state_command;
+mod terraform_flags;
 mod timings;
 mod validate_command;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args = match terraform_flags::rewrite(&Cli::command(), std::env::args_os().collect()) {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let cli = Cli::parse_from(args);
     if let Some(dir) = &cli.chdir {
         if let Err(error) = std::env::set_current_dir(dir) {
             eprintln!(

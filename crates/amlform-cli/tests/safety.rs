@@ -256,7 +256,31 @@ fn destroy_is_not_blocked_by_what_the_configuration_asks_of_the_service() {
     succeeds(dir, &["apply", "--auto-approve"]);
     std::fs::write(dir.join("main.aml.hcl"), cluster("STANDARD_NOPE_V9")).unwrap();
     let plan = amlform(dir, &["plan"]);
-    assert_eq!(plan.status.code(), Some(1), "the plan still checks the size");
+    assert_eq!(
+        plan.status.code(),
+        Some(1),
+        "the plan still checks the size"
+    );
     let destroyed = succeeds(dir, &["destroy", "--auto-approve"]);
     assert!(destroyed.contains("1 destroyed"), "{destroyed}");
+}
+
+#[test]
+fn terraform_single_dash_flags_mean_what_they_say() {
+    let temp = scratch(&format!(
+        "{WORKSPACE}\naml_compute \"cpu\" {{\n  name      = \"cpu-x\"\n  vm_size   = \"STANDARD_D2_V2\"\n  max_nodes = 2\n}}\n"
+    ));
+    let dir = temp.path();
+    let output = amlform(
+        dir,
+        &["plan", "-out=tf.plan", "-detailed-exitcode", "-input=false"],
+    );
+    assert_eq!(output.status.code(), Some(2), "{:?}", text(&output));
+    assert!(dir.join("tf.plan").is_file());
+    assert!(!dir.join("ut=tf.plan").exists());
+    succeeds(dir, &["apply", "-auto-approve", "-input=false", "tf.plan"]);
+    let output = amlform(dir, &["plan", "-output=x"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output).1.contains("unknown flag `-output=x`"));
+    assert!(!dir.join("utput=x").exists());
 }
