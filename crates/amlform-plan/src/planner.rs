@@ -113,7 +113,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     });
     plan.changes.reserve(changes.len());
     for (instance, change) in instances.into_iter().zip(changes) {
-        let (change, found) = match change {
+        let (mut change, found) = match change {
             Ok(compared) => compared,
             Err(error) => {
                 plan.errors.push(error);
@@ -124,13 +124,18 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         if let (
             Action::Replace {
                 create_before_destroy: true,
-                ..
+                attached,
             },
             Some(found),
         ) = (change.action, found)
         {
             let desired_name = instance.str("name").unwrap_or_default();
             if found.name.eq_ignore_ascii_case(desired_name) {
+                // What the apply will do, in every form of the plan: the old one goes first.
+                change.action = Action::Replace {
+                    attached,
+                    create_before_destroy: false,
+                };
                 plan.warnings.push(format!(
                     "{address}: create_before_destroy cannot hold: the replacement keeps the name '{desired_name}' and names are unique in a workspace, so the old compute is removed first; give it a new `name` to create the replacement first"
                 ));
