@@ -17,9 +17,11 @@ variable "prefix" {
   }
 }
 
+# The emulator takes any key text, so the quickstart ships a stand-in (not a key) and runs
+# on a machine with no ~/.ssh; for a real VM: --var vm_ssh_key_file=~/.ssh/id_rsa
 variable "vm_ssh_key_file" {
   type    = string
-  default = "~/.ssh/id_rsa"
+  default = "emulator-demo.key"
 }
 
 locals {

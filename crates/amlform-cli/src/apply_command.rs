@@ -16,8 +16,11 @@ use tokio::sync::watch;
 
 use crate::apply_progress::{Progress, ProgressStyle, STILL_RUNNING_EVERY, summary_json};
 use crate::cli::ApplyArgs;
-use crate::plan_command::{Planned, config_hash, expand_home, load_checked, open_state, prepare};
+use crate::plan_command::{
+    Planned, check_files, config_hash, open_state, prepare, print_diagnostics,
+};
 use crate::{connection, output_command};
+use amlform_lang::expand_home;
 
 pub fn run(args: &ApplyArgs, destroy: bool, color: bool) -> anyhow::Result<u8> {
     if let Some(file) = &args.plan_file {
@@ -103,9 +106,11 @@ pub fn run(args: &ApplyArgs, destroy: bool, color: bool) -> anyhow::Result<u8> {
 /// the variable values have changed since it was made.
 fn apply_saved(args: &ApplyArgs, file: &Path, color: bool) -> anyhow::Result<u8> {
     let saved = SavedPlan::read(file).map_err(anyhow::Error::msg)?;
-    let Some(module) = load_checked(&args.variables, color)? else {
+    let mut module = crate::module_loader::load(&args.variables)?;
+    check_files(&mut module);
+    if !print_diagnostics(&module, color) {
         return Ok(1);
-    };
+    }
     let store = open_state("apply", args.lock_timeout)?;
     let hash = config_hash(&module, &store);
     if let Some(why) = saved.staleness(store.lineage(), store.serial(), &hash) {
@@ -179,7 +184,7 @@ fn execute(
     destroy: bool,
 ) -> anyhow::Result<u8> {
     store.write_backup()?;
-    let read_file = |path: &str| std::fs::read_to_string(expand_home(path)).ok();
+    let read_file = |path: &str| amlform_lang::read_text_file(&expand_home(path)).ok();
     let style = if args.json {
         ProgressStyle::Json
     } else if std::io::stdout().is_terminal() && std::io::stderr().is_terminal() {

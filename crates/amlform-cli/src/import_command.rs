@@ -81,7 +81,7 @@ pub fn run(args: &ImportArgs, color: bool) -> anyhow::Result<u8> {
         );
     }
     let read_file =
-        |path: &str| std::fs::read_to_string(crate::plan_command::expand_home(path)).ok();
+        |path: &str| amlform_lang::read_text_file(&amlform_lang::expand_home(path)).ok();
     let record = amlform_engine::state_record(instance, Some(found), None, &read_file, &|bytes| {
         store.fingerprint(bytes)
     });

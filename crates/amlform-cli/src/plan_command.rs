@@ -3,13 +3,13 @@
 //! change and 0 when nothing would.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use amlform_engine::WorkspaceBinding;
 
 use amlform_azure::{Provider, RemoteCompute};
-use amlform_lang::{ComputeInstance, EvaluatedConfig, Module, RenderStyle};
+use amlform_lang::{ComputeInstance, EvaluatedConfig, Module, RenderStyle, expand_home};
 use amlform_plan::{Plan, PlanInput, PlanOptions, Region, RegionFacts, SavedPlan};
 use amlform_schema::Attribute;
 use amlform_state::{LocalStore, STATE_DIR, StateError, StateRecord, StateStore};
@@ -96,7 +96,8 @@ pub fn prepare(
         let operation = operation.to_owned();
         move || read_state_unless_locked(&operation)
     });
-    let module = parsed.evaluate(&BTreeMap::new());
+    let mut module = parsed.evaluate(&BTreeMap::new());
+    check_files(&mut module);
     let read = reading
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
@@ -127,8 +128,8 @@ pub fn prepare(
     let fingerprint = |instance: &ComputeInstance, attribute: &Attribute| -> Option<String> {
         let value = instance.str(attribute.name)?;
         if attribute.is_file_path {
-            let contents = std::fs::read(expand_home(value)).ok()?;
-            Some(store.fingerprint(&contents))
+            let contents = amlform_lang::read_text_file(&expand_home(value)).ok()?;
+            Some(store.fingerprint(contents.as_bytes()))
         } else {
             Some(store.fingerprint(value.as_bytes()))
         }
@@ -168,12 +169,6 @@ pub fn prepare(
         remote,
         runtime,
     }))
-}
-
-/// Loads the configuration and prints its diagnostics; `None` when it has errors.
-pub fn load_checked(variables: &VariableArgs, color: bool) -> anyhow::Result<Option<Module>> {
-    let module = crate::module_loader::load(variables)?;
-    Ok(print_diagnostics(&module, color).then_some(module))
 }
 
 /// Prints the configuration's diagnostics; false when there are errors.
@@ -355,10 +350,11 @@ fn note_stale_lock(store: &LocalStore) {
     }
 }
 
-pub fn expand_home(path: &str) -> PathBuf {
-    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
-        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
-        _ => PathBuf::from(path),
+/// Adds an error for every file attribute that cannot be read: a plan or apply needs them all
+/// (see `amlform_lang::check_file_attributes`).
+pub fn check_files(module: &mut Module) {
+    for diagnostic in amlform_lang::check_file_attributes(&module.evaluated) {
+        module.diagnostics.push(diagnostic);
     }
 }
 

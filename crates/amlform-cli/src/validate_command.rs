@@ -1,10 +1,13 @@
-//! `amlform validate`: load, evaluate and check the configuration; exit 0 when clean, 1 with errors.
+//! `amlform validate`: load, evaluate and check the configuration (and that the files it names
+//! can be read); exit 0 when clean, 1 with errors.
 
 use crate::cli::ValidateArgs;
 use amlform_lang::RenderStyle;
 
 pub fn run(args: &ValidateArgs, color: bool) -> anyhow::Result<u8> {
-    let module = crate::module_loader::load(&args.variables)?;
+    let mut module = crate::module_loader::load(&args.variables)?;
+    // The files a plan reads are checked here too, so validate finds what plan would refuse.
+    crate::plan_command::check_files(&mut module);
     let diagnostics = &module.diagnostics;
     let valid = !diagnostics.has_errors();
     if args.json {

@@ -284,3 +284,96 @@ fn terraform_single_dash_flags_mean_what_they_say() {
     assert!(text(&output).1.contains("unknown flag `-output=x`"));
     assert!(!dir.join("utput=x").exists());
 }
+
+/// The quickstart on a machine whose home directory has no `.ssh`: its VM is attached with a
+/// key.
+#[test]
+fn the_quickstart_runs_without_an_ssh_key_and_attaches_with_a_credential() {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/quickstart");
+    let temp = tempfile::tempdir().unwrap();
+    let (dir, home) = (temp.path().join("quickstart"), temp.path().join("home"));
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::create_dir_all(&dir).unwrap();
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, dir.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_amlform"))
+            .arg("-C")
+            .arg(&dir)
+            .args(args)
+            .env("HOME", &home)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    let applied = run(&["apply", "--auto-approve"]);
+    assert!(applied.status.success(), "{:?}", text(&applied));
+    // The emulator keeps secrets in memory only, so the state shows the key was read and
+    // sent: its fingerprint is recorded from the same read that built the request.
+    let store = amlform_state::LocalStore::open(
+        &dir.join(".amlform/state"),
+        "test",
+        std::time::Duration::ZERO,
+    )
+    .unwrap();
+    use amlform_state::StateStore;
+    let vm = store.record("remote_compute.vm").unwrap().unwrap();
+    assert!(
+        vm.secret_fingerprints.contains_key("private_key_file"),
+        "{vm:?}"
+    );
+    drop(store);
+    let plan = run(&["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(0), "{:?}", text(&plan));
+}
+
+#[test]
+fn a_missing_key_file_is_a_plan_error_at_its_line_and_nothing_changes() {
+    let vm = |key: &str| {
+        format!(
+            r#"{WORKSPACE}
+remote_compute "vm" {{
+  name             = "vm-1"
+  resource_id      = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm-1"
+  username         = "azureuser"
+  private_key_file = "{key}"
+}}
+"#
+        )
+    };
+    let temp = scratch(&vm("id_test"));
+    let dir = temp.path();
+    std::fs::write(dir.join("id_test"), "key one").unwrap();
+    succeeds(dir, &["apply", "--auto-approve"]);
+    std::fs::remove_file(dir.join("id_test")).unwrap();
+    for args in [&["plan"][..], &["apply", "--auto-approve"], &["validate"]] {
+        let output = amlform(dir, args);
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stdout}{stderr}");
+        assert!(stderr.contains("AML026"), "{stderr}");
+        assert!(
+            stderr.contains("private_key_file \"id_test\" cannot be read: it does not exist"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("main.aml.hcl:13:"), "{stderr}");
+        assert!(!stdout.contains("replacement"), "{stdout}");
+    }
+    // Not a regular file: a directory, and a FIFO (which would block a read for ever).
+    std::fs::create_dir(dir.join("id_test")).unwrap();
+    let (_, stderr) = text(&amlform(dir, &["plan"]));
+    assert!(stderr.contains("it is a directory"), "{stderr}");
+    std::fs::remove_dir(dir.join("id_test")).unwrap();
+    let made = Command::new("mkfifo")
+        .arg(dir.join("id_test"))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (_, stderr) = text(&amlform(dir, &["plan"]));
+    assert!(stderr.contains("not a regular file"), "{stderr}");
+    let state = succeeds(dir, &["state", "show", "remote_compute.vm"]);
+    assert!(state.contains("vm-1"), "{state}");
+}

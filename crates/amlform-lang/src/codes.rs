@@ -51,6 +51,8 @@ pub const UNDECLARED_VARIABLE: &str = "AML023";
 pub const NOT_ALLOWED: &str = "AML024";
 /// A value used where it is known only after apply, but must be known now.
 pub const UNKNOWN_VALUE: &str = "AML025";
+/// A file the configuration names (a file attribute, `file()`) cannot be read.
+pub const FILE: &str = "AML026";
 
 /// Rule 1: compute name length and pattern.
 pub const NAME: &str = "AML101";

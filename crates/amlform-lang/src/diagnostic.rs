@@ -209,6 +209,33 @@ impl RenderStyle {
     };
 }
 
+/// The longest source line a diagnostic shows (miette draws no caret past column 65,535, and
+/// such a line would not be readable anyway).
+pub const MAX_SNIPPET_LINE: usize = 1_000;
+
+/// Whether every line the snippet shows (the span's and one either side) is short enough.
+fn snippet_fits(sources: &SourceMap, span: &Span) -> bool {
+    let text = &sources.get(span.file).text;
+    let (start, end) = (
+        span.range.start.min(text.len()),
+        span.range.end.min(text.len()),
+    );
+    let from = text[..start]
+        .rfind('\n')
+        .and_then(|at| text[..at].rfind('\n'))
+        .map_or(0, |at| at + 1);
+    let to = text[end..]
+        .find('\n')
+        .and_then(|at| {
+            text[end + at + 1..]
+                .find('\n')
+                .map(|next| end + at + 1 + next)
+        })
+        .unwrap_or(text.len());
+    text.get(from..to)
+        .is_some_and(|lines| lines.split('\n').all(|line| line.len() <= MAX_SNIPPET_LINE))
+}
+
 fn render_one(diagnostic: &Diagnostic, sources: &SourceMap, style: RenderStyle) -> String {
     let theme = if style.color {
         GraphicalTheme::unicode()
@@ -219,12 +246,29 @@ fn render_one(diagnostic: &Diagnostic, sources: &SourceMap, style: RenderStyle) 
         .with_width(style.width)
         .with_links(false)
         .with_context_lines(1);
-    let report = Report {
-        diagnostic,
-        source: diagnostic.span.as_ref().map(|span| {
+    let mut shown = std::borrow::Cow::Borrowed(diagnostic);
+    let source = match diagnostic.span.as_ref() {
+        Some(span) if snippet_fits(sources, span) => {
             let file = sources.get(span.file);
-            NamedSource::new(file.name.clone(), file.text.clone())
-        }),
+            Some(NamedSource::new(file.name.clone(), file.text.clone()))
+        }
+        // A line too long to show: the place is named in the message instead.
+        Some(span) => {
+            let file = sources.get(span.file);
+            let (line, column) = sources.line_column(span.file, span.range.start);
+            let owned = shown.to_mut();
+            owned.message = format!(
+                "{} (at {}:{line}:{column}; the line is too long to show)",
+                owned.message, file.name
+            );
+            owned.span = None;
+            None
+        }
+        None => None,
+    };
+    let report = Report {
+        diagnostic: &shown,
+        source,
     };
     let mut out = String::new();
     handler

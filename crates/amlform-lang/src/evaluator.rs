@@ -912,6 +912,11 @@ impl<'c> Evaluator<'c> {
                     self.unknown_meta(count_expr, "count");
                     return;
                 }
+                Value::Number(n) if n > MAX_INSTANCES as f64 && n.fract() == 0.0 => {
+                    self.diagnostics
+                        .push(too_many_instances(count_expr.span(), "count", n));
+                    return;
+                }
                 Value::Number(n) if n >= 0.0 && n.fract() == 0.0 => (0..n as usize)
                     .map(|i| (format!("{address}[{i}]"), None, Some(i)))
                     .collect(),
@@ -960,6 +965,14 @@ impl<'c> Evaluator<'c> {
                     return;
                 }
             };
+            if pairs.len() > MAX_INSTANCES {
+                self.diagnostics.push(too_many_instances(
+                    for_each_expr.span(),
+                    "for_each",
+                    pairs.len() as f64,
+                ));
+                return;
+            }
             pairs
                 .into_iter()
                 .map(|(key, value)| {
@@ -1318,4 +1331,23 @@ type Instance = (String, Option<(Value, Value)>, Option<usize>);
 struct RefContext {
     each: bool,
     count: bool,
+}
+
+/// The most instances one block may have through `count` or `for_each` (a documented limit:
+/// more is a mistake, and would exhaust memory before a plan could say so).
+pub const MAX_INSTANCES: usize = 100_000;
+
+fn too_many_instances(span: Span, meta: &str, instances: f64) -> Diagnostic {
+    Diagnostic::error(
+        if meta == "count" {
+            codes::COUNT
+        } else {
+            codes::FOR_EACH
+        },
+        format!(
+            "`{meta}` asks for {instances} instances; a block may have at most {MAX_INSTANCES}"
+        ),
+    )
+    .at(span)
+    .hint("split the computes over several blocks, or check the expression")
 }

@@ -201,9 +201,11 @@ fn element(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, String> {
 fn file(args: &[Value], context: &FunctionContext<'_>) -> Result<Value, String> {
     let path = string(&args[0])?;
     let full = context.base_dir.join(path);
-    std::fs::read_to_string(&full)
+    // The path is not repeated: it may come from a sensitive variable, and the caret shows
+    // the call.
+    crate::local_file::read_text_file(&full)
         .map(Value::String)
-        .map_err(|e| format!("cannot read \"{path}\": {e}"))
+        .map_err(|why| format!("cannot read the file: {why}"))
 }
 
 fn flatten(items: &[Value]) -> Vec<Value> {

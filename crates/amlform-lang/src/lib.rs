@@ -14,6 +14,7 @@ mod evaluator;
 mod formatter;
 mod functions;
 mod loader;
+mod local_file;
 mod module;
 mod parsed_body;
 mod plain_parser;
@@ -34,6 +35,7 @@ pub use evaluated_config::{
 };
 pub use evaluator::VariableInputs;
 pub use formatter::{FormatError, format_source};
+pub use local_file::{MAX_FILE_BYTES, check_file_attributes, expand_home, read_text_file};
 pub use module::{CONFIG_SUFFIX, LoadOptions, Module, ParsedModule, VARS_SUFFIX, config_files};
 pub use source_map::{FileId, SourceFile, SourceMap, Span};
 pub use suggest::edit_distance;

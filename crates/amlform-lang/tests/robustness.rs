@@ -56,6 +56,9 @@ const INTERESTING: &[&str] = &[
     "0",
     "lower(",
     "file(\"/dev/null\")",
+    "file(\"/dev/zero\")",
+    "\ncount = 1000000000000000000\n",
+    "\ncount = 100000000\n",
     "\u{1F600}",
     "\\",
 ];
@@ -133,4 +136,79 @@ fn ten_thousand_mutated_inputs_never_panic() {
         parsed > cases / 20 && parsed < cases,
         "{parsed} of {cases} inputs parsed"
     );
+}
+
+fn load(text: &str, base: &Path) -> Module {
+    Module::load_sources(
+        vec![("main.aml.hcl".into(), text.to_owned())],
+        base,
+        &[],
+        &LoadOptions::default(),
+    )
+}
+
+const WORKSPACE: &str = "workspace \"dev\" {\n  name = \"w\"\n  resource_group = \"r\"\n  location = \"eastus\"\n  endpoint = \"embedded\"\n}\n";
+
+fn cluster_with(extra: &str) -> String {
+    format!(
+        "{WORKSPACE}aml_compute \"c\" {{\n  name      = \"cc\"\n  vm_size   = \"STANDARD_D2_V2\"\n  max_nodes = 2\n{extra}\n}}\n"
+    )
+}
+
+/// Shapes that once panicked, aborted or hung: each is a diagnostic now.
+#[test]
+fn huge_counts_long_lines_and_special_files_are_diagnostics() {
+    let nowhere = Path::new("/nonexistent");
+    for count in ["1000000000000000000", "100000000", "100001"] {
+        let text = cluster_with("").replace(
+            "  name      = \"cc\"",
+            &format!("  count = {count}\n  name = \"c-${{count.index}}\""),
+        );
+        let module = load(&text, nowhere);
+        let rendered = module
+            .diagnostics
+            .render(&module.sources, RenderStyle::PLAIN);
+        assert!(rendered.contains("at most 100000"), "{rendered}");
+        assert!(module.evaluated.computes.is_empty());
+    }
+    // A caret past column 65,535 (miette panics drawing it).
+    let long = cluster_with(&format!(
+        "  tags = {{ a = \"{}\", b = var.nope }}",
+        "x".repeat(70_000)
+    ));
+    let module = load(&long, nowhere);
+    let rendered = module
+        .diagnostics
+        .render(&module.sources, RenderStyle::PLAIN);
+    assert!(
+        rendered.contains("the line is too long to show"),
+        "{rendered}"
+    );
+    assert!(rendered.len() < 1_000, "the line itself is not printed");
+
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::fs::create_dir(dir.path().join("subdir")).unwrap();
+    for (path, says) in [
+        ("fifo", "not a regular file"),
+        ("/dev/zero", "not a regular file"),
+        ("subdir", "is a directory"),
+        ("missing", "does not exist"),
+    ] {
+        let module = load(
+            &cluster_with(&format!("  description = file(\"{path}\")")),
+            dir.path(),
+        );
+        let rendered = module
+            .diagnostics
+            .render(&module.sources, RenderStyle::PLAIN);
+        assert!(rendered.contains(says), "{path}: {rendered}");
+    }
 }
