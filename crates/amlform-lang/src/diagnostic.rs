@@ -74,15 +74,99 @@ impl Diagnostic {
 #[derive(Debug, Clone, Default)]
 pub struct Diagnostics {
     items: Vec<Diagnostic>,
+    secrets: Secrets,
+}
+
+/// The sensitive values of a configuration (sensitive variables, secret attributes), so no
+/// message and no source snippet shows one. `Debug` shows only how many there are.
+#[derive(Clone, Default)]
+struct Secrets(std::collections::BTreeSet<String>);
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secrets({} redacted)", self.0.len())
+    }
+}
+
+/// What a secret is shown as.
+const REDACTED: &str = "(sensitive value)";
+
+/// Secrets shorter than this are not searched for in text: they would blank out ordinary
+/// words, and a value that short protects nothing.
+const MIN_REDACTED_LENGTH: usize = 4;
+
+impl Secrets {
+    /// `text` with every secret replaced by `replacement(secret)`, longest secrets first.
+    fn scrub(&self, text: &str, replacement: impl Fn(&str) -> String) -> Option<String> {
+        let mut secrets: Vec<&String> = self
+            .0
+            .iter()
+            .filter(|secret| text.contains(secret.as_str()))
+            .collect();
+        if secrets.is_empty() {
+            return None;
+        }
+        secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+        let mut out = text.to_owned();
+        for secret in secrets {
+            out = out.replace(secret.as_str(), &replacement(secret));
+        }
+        Some(out)
+    }
+
+    fn redact(&self, diagnostic: &mut Diagnostic) {
+        let redacted = |_: &str| REDACTED.to_owned();
+        if let Some(message) = self.scrub(&diagnostic.message, redacted) {
+            diagnostic.message = message;
+        }
+        for text in [&mut diagnostic.label, &mut diagnostic.hint]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(scrubbed) = self.scrub(text, redacted) {
+                *text = scrubbed;
+            }
+        }
+    }
 }
 
 impl Diagnostics {
-    pub fn push(&mut self, diagnostic: Diagnostic) {
+    pub fn push(&mut self, mut diagnostic: Diagnostic) {
+        self.secrets.redact(&mut diagnostic);
         self.items.push(diagnostic);
     }
 
     pub fn extend(&mut self, other: Diagnostics) {
+        self.secrets.0.extend(other.secrets.0);
         self.items.extend(other.items);
+        for item in &mut self.items {
+            self.secrets.redact(item);
+        }
+    }
+
+    /// Marks the text of `value` (each string in it) as secret: no message, label, hint or
+    /// source snippet shows it, whether the diagnostic came before or comes after.
+    pub fn add_secrets(&mut self, value: &crate::value::Value) {
+        use crate::value::Value;
+        let before = self.secrets.0.len();
+        let mut stack = vec![value];
+        while let Some(value) = stack.pop() {
+            match value {
+                Value::String(text)
+                    if text.len() >= MIN_REDACTED_LENGTH && !self.secrets.0.contains(text) =>
+                {
+                    self.secrets.0.insert(text.clone());
+                }
+                Value::List(items) | Value::Set(items) => stack.extend(items),
+                Value::Map(map) => stack.extend(map.values()),
+                _ => {}
+            }
+        }
+        if self.secrets.0.len() != before {
+            for item in &mut self.items {
+                self.secrets.redact(item);
+            }
+        }
     }
 
     pub fn has_errors(&self) -> bool {
@@ -123,7 +207,7 @@ impl Diagnostics {
     pub fn render(&self, sources: &SourceMap, style: RenderStyle) -> String {
         let mut out = String::new();
         for diagnostic in &self.items {
-            out.push_str(&render_one(diagnostic, sources, style));
+            out.push_str(&render_one(diagnostic, sources, &self.secrets, style));
         }
         out
     }
@@ -236,7 +320,12 @@ fn snippet_fits(sources: &SourceMap, span: &Span) -> bool {
         .is_some_and(|lines| lines.split('\n').all(|line| line.len() <= MAX_SNIPPET_LINE))
 }
 
-fn render_one(diagnostic: &Diagnostic, sources: &SourceMap, style: RenderStyle) -> String {
+fn render_one(
+    diagnostic: &Diagnostic,
+    sources: &SourceMap,
+    secrets: &Secrets,
+    style: RenderStyle,
+) -> String {
     let theme = if style.color {
         GraphicalTheme::unicode()
     } else {
@@ -250,7 +339,15 @@ fn render_one(diagnostic: &Diagnostic, sources: &SourceMap, style: RenderStyle) 
     let source = match diagnostic.span.as_ref() {
         Some(span) if snippet_fits(sources, span) => {
             let file = sources.get(span.file);
-            Some(NamedSource::new(file.name.clone(), file.text.clone()))
+            // A secret in the lines shown is masked character by character, so every offset
+            // (and the caret) stays where it was.
+            let masked = secrets.scrub(&file.text, |secret| {
+                secret.chars().map(|c| "*".repeat(c.len_utf8())).collect()
+            });
+            Some(NamedSource::new(
+                file.name.clone(),
+                masked.unwrap_or_else(|| file.text.clone()),
+            ))
         }
         // A line too long to show: the place is named in the message instead.
         Some(span) => {

@@ -199,6 +199,9 @@ impl<'c> Evaluator<'c> {
                     }
                 },
             };
+            if variable.sensitive {
+                self.diagnostics.add_secrets(&value);
+            }
             let value = match variable.ty.convert(value) {
                 Ok(value) => value,
                 Err(message) => {
@@ -1043,6 +1046,9 @@ impl<'c> Evaluator<'c> {
                         span: None,
                     },
                 };
+                if evaluated.sensitive {
+                    self.diagnostics.add_secrets(&evaluated.value);
+                }
                 attributes.push((attribute.name, evaluated));
             }
             addresses.push((

@@ -212,3 +212,64 @@ fn huge_counts_long_lines_and_special_files_are_diagnostics() {
         assert!(rendered.contains(says), "{path}: {rendered}");
     }
 }
+
+/// Canary secrets in every place a configuration holds one: no rendered diagnostic, JSON
+/// diagnostic or source snippet shows any of them.
+#[test]
+fn no_diagnostic_shows_a_sensitive_value() {
+    let text = format!(
+        r#"{WORKSPACE}
+variable "dbx_token" {{
+  type      = string
+  sensitive = true
+  default   = "dapi-CANARY-ONE"
+}}
+
+variable "num" {{
+  type      = number
+  sensitive = true
+  default   = "CANARY-TWO"
+}}
+
+databricks_compute "dbx" {{
+  name           = "dbx"
+  workspace_name = "dbx-ws"
+  resource_group = "dbx-rg"
+  access_token   = tonumber(var.dbx_token)
+}}
+
+databricks_compute "dbx2" {{
+  name           = "dbx2"
+  workspace_name = "dbx-ws2"
+  resource_group = "dbx-rg"
+  access_token   = "CANARY-THREE"
+}}
+
+aml_compute "c" {{
+  name        = "cc"
+  vm_size     = "STANDARD_D2_V2"
+  max_nodes   = 2
+  description = file(var.dbx_token)
+  tags        = {{ a = var.dbx_token + 1 }}
+}}
+"#
+    );
+    let module = load(&text, Path::new("/nonexistent"));
+    let rendered = module
+        .diagnostics
+        .render(&module.sources, RenderStyle::PLAIN);
+    let json = serde_json::to_string(&module.diagnostics.to_json(&module.sources)).unwrap();
+    let debug = format!("{:?}", module.diagnostics);
+    assert!(module.diagnostics.error_count() >= 3, "{rendered}");
+    for canary in ["CANARY-ONE", "CANARY-TWO", "CANARY-THREE"] {
+        assert!(!rendered.contains(canary), "{canary} in\n{rendered}");
+        assert!(!json.contains(canary), "{canary} in {json}");
+        assert!(!debug.contains(canary), "{canary} in {debug}");
+    }
+    // The snippets are still there, masked in place.
+    assert!(
+        rendered.contains(r#"default   = "**********""#),
+        "{rendered}"
+    );
+    assert!(rendered.contains("(sensitive value)"), "{rendered}");
+}
