@@ -63,14 +63,15 @@ pub fn run(args: &ApplyArgs, destroy: bool, color: bool) -> anyhow::Result<u8> {
     else {
         return Ok(1);
     };
+    if !plan.errors.is_empty() {
+        crate::plan_command::print_plan_errors(&module, &plan, args.json, false, color)?;
+        return Ok(1);
+    }
     if args.json {
         let planned = json!({"type": "planned_changes", "plan": amlform_plan::render_json(&plan)});
         println!("{planned}");
     } else {
         print!("{}", amlform_plan::render_text(&plan, color));
-    }
-    if !plan.errors.is_empty() {
-        return Ok(1);
     }
     if !plan.has_changes() {
         return Ok(0);

@@ -9,7 +9,9 @@ use std::time::Duration;
 use amlform_engine::WorkspaceBinding;
 
 use amlform_azure::{Provider, RemoteCompute};
-use amlform_lang::{ComputeInstance, EvaluatedConfig, Module, RenderStyle, expand_home};
+use amlform_lang::{
+    ComputeInstance, Diagnostic, EvaluatedConfig, Module, RenderStyle, codes, expand_home,
+};
 use amlform_plan::{Plan, PlanInput, PlanOptions, Region, RegionFacts, SavedPlan};
 use amlform_schema::Attribute;
 use amlform_state::{LocalStore, STATE_DIR, StateError, StateRecord, StateStore};
@@ -44,6 +46,11 @@ pub fn run(args: &PlanArgs, color: bool) -> anyhow::Result<u8> {
         plan,
         ..
     } = &planned;
+    if !plan.errors.is_empty() {
+        // No plan body and no plan file: only why.
+        print_plan_errors(module, plan, args.json, args.markdown, color)?;
+        return Ok(1);
+    }
     if let Some(path) = &args.out {
         let hash = config_hash(module, store);
         SavedPlan::new(plan.clone(), store.lineage(), store.serial(), hash)
@@ -227,6 +234,70 @@ fn reconcile_interrupted(
 }
 
 /// Prints a plan in the form asked for.
+/// A plan's errors as diagnostics: at the attribute's line (or the block's label) with a caret
+/// and a hint, on stderr; with `--json` or `--markdown`, a document of them on stdout, so a CI
+/// job posts why the plan failed instead of an empty comment.
+pub fn print_plan_errors(
+    module: &Module,
+    plan: &Plan,
+    json: bool,
+    markdown: bool,
+    color: bool,
+) -> anyhow::Result<()> {
+    let mut diagnostics = module.diagnostics.empty_like();
+    for error in &plan.errors {
+        let span = module
+            .evaluated
+            .computes
+            .get(&error.address)
+            .map(|instance| match &error.attribute {
+                Some(attribute) => instance.span_of(attribute),
+                None => instance.label_span.clone(),
+            });
+        diagnostics.push(
+            Diagnostic::error(codes::PLAN, format!("{}: {}", error.address, error.message))
+                .at_opt(span)
+                .hint(error.hint.clone()),
+        );
+    }
+    for warning in &plan.warnings {
+        diagnostics.push(Diagnostic::warning(codes::PLAN, warning.clone()));
+    }
+    let errors = diagnostics.error_count();
+    if json {
+        let document = serde_json::json!({
+            "format_version": "1.0",
+            "errored": true,
+            "error_count": errors,
+            "diagnostics": diagnostics.to_json(&module.sources),
+        });
+        println!("{}", serde_json::to_string_pretty(&document)?);
+    } else if markdown {
+        let mut out = format!("### amlform plan failed: {errors} error(s)\n\n");
+        for item in diagnostics.to_json(&module.sources) {
+            let place = item.range.map_or(String::new(), |range| {
+                format!(" (`{}:{}`)", range.filename, range.start.line)
+            });
+            out.push_str(&format!(
+                "> [!CAUTION]\n> **{}**{place}: {}  \n> {}\n\n",
+                item.code,
+                item.summary.replace('\n', " "),
+                item.detail.unwrap_or_default().replace('\n', " ")
+            ));
+        }
+        out.push_str("Nothing was planned or saved.\n");
+        print!("{out}");
+    } else {
+        let width = if color { 120 } else { RenderStyle::PLAIN.width };
+        eprint!(
+            "{}",
+            diagnostics.render(&module.sources, RenderStyle { color, width })
+        );
+        eprintln!("the plan has {errors} error(s); nothing was planned or saved");
+    }
+    Ok(())
+}
+
 pub fn print_plan(plan: &Plan, json: bool, markdown: bool, color: bool) -> anyhow::Result<()> {
     if json {
         println!(

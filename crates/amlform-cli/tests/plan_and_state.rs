@@ -468,23 +468,31 @@ compute_instance "nb" {
             json!({"location": "eastus", "properties": {"computeType": "ComputeInstance", "properties": {"vmSize": "STANDARD_DS3_V2"}}}),
         )],
     );
-    let output = amlform(dir, &["plan"]);
+    let output = amlform(dir, &["plan", "--json"]);
     let shown = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{shown}");
+    // Errors as diagnostics (the summary, the hint as detail), warnings beside them.
+    let document: Value = serde_json::from_str(&shown).unwrap();
+    let said = |severity: &str| -> String {
+        (document["diagnostics"].as_array().unwrap().iter())
+            .filter(|item| item["severity"] == severity)
+            .map(|item| format!("{} {}\n", item["summary"], item["detail"]))
+            .collect()
+    };
+    let (errors, warnings) = (said("error"), said("warning"));
     assert!(
-        shown.contains("vm_size \"Standard_D2_v9\" is not offered in eastus"),
-        "{shown}"
+        errors.contains("vm_size \\\"Standard_D2_v9\\\" is not offered in eastus"),
+        "{errors}"
     );
-    assert!(shown.contains("did you mean Standard_D2_v2"), "{shown}");
+    assert!(errors.contains("did you mean Standard_D2_v2"), "{errors}");
     assert!(
-        shown.contains("\"nb-shared\" is already used in eastus by workspace b"),
-        "{shown}"
+        errors.contains("\\\"nb-shared\\\" is already used in eastus by workspace b"),
+        "{errors}"
     );
     assert!(
-        shown.contains("Warning:")
-            && shown.contains("600 vCPUs")
-            && shown.contains("Standard NC Family Cluster Dedicated vCPUs"),
-        "{shown}"
+        warnings.contains("600 vCPUs")
+            && warnings.contains("Standard NC Family Cluster Dedicated vCPUs"),
+        "{warnings}"
     );
 }
 
@@ -639,7 +647,7 @@ aml_compute "existing" {
     let dir = temp.path();
     let id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-dev/computes/existing";
     seed_embedded(dir, &[(id.to_owned(), cluster_body("STANDARD_D2_V2", 3))]);
-    let before = amlform(dir, &["plan"]);
+    let before = amlform(dir, &["plan", "--json"]);
     assert_eq!(before.status.code(), Some(1));
     assert!(
         stdout(&before).contains("add `import { to = aml_compute.existing"),

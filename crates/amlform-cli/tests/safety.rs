@@ -377,3 +377,38 @@ remote_compute "vm" {{
     let state = succeeds(dir, &["state", "show", "remote_compute.vm"]);
     assert!(state.contains("vm-1"), "{state}");
 }
+
+#[test]
+fn plan_errors_point_at_the_line_and_leave_no_plan_body_or_file() {
+    let temp = scratch(&format!(
+        "{WORKSPACE}\naml_compute \"cpu\" {{\n  name      = \"cpu-x\"\n  vm_size   = \"STANDARD_NOPE_V9\"\n  max_nodes = 2\n}}\n"
+    ));
+    let dir = temp.path();
+    let output = amlform(dir, &["plan", "--out", "tf.plan"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stdout, "", "no plan body");
+    assert!(!dir.join("tf.plan").exists(), "no plan file");
+    assert!(stderr.contains("AML201"), "{stderr}");
+    assert!(stderr.contains("main.aml.hcl:11:15"), "{stderr}");
+    assert!(stderr.contains(r#"vm_size   = "STANDARD_NOPE_V9""#), "{stderr}");
+    assert!(stderr.contains("^^^^"), "{stderr}");
+
+    let output = amlform(dir, &["plan", "--json"]);
+    assert_eq!(output.status.code(), Some(1));
+    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(document["errored"], true);
+    assert_eq!(document["diagnostics"][0]["range"]["start"]["line"], 11);
+
+    let output = amlform(dir, &["plan", "--markdown"]);
+    assert_eq!(output.status.code(), Some(1));
+    let (markdown, _) = text(&output);
+    assert!(markdown.contains("amlform plan failed: 1 error(s)"), "{markdown}");
+    assert!(markdown.contains("`main.aml.hcl:11`"), "{markdown}");
+
+    let output = amlform(dir, &["apply", "--auto-approve"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(!stdout.contains("will be created"), "{stdout}");
+    assert!(stderr.contains("AML201"), "{stderr}");
+}

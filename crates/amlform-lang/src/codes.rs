@@ -54,6 +54,11 @@ pub const UNKNOWN_VALUE: &str = "AML025";
 /// A file the configuration names (a file attribute, `file()`) cannot be read.
 pub const FILE: &str = "AML026";
 
+/// A plan that cannot be carried out: the service refuses what it asks (a VM size, a name
+/// taken), a lifecycle rule forbids it (`prevent_destroy`), or the state and the
+/// configuration disagree.
+pub const PLAN: &str = "AML201";
+
 /// Rule 1: compute name length and pattern.
 pub const NAME: &str = "AML101";
 /// Rule 1: two computes with one name in a workspace, or two instances with one name in a region.

@@ -144,6 +144,15 @@ impl Diagnostics {
         }
     }
 
+    /// No diagnostics, but the same secrets: for diagnostics made later from the same
+    /// configuration (a plan's errors), which must not show them either.
+    pub fn empty_like(&self) -> Diagnostics {
+        Diagnostics {
+            items: Vec::new(),
+            secrets: self.secrets.clone(),
+        }
+    }
+
     /// Marks the text of `value` (each string in it) as secret: no message, label, hint or
     /// source snippet shows it, whether the diagnostic came before or comes after.
     pub fn add_secrets(&mut self, value: &crate::value::Value) {

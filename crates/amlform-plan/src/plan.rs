@@ -141,6 +141,9 @@ pub struct PlanError {
     pub hint: String,
     /// `file:line:column` of the block, when known.
     pub location: Option<String>,
+    /// The attribute the error is about (its line is the one shown), when there is one.
+    #[serde(default)]
+    pub attribute: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

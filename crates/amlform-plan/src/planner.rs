@@ -84,6 +84,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
                     record.address
                 ),
                 location: None,
+                attribute: None,
             });
         }
         Ok(drift_of(record, find_remote(&remote, record)))
@@ -151,6 +152,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
                 ),
                 hint: "undo the change that forces it, or remove prevent_destroy if destroying it is intended".to_owned(),
                 location: (input.locate)(instance),
+                attribute: None,
             });
         }
         plan.changes.push(change);
@@ -233,6 +235,7 @@ fn compare<'a>(
             message: format!("cannot import {id}: workspace {} has no such compute", instance.workspace),
             hint: "check the id in the import block (`az ml compute list` shows the workspace's computes)".to_owned(),
             location: (input.locate)(instance),
+            attribute: None,
         });
     }
     if record.is_none()
@@ -250,6 +253,7 @@ fn compare<'a>(
                 existing.arm_id
             ),
             location: (input.locate)(instance),
+            attribute: Some("name".to_owned()),
         });
     }
     Ok((

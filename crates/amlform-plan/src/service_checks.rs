@@ -77,6 +77,7 @@ pub fn check_against_service(
                         nearest(size, &facts.sizes).join(", ")
                     ),
                     location: locate(instance),
+                    attribute: Some("vm_size".to_owned()),
                 }),
                 None => {}
             }
@@ -137,6 +138,7 @@ fn check_instance_name(
                 message: format!("the compute instance name \"{name}\" is already used in {} by workspace {workspace}", region.1),
                 hint: "compute instance names are unique across an Azure region, not only in a workspace; choose another name".to_owned(),
                 location: locate(instance),
+                attribute: Some("name".to_owned()),
             });
         }
     }
