@@ -235,7 +235,7 @@ fn execute(
                 destroyed += 1;
             }
             Action::Delete | Action::Detach => destroyed += 1,
-            Action::NoOp => {}
+            Action::NoOp | Action::Forget => {}
         }
     }
     let verb = if destroy { "Destroy" } else { "Apply" };

@@ -304,6 +304,7 @@ fn verbs(action: Action) -> (&'static str, &'static str, &'static str) {
         Action::Start => ("Starting...", "Still starting...", "Start complete"),
         Action::Stop => ("Stopping...", "Still stopping...", "Stop complete"),
         Action::Import => ("Importing...", "Still importing...", "Import complete"),
+        Action::Forget => ("Forgetting...", "Still forgetting...", "Forgotten"),
         Action::NoOp => ("", "", ""),
     }
 }

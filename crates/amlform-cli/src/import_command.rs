@@ -48,6 +48,26 @@ pub fn run(args: &ImportArgs, color: bool) -> anyhow::Result<u8> {
             args.address
         );
     }
+    // One compute managed at two addresses would be deleted by one and kept by the other.
+    let records = store.records()?;
+    if let Some(managing) = (records.iter()).find(|record| {
+        record
+            .arm_id
+            .as_deref()
+            .is_some_and(|id| id.eq_ignore_ascii_case(&args.id))
+            || (record.workspace == instance.workspace
+                && record
+                    .attributes
+                    .get("name")
+                    .and_then(|name| name.as_str())
+                    .is_some_and(|name| name.eq_ignore_ascii_case(&compute_name)))
+    }) {
+        bail!(
+            "{compute_name} is already managed by amlform, as {}; nothing was imported\nhint: {}",
+            managing.address,
+            amlform_plan::moved_hint(&managing.address, &args.address)
+        );
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;

@@ -391,7 +391,10 @@ fn plan_errors_point_at_the_line_and_leave_no_plan_body_or_file() {
     assert!(!dir.join("tf.plan").exists(), "no plan file");
     assert!(stderr.contains("AML201"), "{stderr}");
     assert!(stderr.contains("main.aml.hcl:11:15"), "{stderr}");
-    assert!(stderr.contains(r#"vm_size   = "STANDARD_NOPE_V9""#), "{stderr}");
+    assert!(
+        stderr.contains(r#"vm_size   = "STANDARD_NOPE_V9""#),
+        "{stderr}"
+    );
     assert!(stderr.contains("^^^^"), "{stderr}");
 
     let output = amlform(dir, &["plan", "--json"]);
@@ -403,7 +406,10 @@ fn plan_errors_point_at_the_line_and_leave_no_plan_body_or_file() {
     let output = amlform(dir, &["plan", "--markdown"]);
     assert_eq!(output.status.code(), Some(1));
     let (markdown, _) = text(&output);
-    assert!(markdown.contains("amlform plan failed: 1 error(s)"), "{markdown}");
+    assert!(
+        markdown.contains("amlform plan failed: 1 error(s)"),
+        "{markdown}"
+    );
     assert!(markdown.contains("`main.aml.hcl:11`"), "{markdown}");
 
     let output = amlform(dir, &["apply", "--auto-approve"]);
@@ -411,4 +417,185 @@ fn plan_errors_point_at_the_line_and_leave_no_plan_body_or_file() {
     assert_eq!(output.status.code(), Some(1));
     assert!(!stdout.contains("will be created"), "{stdout}");
     assert!(stderr.contains("AML201"), "{stderr}");
+}
+
+fn cluster_block(label: &str, name: &str) -> String {
+    format!(
+        "aml_compute \"{label}\" {{\n  name      = \"{name}\"\n  vm_size   = \"STANDARD_D2_V2\"\n  max_nodes = 2\n}}\n"
+    )
+}
+
+#[test]
+fn a_renamed_block_is_refused_with_the_moved_block_to_add_and_moves_without_touching_it() {
+    let temp = scratch(&format!("{WORKSPACE}{}", cluster_block("cpu", "cpu-x")));
+    let dir = temp.path();
+    succeeds(dir, &["apply", "--auto-approve"]);
+    let renamed = format!("{WORKSPACE}{}", cluster_block("cpu_cluster", "cpu-x"));
+    std::fs::write(dir.join("main.aml.hcl"), &renamed).unwrap();
+
+    let output = amlform(dir, &["plan"]);
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("already managed by amlform"), "{stderr}");
+    assert!(stderr.contains("from = aml_compute.cpu"), "{stderr}");
+    assert!(
+        stderr.contains("to   = aml_compute.cpu_cluster"),
+        "{stderr}"
+    );
+    // Following an import hint instead is refused, with the same way out.
+    let id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-dev/computes/cpu-x";
+    let output = amlform(dir, &["import", "aml_compute.cpu_cluster", id]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("to   = aml_compute.cpu_cluster"),
+        "{stderr}"
+    );
+
+    let moved = format!(
+        "{renamed}\nmoved {{\n  from = aml_compute.cpu\n  to   = aml_compute.cpu_cluster\n}}\n"
+    );
+    std::fs::write(dir.join("main.aml.hcl"), &moved).unwrap();
+    let plan = amlform(dir, &["plan", "--detailed-exitcode"]);
+    let (shown, _) = text(&plan);
+    assert_eq!(plan.status.code(), Some(2), "{shown}");
+    assert!(
+        shown.contains("# aml_compute.cpu has moved to aml_compute.cpu_cluster"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("0 to add, 0 to change, 0 to destroy"),
+        "{shown}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&amlform(dir, &["plan", "--json"]).stdout).unwrap();
+    let change = &json["resource_changes"][0];
+    assert_eq!(change["change"]["actions"], serde_json::json!(["no-op"]));
+    assert_eq!(change["previous_address"], "aml_compute.cpu");
+
+    let computes = || {
+        amlform_emulator::Emulator::builder()
+            .persist_in(dir.join(".amlform/emulator"))
+            .build()
+            .unwrap()
+            .computes()
+    };
+    let before = computes();
+    let applied = succeeds(dir, &["apply", "--auto-approve"]);
+    assert!(applied.contains("0 added, 0 changed, 0 destroyed"), "{applied}");
+    assert_eq!(computes(), before, "only the state changed");
+    assert_eq!(succeeds(dir, &["state", "list"]), "aml_compute.cpu_cluster\n");
+    let after = amlform(dir, &["plan", "--detailed-exitcode"]);
+    assert_eq!(after.status.code(), Some(0), "{:?}", text(&after));
+
+    // A move that also changes the compute's name is a replacement, and says why.
+    let other_name = moved.replace("\"cpu-x\"", "\"cpu-y\"").replace(
+        "from = aml_compute.cpu\n",
+        "from = aml_compute.cpu_cluster\n",
+    );
+    let other_name = other_name
+        .replace("aml_compute \"cpu_cluster\"", "aml_compute \"renamed\"")
+        .replace(
+            "to   = aml_compute.cpu_cluster",
+            "to   = aml_compute.renamed",
+        );
+    std::fs::write(dir.join("main.aml.hcl"), other_name).unwrap();
+    let plan = succeeds(dir, &["plan"]);
+    assert!(
+        plan.contains("aml_compute.renamed must be replaced"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("(moved from aml_compute.cpu_cluster)"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("the name is the compute's identity in Azure"),
+        "{plan}"
+    );
+}
+
+#[test]
+fn moved_blocks_move_every_instance_of_a_counted_block() {
+    let counted = |label: &str| {
+        format!(
+            "{WORKSPACE}aml_compute \"{label}\" {{\n  count     = 2\n  name      = \"c-${{count.index}}\"\n  vm_size   = \"STANDARD_D2_V2\"\n  max_nodes = 2\n}}\n"
+        )
+    };
+    let temp = scratch(&counted("old"));
+    let dir = temp.path();
+    succeeds(dir, &["apply", "--auto-approve"]);
+    let moved = format!(
+        "{}\nmoved {{\n  from = aml_compute.old\n  to   = aml_compute.new\n}}\n",
+        counted("new")
+    );
+    std::fs::write(dir.join("main.aml.hcl"), moved).unwrap();
+    let plan = succeeds(dir, &["plan"]);
+    assert!(
+        plan.contains("# aml_compute.old[1] has moved to aml_compute.new[1]"),
+        "{plan}"
+    );
+    succeeds(dir, &["apply", "--auto-approve"]);
+    assert_eq!(
+        succeeds(dir, &["state", "list"]),
+        "aml_compute.new[0]\naml_compute.new[1]\n"
+    );
+}
+
+#[test]
+fn removed_blocks_forget_or_destroy() {
+    let both = format!(
+        "{WORKSPACE}{}{}",
+        cluster_block("kept", "kept-1"),
+        cluster_block("gone", "gone-1")
+    );
+    let temp = scratch(&both);
+    let dir = temp.path();
+    succeeds(dir, &["apply", "--auto-approve"]);
+    let removed = format!(
+        "{WORKSPACE}removed {{\n  from = aml_compute.kept\n  lifecycle {{\n    destroy = false\n  }}\n}}\n\nremoved {{\n  from = aml_compute.gone\n}}\n"
+    );
+    std::fs::write(dir.join("main.aml.hcl"), removed).unwrap();
+    let plan = succeeds(dir, &["plan"]);
+    assert!(
+        plan.contains("aml_compute.kept will no longer be managed"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("aml_compute.gone will be destroyed"),
+        "{plan}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&amlform(dir, &["plan", "--json"]).stdout).unwrap();
+    let actions: Vec<String> = (json["resource_changes"].as_array().unwrap().iter())
+        .map(|change| format!("{} {}", change["address"], change["change"]["actions"]))
+        .collect();
+    assert!(
+        actions.contains(&r#""aml_compute.kept" ["forget"]"#.to_owned()),
+        "{actions:?}"
+    );
+    succeeds(dir, &["apply", "--auto-approve"]);
+    assert_eq!(succeeds(dir, &["state", "list"]), "");
+    let emulator = amlform_emulator::Emulator::builder()
+        .persist_in(dir.join(".amlform/emulator"))
+        .build()
+        .unwrap();
+    let names: Vec<String> = (emulator.computes().iter())
+        .map(|compute| compute["name"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(
+        names,
+        ["kept-1"],
+        "the forgotten compute stays, the other is deleted"
+    );
+
+    // A removed block naming a block that is still declared is an error.
+    std::fs::write(
+        dir.join("main.aml.hcl"),
+        format!("{both}\nremoved {{\n  from = aml_compute.kept\n}}\n"),
+    )
+    .unwrap();
+    let output = amlform(dir, &["validate"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(text(&output).1.contains("still declares"));
 }

@@ -169,6 +169,7 @@ pub async fn apply<S: StateStore + Send>(
         .filter(|change| change.action != Action::NoOp)
         .map(|change| (change.address.as_str(), change))
         .collect();
+    record_moves(plan, store)?;
     let records: BTreeMap<String, StateRecord> = lock(store)
         .records()?
         .into_iter()
@@ -274,6 +275,33 @@ pub async fn apply<S: StateStore + Send>(
         report.not_started.extend(walk.not_started());
     }
     Ok(report)
+}
+
+/// `moved` blocks: the records take their new addresses first, in one commit, so everything
+/// after (and a process killed after) sees them there. Only the state changes.
+fn record_moves<S: StateStore>(plan: &Plan, store: &Mutex<S>) -> Result<(), StateError> {
+    let mut store = lock(store);
+    let mut change = ChangeSet {
+        operation: "apply (moved)".to_owned(),
+        ..ChangeSet::default()
+    };
+    for planned in &plan.changes {
+        let Some(previous) = &planned.previous_address else {
+            continue;
+        };
+        if store.record(&planned.address)?.is_some() {
+            continue; // moved already (a plan applied again after an interruption)
+        }
+        if let Some(mut record) = store.record(previous)? {
+            record.address = planned.address.clone();
+            change.put.push(record);
+            change.remove.push(previous.clone());
+        }
+    }
+    if !change.put.is_empty() {
+        store.commit(change)?;
+    }
+    Ok(())
 }
 
 /// A compute the plan leaves alone still has its record's dependencies brought up to date
@@ -399,6 +427,17 @@ async fn run_change<S: StateStore>(
     let name = change.name.as_str();
     match change.action {
         Action::NoOp => Ok(change.arm_id.clone()),
+        Action::Forget => {
+            commit(
+                store,
+                ChangeSet {
+                    put: vec![],
+                    remove: vec![change.address.clone()],
+                    operation: "apply (removed)".to_owned(),
+                },
+            )?;
+            Ok(change.arm_id.clone())
+        }
         Action::Delete | Action::Detach => {
             let how = if change.action == Action::Detach {
                 UnderlyingAction::Detach

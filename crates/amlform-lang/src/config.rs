@@ -38,6 +38,8 @@ pub struct Config {
     pub outputs: Vec<OutputBlock>,
     pub computes: Vec<ComputeBlock>,
     pub imports: Vec<ImportBlock>,
+    pub moves: Vec<MovedBlock>,
+    pub removals: Vec<RemovedBlock>,
     /// Kind, then label → index in `computes`, so lookups stay constant-time at thousands of
     /// blocks (the first of duplicates wins; the loader reports the others).
     compute_index: HashMap<&'static str, HashMap<String, usize>>,
@@ -80,6 +82,8 @@ impl Config {
         append(&mut self.outputs, other.outputs);
         append(&mut self.computes, other.computes);
         append(&mut self.imports, other.imports);
+        append(&mut self.moves, other.moves);
+        append(&mut self.removals, other.removals);
     }
 
     pub fn variable(&self, name: &str) -> Option<&VariableBlock> {
@@ -175,6 +179,24 @@ pub struct Lifecycle {
     pub create_before_destroy: bool,
     /// Attribute names whose changes the planner ignores; `["all"]` ignores every attribute.
     pub ignore_changes: Vec<String>,
+}
+
+/// `moved { from = ADDRESS, to = ADDRESS }`: a block or instance now has another address.
+#[derive(Debug, Clone)]
+pub struct MovedBlock {
+    pub from: String,
+    pub from_span: Span,
+    pub to: String,
+    pub to_span: Span,
+}
+
+/// `removed { from = ADDRESS  lifecycle { destroy = false } }`: a block left the configuration,
+/// and its computes are forgotten (`destroy = false`) or removed (the default).
+#[derive(Debug, Clone)]
+pub struct RemovedBlock {
+    pub from: String,
+    pub from_span: Span,
+    pub destroy: bool,
 }
 
 /// `import { to = KIND.LABEL, id = "..." }`.

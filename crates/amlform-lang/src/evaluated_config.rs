@@ -18,6 +18,38 @@ pub struct EvaluatedConfig {
     pub computes: BTreeMap<String, ComputeInstance>,
     pub outputs: BTreeMap<String, EvaluatedOutput>,
     pub imports: Vec<EvaluatedImport>,
+    /// `moved` blocks, in the order written (a chain `a -> b`, `b -> c` moves `a` to `c`).
+    pub moves: Vec<EvaluatedMove>,
+    /// `removed` blocks.
+    pub removals: Vec<EvaluatedRemoval>,
+}
+
+/// A block or instance that the configuration now declares under another address.
+#[derive(Debug, Clone)]
+pub struct EvaluatedMove {
+    pub from: String,
+    pub to: String,
+    pub from_span: Span,
+    pub to_span: Span,
+}
+
+/// A block that left the configuration on purpose: forget its computes (`destroy = false`), or
+/// remove them as deleting the block would.
+#[derive(Debug, Clone)]
+pub struct EvaluatedRemoval {
+    pub from: String,
+    pub destroy: bool,
+    pub from_span: Span,
+}
+
+impl EvaluatedRemoval {
+    /// Whether `address` (an instance) is what this block removes.
+    pub fn covers(&self, address: &str) -> bool {
+        address == self.from
+            || address
+                .strip_prefix(self.from.as_str())
+                .is_some_and(|rest| rest.starts_with('['))
+    }
 }
 
 #[derive(Debug)]

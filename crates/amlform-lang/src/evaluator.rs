@@ -5,8 +5,8 @@ use crate::codes;
 use crate::config::{ComputeBlock, Config, Expr};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::evaluated_config::{
-    ComputeInstance, EvaluatedAttribute, EvaluatedConfig, EvaluatedImport, EvaluatedOutput,
-    EvaluatedVariable, EvaluatedWorkspace,
+    ComputeInstance, EvaluatedAttribute, EvaluatedConfig, EvaluatedImport, EvaluatedMove,
+    EvaluatedOutput, EvaluatedRemoval, EvaluatedVariable, EvaluatedWorkspace,
 };
 use crate::loader::{WORKSPACE_ATTRIBUTES, suggest_kind};
 use crate::references::{Reference, references};
@@ -107,6 +107,21 @@ pub(crate) fn evaluate(
         for node in order {
             evaluator.node(node);
         }
+        evaluator.out.moves = (config.moves.iter())
+            .map(|moved| EvaluatedMove {
+                from: moved.from.clone(),
+                to: moved.to.clone(),
+                from_span: moved.from_span.clone(),
+                to_span: moved.to_span.clone(),
+            })
+            .collect();
+        evaluator.out.removals = (config.removals.iter())
+            .map(|removed| EvaluatedRemoval {
+                from: removed.from.clone(),
+                destroy: removed.destroy,
+                from_span: removed.from_span.clone(),
+            })
+            .collect();
         rules::check(&evaluator.out, &mut evaluator.diagnostics);
     }
     (evaluator.out, evaluator.diagnostics)

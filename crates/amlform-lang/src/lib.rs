@@ -30,8 +30,8 @@ pub use amlform_schema::AttributeMap;
 pub use config::{Config, Lifecycle};
 pub use diagnostic::{Diagnostic, Diagnostics, JsonDiagnostic, RenderStyle, Severity};
 pub use evaluated_config::{
-    ComputeInstance, EvaluatedAttribute, EvaluatedConfig, EvaluatedImport, EvaluatedOutput,
-    EvaluatedVariable, EvaluatedWorkspace,
+    ComputeInstance, EvaluatedAttribute, EvaluatedConfig, EvaluatedImport, EvaluatedMove,
+    EvaluatedOutput, EvaluatedRemoval, EvaluatedVariable, EvaluatedWorkspace,
 };
 pub use evaluator::VariableInputs;
 pub use formatter::{FormatError, format_source};

@@ -2,7 +2,7 @@
 
 use crate::codes;
 use crate::config::{
-    AttributeDef, ComputeBlock, Config, ImportBlock, Lifecycle, LocalDef, OutputBlock, Validation,
+    AttributeDef, ComputeBlock, Config, Lifecycle, LocalDef, OutputBlock, Validation,
     VariableBlock, WorkspaceBlock,
 };
 use crate::diagnostic::{Diagnostic, Diagnostics};
@@ -17,7 +17,15 @@ use foldhash::{HashSet, HashSetExt};
 use hcl_edit::expr::{Expression, TraversalOperator};
 use std::ops::Range;
 
-const TOP_LEVEL_BLOCKS: &[&str] = &["workspace", "variable", "locals", "output", "import"];
+const TOP_LEVEL_BLOCKS: &[&str] = &[
+    "workspace",
+    "variable",
+    "locals",
+    "output",
+    "import",
+    "moved",
+    "removed",
+];
 pub(crate) const WORKSPACE_ATTRIBUTES: &[&str] = &[
     "name",
     "subscription_id",
@@ -147,6 +155,10 @@ fn load_piece(file: FileId, text: &str, range: Range<usize>) -> Option<Loader> {
     Some(loader)
 }
 
+mod address_blocks;
+
+pub(crate) use address_blocks::block_of;
+
 #[derive(Default)]
 struct Loader {
     config: Config,
@@ -192,6 +204,8 @@ impl Loader {
             "locals" => self.locals(block),
             "output" => self.output(block),
             "import" => self.import(block),
+            "moved" => self.moved(block),
+            "removed" => self.removed(block),
             _ => {
                 if let Some(kind) = compute_kind(name) {
                     self.compute(block, kind);
@@ -509,40 +523,6 @@ impl Loader {
             description,
             sensitive,
         });
-    }
-
-    fn import(&mut self, block: ParsedBlock) {
-        if self.labels(&block, 0, "").is_none() {
-            return;
-        }
-        let (mut attributes, _) =
-            self.attributes(block.body, &"an `import` block", &["to", "id"], &[]);
-        let block_span = block.ident_span;
-        let (Some(to), Some(id)) = (attributes.remove("to"), attributes.remove("id")) else {
-            self.error(
-                Diagnostic::error(
-                    codes::MISSING_ATTRIBUTE,
-                    "an `import` block needs `to` and `id`",
-                )
-                .at(block_span)
-                .hint("write `to = aml_compute.cpu` and `id = \"<ARM id of the compute>\"`"),
-            );
-            return;
-        };
-        match static_traversal(&to.value.expr) {
-            Some(parts) if parts.len() == 2 && compute_kind(&parts[0]).is_some() => {
-                self.config.imports.push(ImportBlock {
-                    to: parts.join("."),
-                    to_span: to.value.span(),
-                    id: id.value,
-                });
-            }
-            _ => self.error(
-                Diagnostic::error(codes::INVALID_REFERENCE, "`to` must name a compute block")
-                    .at(to.value.span())
-                    .hint("write it without quotes, e.g. `to = aml_compute.cpu`"),
-            ),
-        }
     }
 
     fn compute(&mut self, block: ParsedBlock, kind: &'static amlform_schema::ComputeKind) {

@@ -24,6 +24,60 @@ pub(crate) fn check(evaluated: &EvaluatedConfig, diagnostics: &mut Diagnostics) 
     }
     duplicate_names(evaluated, diagnostics);
     double_attachments(evaluated, diagnostics);
+    moves_and_removals(evaluated, diagnostics);
+}
+
+/// A `moved` block's `to` is declared and its `from` is not (Terraform 1.1); a `removed`
+/// block's `from` is not declared (Terraform 1.7).
+fn moves_and_removals(evaluated: &EvaluatedConfig, diagnostics: &mut Diagnostics) {
+    let declares_block = |block: &str| {
+        (evaluated.computes.keys()).any(|address| crate::loader::block_of(address) == block)
+    };
+    for moved in &evaluated.moves {
+        let declared = evaluated.computes.contains_key(&moved.to)
+            || (!moved.to.contains('[') && declares_block(&moved.to));
+        if !declared {
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::UNDEFINED_REFERENCE,
+                    format!(
+                        "a `moved` block moves to `{}`, which the configuration does not declare",
+                        moved.to
+                    ),
+                )
+                .at(moved.to_span.clone())
+                .hint("`to` names the block (or instance) as it is now declared"),
+            );
+        }
+        if evaluated.computes.contains_key(&moved.from) {
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::DUPLICATE,
+                    format!(
+                        "a `moved` block moves `{}`, which the configuration still declares",
+                        moved.from
+                    ),
+                )
+                .at(moved.from_span.clone())
+                .hint("rename the block to the `to` address, or remove the `moved` block"),
+            );
+        }
+    }
+    for removed in &evaluated.removals {
+        if (evaluated.computes.keys()).any(|address| removed.covers(address)) {
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::DUPLICATE,
+                    format!(
+                        "a `removed` block removes `{}`, which the configuration still declares",
+                        removed.from
+                    ),
+                )
+                .at(removed.from_span.clone())
+                .hint("delete the block it names, or the `removed` block"),
+            );
+        }
+    }
 }
 
 /// Rule 1: 2 to 16 characters, letters, digits and hyphens, starting with a letter.

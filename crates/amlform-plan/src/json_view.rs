@@ -40,7 +40,10 @@ pub fn render_json(plan: &Plan) -> Value {
 fn resource_change(change: &ResourceChange) -> Value {
     let exists_before =
         !matches!(change.action, Action::Create | Action::Attach) || change.import_id.is_some();
-    let exists_after = !matches!(change.action, Action::Delete | Action::Detach);
+    let exists_after = !matches!(
+        change.action,
+        Action::Delete | Action::Detach | Action::Forget
+    );
     let label = change
         .address
         .split_once('.')
@@ -73,6 +76,7 @@ fn resource_change(change: &ResourceChange) -> Value {
         }
         Action::Replace { .. } => json!("replace_because_cannot_update"),
         Action::Delete | Action::Detach => json!("delete_because_no_resource_config"),
+        Action::Forget => json!("forget_because_removed"),
         _ => Value::Null,
     };
     let mut body = json!({
@@ -99,6 +103,9 @@ fn resource_change(change: &ResourceChange) -> Value {
     }
     if let Some(id) = &change.import_id {
         body["change"]["importing"] = json!({ "id": id });
+    }
+    if let Some(previous) = &change.previous_address {
+        body["previous_address"] = json!(previous);
     }
     if let Some((before, after)) = change.hourly_cost {
         body["hourly_cost"] =

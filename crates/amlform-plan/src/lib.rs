@@ -7,6 +7,7 @@
 mod accept_drift;
 mod json_view;
 mod markdown_view;
+mod moves;
 mod plan;
 mod planner;
 mod saved_plan;
@@ -20,7 +21,9 @@ pub use markdown_view::{MARKDOWN_LIMIT, render_markdown};
 pub use plan::{
     Action, AttributeChange, Plan, PlanError, ResourceChange, ResourceDrift, Shown, Summary,
 };
-pub use planner::{PlanInput, PlanOptions, is_attached_kind, plan, shown, to_json};
+pub use planner::{
+    PlanInput, PlanOptions, is_attached_kind, managed_as, moved_hint, plan, shown, to_json,
+};
 pub use saved_plan::{SAVED_PLAN_VERSION, SavedPlan};
 pub use service_checks::{Region, RegionFacts, check_against_service, region_of};
 pub use text_view::render_text;

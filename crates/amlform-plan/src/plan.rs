@@ -24,6 +24,9 @@ pub enum Action {
     Stop,
     /// Adopt an existing compute into state (from an `import` block).
     Import,
+    /// Drop from the state, leaving the compute as it is (a `removed` block with
+    /// `destroy = false`).
+    Forget,
 }
 
 impl Action {
@@ -39,6 +42,7 @@ impl Action {
             } => &["create", "delete"],
             Action::Replace { .. } => &["delete", "create"],
             Action::Delete | Action::Detach => &["delete"],
+            Action::Forget => &["forget"],
         }
     }
 
@@ -56,6 +60,7 @@ impl Action {
             Action::Start => "start",
             Action::Stop => "stop",
             Action::Import => "import",
+            Action::Forget => "forget",
         }
     }
 
@@ -107,6 +112,16 @@ pub struct ResourceChange {
     pub import_id: Option<String>,
     /// Hourly cost of always-on nodes, before and after (`min_nodes` x price).
     pub hourly_cost: Option<(f64, f64)>,
+    /// The address the state knew it by, when a `moved` block gave it this one.
+    #[serde(default)]
+    pub previous_address: Option<String>,
+}
+
+impl ResourceChange {
+    /// Whether applying it does anything: an action, or only a new address for the state.
+    pub fn does_something(&self) -> bool {
+        self.action != Action::NoOp || self.previous_address.is_some()
+    }
 }
 
 impl ResourceChange {
@@ -162,6 +177,10 @@ pub struct Summary {
     pub change: usize,
     pub destroy: usize,
     pub import: usize,
+    /// Computes the state forgets without touching them.
+    pub forget: usize,
+    /// Computes that only get a new address.
+    pub moved: usize,
 }
 
 impl Plan {
@@ -184,6 +203,10 @@ impl Plan {
                     }
                 }
                 Action::NoOp => {}
+                Action::Forget => summary.forget += 1,
+            }
+            if change.previous_address.is_some() {
+                summary.moved += 1;
             }
         }
         summary
@@ -208,8 +231,6 @@ impl Plan {
         if self.refresh_only {
             return !self.drift.is_empty();
         }
-        self.changes
-            .iter()
-            .any(|change| change.action != Action::NoOp)
+        self.changes.iter().any(ResourceChange::does_something)
     }
 }

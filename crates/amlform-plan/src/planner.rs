@@ -51,8 +51,10 @@ impl std::fmt::Debug for PlanInput<'_> {
 }
 
 pub fn plan(input: &PlanInput<'_>) -> Plan {
-    let records: HashMap<&str, &StateRecord> = input
-        .state
+    // `moved` blocks first: every later step sees the records at their new addresses.
+    let moved = crate::moves::apply_moves(input.state, &input.config.moves);
+    let state: &[StateRecord] = &moved.records;
+    let records: HashMap<&str, &StateRecord> = state
         .iter()
         .map(|record| (record.address.as_str(), record))
         .collect();
@@ -70,7 +72,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
     };
     // Each record's drift, and then each instance's change, are independent: all cores work
     // on them, and the results are gathered in order.
-    let drifts = in_parallel(input.state, |record| {
+    let drifts = in_parallel(state, |record| {
         if !input.remote.contains_key(&record.workspace) {
             // Its workspace was not read: nothing can be said about it, and nothing done.
             return Err(PlanError {
@@ -110,7 +112,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         .map(|instance| instance.address.as_str())
         .collect();
     let changes = in_parallel(&instances, |instance| {
-        compare(input, &records, &remote, &imports, instance)
+        compare(input, state, &records, &remote, &imports, instance)
     });
     plan.changes.reserve(changes.len());
     for (instance, change) in instances.into_iter().zip(changes) {
@@ -158,11 +160,19 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         plan.changes.push(change);
     }
 
-    // In state, gone from the configuration: delete (managed) or detach (attached).
-    for record in input.state {
+    // In state, gone from the configuration: delete (managed) or detach (attached), or forget
+    // it where a `removed` block says `destroy = false`.
+    for record in state {
         if declared.contains(record.address.as_str())
             || !input.remote.contains_key(&record.workspace)
         {
+            continue;
+        }
+        let removal =
+            (input.config.removals.iter()).find(|removal| removal.covers(&record.address));
+        if removal.is_some_and(|removal| !removal.destroy) && !input.options.destroy {
+            plan.changes
+                .push(forget(record, find_remote(&remote, record)));
             continue;
         }
         let Some(found) = find_remote(&remote, record) else {
@@ -198,17 +208,84 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             arm_id: Some(found.arm_id.clone()),
             import_id: None,
             hourly_cost: reported_cost(&record.kind, &found.attributes).map(|before| (before, 0.0)),
+            previous_address: None,
         });
     }
 
+    for change in &mut plan.changes {
+        let Some(previous) = moved.previous.get(&change.address) else {
+            continue;
+        };
+        change.previous_address = Some(previous.clone());
+        let old_name = records
+            .get(change.address.as_str())
+            .and_then(|record| record.attributes.get("name"))
+            .and_then(Value::as_str);
+        if let (Some(old_name), Action::Replace { .. }) = (old_name, change.action)
+            && !old_name.eq_ignore_ascii_case(&change.name)
+        {
+            change.reason = Some(format!(
+                "its name changes from '{old_name}' to '{}', and the name is the compute's identity in Azure, so the move is a replacement",
+                change.name
+            ));
+        }
+    }
+    plan.warnings.extend(moved.warnings);
     apply_targeting(&mut plan, input);
     plan.changes.sort_by(|a, b| a.address.cmp(&b.address));
     plan
 }
 
+/// A record a `removed` block forgets: the state drops it, the compute stays.
+fn forget(record: &StateRecord, found: Option<&RemoteCompute>) -> ResourceChange {
+    ResourceChange {
+        address: record.address.clone(),
+        kind: record.kind.clone(),
+        workspace: record.workspace.clone(),
+        name: found.map_or_else(
+            || {
+                (record.attributes.get("name").and_then(Value::as_str))
+                    .unwrap_or_default()
+                    .to_owned()
+            },
+            |found| found.name.clone(),
+        ),
+        action: Action::Forget,
+        reason: Some(
+            "a removed block with destroy = false: the state forgets it, and the compute is kept"
+                .to_owned(),
+        ),
+        attributes: Vec::new(),
+        arm_id: found
+            .map(|found| found.arm_id.clone())
+            .or_else(|| record.arm_id.clone()),
+        import_id: None,
+        hourly_cost: None,
+        previous_address: None,
+    }
+}
+
+/// What to add when a block was renamed: the exact `moved` block.
+pub fn moved_hint(from: &str, to: &str) -> String {
+    format!(
+        "if the block was renamed, add this so the state follows it (an import would manage one compute twice):\n\nmoved {{\n  from = {from}\n  to   = {to}\n}}"
+    )
+}
+
+/// The state's record of the compute with this ARM id, when it has one.
+pub fn managed_as<'a>(state: &'a [StateRecord], arm_id: &str) -> Option<&'a StateRecord> {
+    state.iter().find(|record| {
+        record
+            .arm_id
+            .as_deref()
+            .is_some_and(|id| id.eq_ignore_ascii_case(arm_id))
+    })
+}
+
 /// An instance's change, and the compute it was compared with; or why it cannot be compared.
 fn compare<'a>(
     input: &PlanInput<'_>,
+    state: &[StateRecord],
     records: &HashMap<&str, &StateRecord>,
     remote: &RemoteIndex<'a>,
     imports: &BTreeMap<&str, String>,
@@ -236,6 +313,23 @@ fn compare<'a>(
             hint: "check the id in the import block (`az ml compute list` shows the workspace's computes)".to_owned(),
             location: (input.locate)(instance),
             attribute: None,
+        });
+    }
+    if record.is_none()
+        && let Some(existing) = found
+        && let Some(managing) = managed_as(state, &existing.arm_id)
+    {
+        // The block was renamed (or an import names a compute already managed): following
+        // an `import` hint would delete the compute and create it again.
+        return Err(PlanError {
+            address: address.clone(),
+            message: format!(
+                "the compute '{}' in workspace {} is already managed by amlform, as {}",
+                existing.name, instance.workspace, managing.address
+            ),
+            hint: moved_hint(&managing.address, address),
+            location: (input.locate)(instance),
+            attribute: Some("name".to_owned()),
         });
     }
     if record.is_none()
@@ -520,6 +614,7 @@ fn diff_compute(
         arm_id: found.map(|found| found.arm_id.clone()),
         import_id,
         hourly_cost,
+        previous_address: None,
     }
 }
 

@@ -88,7 +88,7 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
     let changes: Vec<&ResourceChange> = plan
         .changes
         .iter()
-        .filter(|change| change.action != Action::NoOp)
+        .filter(|change| change.does_something())
         .collect();
     if changes.is_empty() {
         if plan.errors.is_empty() {
@@ -106,9 +106,16 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
     } else {
         String::new()
     };
+    let mut also = String::new();
+    if summary.forget > 0 {
+        also += &format!(" {} to forget.", summary.forget);
+    }
+    if summary.moved > 0 {
+        also += &format!(" {} moved.", summary.moved);
+    }
     let _ = writeln!(
         out,
-        "{} {imports}{} to add, {} to change, {} to destroy.",
+        "{} {imports}{} to add, {} to change, {} to destroy.{also}",
         palette.bold("Plan:"),
         summary.add,
         summary.change,
@@ -159,13 +166,43 @@ fn render_change(out: &mut String, change: &ResourceChange, palette: &Palette) {
                 change.import_id.as_deref().unwrap_or("the service")
             ),
         ),
-        Action::NoOp => return,
+        Action::Forget => {
+            let _ = writeln!(
+                out,
+                "  {} will no longer be managed by amlform (the compute itself is kept)",
+                palette.bold(&format!("# {}", change.address))
+            );
+            let _ = writeln!(
+                out,
+                "  # ({})\n",
+                change.reason.as_deref().unwrap_or("removed")
+            );
+            return;
+        }
+        Action::NoOp => {
+            if let Some(previous) = &change.previous_address {
+                let _ = writeln!(
+                    out,
+                    "  {} has moved to {}",
+                    palette.bold(&format!("# {previous}")),
+                    palette.bold(&change.address)
+                );
+                let _ = writeln!(
+                    out,
+                    "  # (the state follows it; the compute is untouched)\n"
+                );
+            }
+            return;
+        }
     };
     let _ = writeln!(
         out,
         "  {} {verb}",
         palette.bold(&format!("# {}", change.address))
     );
+    if let Some(previous) = &change.previous_address {
+        let _ = writeln!(out, "  # (moved from {previous})");
+    }
     if let Some(reason) = &change.reason {
         let _ = writeln!(out, "  # ({reason})");
     }

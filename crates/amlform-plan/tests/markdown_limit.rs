@@ -25,6 +25,7 @@ fn change(index: usize, action: Action) -> ResourceChange {
         arm_id: None,
         import_id: None,
         hourly_cost: None,
+        previous_address: None,
     }
 }
 
