@@ -211,12 +211,17 @@ fn execute(
         }
     });
     let on_event = |event: ApplyEvent| progress.event(&event);
+    let resolve = |address: &str, known: &amlform_engine::KnownValues| {
+        let mut module = crate::module_loader::load_knowing(&args.variables, known.clone()).ok()?;
+        module.evaluated.computes.remove(address)
+    };
     let context = ApplyContext {
         config: &module.evaluated,
         workspaces: bindings,
         parallelism: usize::from(args.parallelism),
         read_file: &read_file,
         on_event: &on_event,
+        resolve: &resolve,
         interrupt: interrupt_on_ctrl_c(runtime),
     };
     let store = Mutex::new(store);
@@ -270,7 +275,7 @@ fn execute(
                 .into_inner()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
                 .records()?;
-            let known = crate::module_loader::known_values(&records);
+            let known = amlform_engine::known_values(&records);
             let module = crate::module_loader::load_knowing(&args.variables, known)?;
             println!("\nOutputs:\n\n{}", output_command::render_outputs(&module));
         }

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use amlform_lang::{LoadOptions, Module, ParsedModule, Value};
-use amlform_state::StateRecord;
 use anyhow::{Context, bail};
 use std::path::Path;
 
@@ -50,25 +49,4 @@ fn options(
         known,
     }
     .with_process_env())
-}
-
-/// What the state knows of each resource's computed attributes: its ARM id, and any other
-/// computed attribute the service reported.
-pub fn known_values(records: &[StateRecord]) -> BTreeMap<String, BTreeMap<String, Value>> {
-    records
-        .iter()
-        .map(|record| {
-            let mut values: BTreeMap<String, Value> = ["resource_id", "provisioning_state"]
-                .into_iter()
-                .filter_map(|name| {
-                    let value = record.attributes.get(name)?;
-                    Some((name.to_owned(), Value::from_json(value)))
-                })
-                .collect();
-            if let Some(id) = &record.arm_id {
-                values.insert("id".to_owned(), Value::String(id.clone()));
-            }
-            (record.address.clone(), values)
-        })
-        .collect()
 }

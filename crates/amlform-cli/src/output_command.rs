@@ -9,8 +9,9 @@ use amlform_state::StateStore;
 use serde_json::json;
 
 use crate::cli::OutputArgs;
-use crate::module_loader::{known_values, load_knowing};
+use crate::module_loader::load_knowing;
 use crate::plan_command::{open_state, print_diagnostics};
+use amlform_engine::known_values;
 
 pub fn run(args: &OutputArgs, color: bool) -> anyhow::Result<u8> {
     let records = open_state("output", args.lock_timeout)?.records()?;

@@ -122,6 +122,19 @@ pub fn prepare(
         }
     };
     note_stale_lock(&store);
+    // A value known only after apply (`"${aml_compute.a.id}"`) is known once the compute it
+    // reads is in the state: evaluate again knowing it, or the plan never settles.
+    if !records.is_empty()
+        && (module.evaluated.computes.values()).any(|instance| instance.unknown_setting().is_some())
+    {
+        module =
+            crate::module_loader::load_knowing(variables, amlform_engine::known_values(&records))?;
+        check_files(&mut module);
+        // Its warnings were shown already; errors would be new.
+        if module.diagnostics.has_errors() && !print_diagnostics(&module, color) {
+            return Ok(None);
+        }
+    }
     timings.phase("state");
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -482,9 +482,15 @@ fn a_renamed_block_is_refused_with_the_moved_block_to_add_and_moves_without_touc
     };
     let before = computes();
     let applied = succeeds(dir, &["apply", "--auto-approve"]);
-    assert!(applied.contains("0 added, 0 changed, 0 destroyed"), "{applied}");
+    assert!(
+        applied.contains("0 added, 0 changed, 0 destroyed"),
+        "{applied}"
+    );
     assert_eq!(computes(), before, "only the state changed");
-    assert_eq!(succeeds(dir, &["state", "list"]), "aml_compute.cpu_cluster\n");
+    assert_eq!(
+        succeeds(dir, &["state", "list"]),
+        "aml_compute.cpu_cluster\n"
+    );
     let after = amlform(dir, &["plan", "--detailed-exitcode"]);
     assert_eq!(after.status.code(), Some(0), "{:?}", text(&after));
 
@@ -598,4 +604,32 @@ fn removed_blocks_forget_or_destroy() {
     let output = amlform(dir, &["validate"]);
     assert_eq!(output.status.code(), Some(1));
     assert!(text(&output).1.contains("still declares"));
+}
+
+#[test]
+fn values_known_after_apply_are_sent_once_known_and_the_next_plan_is_empty() {
+    let config = format!(
+        "{WORKSPACE}{}aml_compute \"b\" {{\n  name        = \"cb\"\n  vm_size     = \"STANDARD_D2_V2\"\n  max_nodes   = 2\n  description = \"after ${{aml_compute.a.id}}\"\n}}\n",
+        cluster_block("a", "ca")
+    );
+    let temp = scratch(&config);
+    let dir = temp.path();
+    let plan = succeeds(dir, &["plan"]);
+    assert!(
+        plan.contains("+ description                     = (known after apply)"),
+        "{plan}"
+    );
+    succeeds(dir, &["apply", "--auto-approve"]);
+    let after = amlform(dir, &["plan", "--detailed-exitcode"]);
+    assert_eq!(after.status.code(), Some(0), "{:?}", text(&after));
+    let emulator = amlform_emulator::Emulator::builder()
+        .persist_in(dir.join(".amlform/emulator"))
+        .build()
+        .unwrap();
+    let b = (emulator.computes().into_iter())
+        .find(|compute| compute["name"] == "cb")
+        .unwrap();
+    let description = b["properties"]["description"].as_str().unwrap_or_default();
+    assert!(description.starts_with("after /subscriptions/"), "{b}");
+    assert!(description.ends_with("/computes/ca"), "{b}");
 }

@@ -110,6 +110,10 @@ pub struct ApplyContext<'a> {
     /// The contents of a file attribute's path (SSH keys, certificates).
     pub read_file: &'a (dyn Fn(&str) -> Option<String> + Sync),
     pub on_event: &'a (dyn Fn(ApplyEvent) + Sync),
+    /// An instance evaluated again knowing the state's computed values (see
+    /// [`known_values`]): how a value known only after apply (`"${aml_compute.a.id}"`) is
+    /// sent once what it depends on exists. `None` when it cannot be evaluated.
+    pub resolve: &'a (dyn Fn(&str, &KnownValues) -> Option<ComputeInstance> + Sync),
     /// Raised on Ctrl-C (see [`Interrupt`]); [`no_interrupt`] when nothing can raise it.
     pub interrupt: tokio::sync::watch::Receiver<Interrupt>,
 }
@@ -541,7 +545,26 @@ async fn put<S: StateStore>(
     store: &Mutex<S>,
     previous: Option<&StateRecord>,
 ) -> Result<Option<String>, String> {
-    let instance = instance(context, change)?;
+    let resolved: ComputeInstance;
+    let mut instance = instance(context, change)?;
+    if instance.unknown_setting().is_some() {
+        // Everything it depends on has finished: its values are known now.
+        let records = lock(store).records().map_err(|error| error.to_string())?;
+        resolved =
+            (context.resolve)(&change.address, &known_values(&records)).ok_or_else(|| {
+                format!(
+                    "{} could not be evaluated again with what apply made",
+                    change.address
+                )
+            })?;
+        if let Some(name) = resolved.unknown_setting() {
+            return Err(format!(
+                "{name} of {} is still unknown after everything it depends on was applied, so it cannot be sent",
+                change.address
+            ));
+        }
+        instance = &resolved;
+    }
     if change.action == Action::Import {
         // Adopt first, as it is; changes the configuration asks for follow in the same PUT.
         record_intent(store, context, change, previous, "import")?;
@@ -608,6 +631,32 @@ fn instance<'a>(
         .computes
         .get(&change.address)
         .ok_or_else(|| format!("{} is not in the configuration", change.address))
+}
+
+/// The computed values (`id`, `resource_id`, `provisioning_state`) the state knows, by
+/// address: what an evaluation needs to resolve references to them.
+pub type KnownValues = BTreeMap<String, BTreeMap<String, amlform_lang::Value>>;
+
+/// What the state knows of each resource's computed attributes: its ARM id, and any other
+/// computed attribute the service reported.
+pub fn known_values(records: &[StateRecord]) -> KnownValues {
+    use amlform_lang::Value as ConfigValue;
+    records
+        .iter()
+        .map(|record| {
+            let mut values: BTreeMap<String, ConfigValue> = ["resource_id", "provisioning_state"]
+                .into_iter()
+                .filter_map(|name| {
+                    let value = record.attributes.get(name)?;
+                    Some((name.to_owned(), ConfigValue::from_json(value)))
+                })
+                .collect();
+            if let Some(id) = &record.arm_id {
+                values.insert("id".to_owned(), ConfigValue::String(id.clone()));
+            }
+            (record.address.clone(), values)
+        })
+        .collect()
 }
 
 /// The configuration's values as JSON, secrets included (they go to the service only).

@@ -5,6 +5,6 @@
 mod applier;
 
 pub use applier::{
-    ApplyContext, ApplyError, ApplyEvent, ApplyGraph, ApplyReport, Interrupt, WorkspaceBinding,
-    apply, apply_graph, no_interrupt, state_record,
+    ApplyContext, ApplyError, ApplyEvent, ApplyGraph, ApplyReport, Interrupt, KnownValues,
+    WorkspaceBinding, apply, apply_graph, known_values, no_interrupt, state_record,
 };

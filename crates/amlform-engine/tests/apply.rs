@@ -156,6 +156,7 @@ impl World {
             parallelism: 10,
             read_file: &|_| None,
             on_event: &|_| {},
+            resolve: &|_, _| None,
             interrupt: amlform_engine::no_interrupt(),
         };
         apply(plan, &context, &self.store).await.unwrap()

@@ -118,6 +118,15 @@ impl ComputeInstance {
             .unwrap_or_else(|| self.label_span.clone())
     }
 
+    /// A setting (not a computed value such as `id`) whose value is known only after apply.
+    pub fn unknown_setting(&self) -> Option<&'static str> {
+        (self.attributes.iter())
+            .find(|(name, attribute)| {
+                attribute.value.is_unknown() && self.kind.attribute(name).is_some()
+            })
+            .map(|(name, _)| *name)
+    }
+
     pub fn is_set(&self, name: &str) -> bool {
         self.attributes.get(name).is_some_and(|a| a.span.is_some())
     }
