@@ -59,6 +59,19 @@ pub struct Service {
     /// `None` when rate limits are off.
     pub throttle: Option<Throttle>,
     random: Random,
+    /// Operation ids: unique across restarts of a persisted emulator (an id reused after a
+    /// restart made an operation begun before it never end), so seeded from the clock and the
+    /// process as well as the seed. Fault rolls stay on `random`, replayable by seed.
+    operation_ids: Random,
+}
+
+/// A seed no earlier run of this emulator used: the seed, the time in nanoseconds and the
+/// process id.
+fn unique_seed(seed: u64) -> u64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_nanos() as u64);
+    seed ^ nanos ^ (u64::from(std::process::id()) << 40)
 }
 
 fn persist(error: io::Error) -> ArmError {
@@ -73,6 +86,7 @@ impl Service {
     pub fn new(store: Store, settings: Settings) -> Self {
         Service {
             random: Random::new(settings.seed),
+            operation_ids: Random::new(unique_seed(settings.seed)),
             throttle: settings.rate_limits.map(Throttle::new),
             store,
             settings,
@@ -169,7 +183,7 @@ impl Service {
             })
         });
         let operation = Operation {
-            id: self.random.uuid(),
+            id: self.operation_ids.uuid(),
             action,
             workspace: Workspace::key(
                 &workspace.subscription,

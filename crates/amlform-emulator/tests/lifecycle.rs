@@ -437,3 +437,41 @@ async fn state_persists_across_instances_without_secrets() {
     assert_eq!(third.computes().len(), 2);
     drop(third);
 }
+
+/// An operation begun before a restart and one begun after have different ids, and both end.
+#[tokio::test]
+async fn operation_ids_are_unique_across_restarts() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path().join("state");
+    let open = || {
+        Emulator::builder()
+            .without_rate_limits()
+            .persist_in(&dir)
+            .provisioning_delay(Duration::from_millis(150))
+            .build()
+            .unwrap()
+    };
+    let first = open();
+    let before = Client::new(&first)
+        .put(
+            &compute_path("mlws", "one"),
+            &aml_compute("STANDARD_D2_V2", 0, 4),
+        )
+        .await;
+    drop(first);
+    let second = open();
+    let client = Client::new(&second);
+    let after = client
+        .put(
+            &compute_path("mlws", "two"),
+            &aml_compute("STANDARD_D2_V2", 0, 4),
+        )
+        .await;
+    let operation = |reply: &common::Reply| reply.header("azure-asyncoperation").map(str::to_owned);
+    assert!(operation(&before).is_some());
+    assert_ne!(operation(&before), operation(&after));
+    assert_eq!(client.wait(&before).await["status"], "Succeeded");
+    assert_eq!(client.wait(&after).await["status"], "Succeeded");
+    let reply = client.delete(&compute_path("mlws", "one"), "Delete").await;
+    assert!(reply.status.is_success(), "{:?}", reply.body);
+}
