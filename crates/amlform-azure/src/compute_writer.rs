@@ -56,7 +56,7 @@ impl AzureProvider {
         doing: &str,
     ) -> Result<RemoteCompute, AzureError> {
         let path = compute_path(target, name);
-        let response = self.client().send_full(method, &path, Some(body)).await?;
+        let response = self.send_when_idle(method, &path, Some(body)).await?;
         self.wait(&response, &format!("{doing} compute {name}"))
             .await?;
         self.read_compute(&path).await
@@ -77,7 +77,7 @@ impl AzureProvider {
             "{}?underlyingResourceAction={action}",
             compute_path(target, name)
         );
-        let response = self.client().send_full(Method::DELETE, &path, None).await?;
+        let response = self.send_when_idle(Method::DELETE, &path, None).await?;
         self.wait(&response, &format!("removing compute {name} ({action})"))
             .await
     }
@@ -94,9 +94,42 @@ impl AzureProvider {
             PowerAction::Stop => "stop",
         };
         let path = format!("{}/{verb}", compute_path(target, name));
-        let response = self.client().send_full(Method::POST, &path, None).await?;
+        let response = self.send_when_idle(Method::POST, &path, None).await?;
         self.wait(&response, &format!("{verb} of compute instance {name}"))
             .await
+    }
+
+    /// Sends a write, waiting out `409 AnotherOperationInProgress` (an operation still running
+    /// on the compute, e.g. one an interrupted apply started) and sending it again, up to the
+    /// operation timeout. It is a wait for the service, not a failure.
+    async fn send_when_idle(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<ArmResponse, AzureError> {
+        let policy = self.client().retry_policy();
+        let started = Instant::now();
+        let mut wait = policy.base_delay.max(std::time::Duration::from_secs(1));
+        loop {
+            match self.client().send_full(method.clone(), path, body).await {
+                Err(error)
+                    if error.status() == Some(409)
+                        && error.code().is_some_and(|code| {
+                            code.eq_ignore_ascii_case("AnotherOperationInProgress")
+                        })
+                        && started.elapsed() + wait < policy.operation_timeout =>
+                {
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(
+                        policy
+                            .max_poll_interval
+                            .min(std::time::Duration::from_secs(15)),
+                    );
+                }
+                other => return other,
+            }
+        }
     }
 
     async fn read_compute(&self, path: &str) -> Result<RemoteCompute, AzureError> {

@@ -229,3 +229,40 @@ async fn a_delete_with_only_a_location_header_is_followed_until_it_is_done() {
         "polled until it was no longer 202"
     );
 }
+
+/// A write to a compute whose operation is still running is answered `409
+/// AnotherOperationInProgress`: the writer waits it out and sends it again.
+#[tokio::test]
+async fn a_write_while_another_operation_runs_waits_for_it() {
+    let emulator = Emulator::builder()
+        .without_rate_limits()
+        .provisioning_delay(Duration::from_millis(600))
+        .build()
+        .unwrap();
+    let provider = provider(&emulator).await;
+    let target = workspace();
+    // A creation another process started (and did not wait for).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(axum::serve(listener, emulator.router()).into_future());
+    let other = ArmClient::new(ArmClientOptions {
+        endpoint,
+        token: "t".to_owned(),
+        ..Default::default()
+    })
+    .unwrap();
+    let started = other
+        .send_full(
+            reqwest::Method::PUT,
+            &format!("{}/computes/cpu", target.path()),
+            Some(&cluster(2)),
+        )
+        .await
+        .unwrap();
+    assert_eq!(started.body["properties"]["provisioningState"], "Creating");
+    let scaled = provider
+        .patch_compute(&target, "cpu", &json!({"properties": {"properties": {"scaleSettings": {"maxNodeCount": 5, "minNodeCount": 0}}}}))
+        .await
+        .unwrap();
+    assert_eq!(scaled.attributes["max_nodes"], 5);
+}

@@ -14,7 +14,7 @@ use amlform_lang::{
 };
 use amlform_plan::{Plan, PlanInput, PlanOptions, Region, RegionFacts, SavedPlan};
 use amlform_schema::Attribute;
-use amlform_state::{LocalStore, STATE_DIR, StateError, StateRecord, StateStore};
+use amlform_state::{LocalStore, RecordStatus, STATE_DIR, StateError, StateRecord, StateStore};
 use anyhow::Context;
 
 use crate::cli::{PlanArgs, VariableArgs};
@@ -140,8 +140,38 @@ pub fn prepare(
         .enable_all()
         .build()?;
     let connections = runtime.block_on(connection::connect(&module.evaluated))?;
-    let (remote, regions, fact_warnings) =
+    let (mut remote, regions, fact_warnings) =
         runtime.block_on(refresh(&module.evaluated, &connections))?;
+    if matches!(operation, "apply" | "destroy") {
+        // An operation an interrupted apply started may still be running: adopting the
+        // compute now would record it ready, and the next change would meet a 409.
+        let mut noted = false;
+        let deadline = std::time::Instant::now() + Duration::from_secs(3600);
+        loop {
+            let busy = still_running(&records, &remote);
+            if busy.is_empty() {
+                break;
+            }
+            if !noted {
+                eprintln!(
+                    "note: waiting for {} operation(s) an interrupted apply left running on the service to end ({})",
+                    busy.len(),
+                    busy.join(", ")
+                );
+                noted = true;
+            }
+            if std::time::Instant::now() > deadline {
+                anyhow::bail!(
+                    "operations on {} are still running on the service after an hour\nhint: check them in the Azure portal, then run the command again",
+                    busy.join(", ")
+                );
+            }
+            runtime.block_on(async { tokio::time::sleep(Duration::from_secs(2)).await });
+            remote = runtime
+                .block_on(refresh(&module.evaluated, &connections))?
+                .0;
+        }
+    }
     timings.phase("refresh");
     reconcile_interrupted(&mut store, &mut records, &remote, operation)?;
 
@@ -209,6 +239,30 @@ pub fn print_diagnostics(module: &Module, color: bool) -> bool {
     true
 }
 
+/// The addresses of pending records whose compute the service still reports in a transitional
+/// provisioning state (`Creating`, `Updating`, `Deleting`, ...).
+fn still_running(
+    records: &[StateRecord],
+    remote: &BTreeMap<String, Vec<RemoteCompute>>,
+) -> Vec<String> {
+    let finished = |state: &str| {
+        ["Succeeded", "Failed", "Canceled", ""]
+            .iter()
+            .any(|done| state.eq_ignore_ascii_case(done))
+    };
+    (records.iter())
+        .filter(|record| matches!(record.status, RecordStatus::Pending { .. }))
+        .filter(|record| {
+            let name = record.attributes.get("name").and_then(|name| name.as_str());
+            (remote.get(&record.workspace).into_iter().flatten()).any(|compute| {
+                name.is_some_and(|name| compute.name.eq_ignore_ascii_case(name))
+                    && !finished(&compute.provisioning_state)
+            })
+        })
+        .map(|record| record.address.clone())
+        .collect()
+}
+
 /// Settles what an interrupted apply left pending (see `amlform_plan::reconcile_interrupted`):
 /// in memory for a plan, which writes nothing, and in the state for an apply or destroy.
 fn reconcile_interrupted(
@@ -246,7 +300,6 @@ fn reconcile_interrupted(
     Ok(())
 }
 
-/// Prints a plan in the form asked for.
 /// A plan's errors as diagnostics: at the attribute's line (or the block's label) with a caret
 /// and a hint, on stderr; with `--json` or `--markdown`, a document of them on stdout, so a CI
 /// job posts why the plan failed instead of an empty comment.
@@ -311,6 +364,7 @@ pub fn print_plan_errors(
     Ok(())
 }
 
+/// Prints a plan in the form asked for.
 pub fn print_plan(plan: &Plan, json: bool, markdown: bool, color: bool) -> anyhow::Result<()> {
     if json {
         println!(

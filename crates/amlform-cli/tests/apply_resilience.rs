@@ -314,3 +314,57 @@ fn ctrl_c_lets_operations_in_flight_finish_and_twice_stops_waiting_for_them() {
 
     assert_converged(dir, "after the interrupts");
 }
+
+/// A kill while the service is still creating a compute: the next apply waits for that
+/// operation to end before recording the compute, so the change after it meets no
+/// `409 AnotherOperationInProgress`.
+#[test]
+fn the_apply_after_a_kill_waits_for_the_operation_it_left_running() {
+    use std::io::{BufRead, BufReader};
+    let temp = scratch("adopt-running");
+    let dir = temp.path();
+    let cluster = |max_nodes: u32| {
+        format!(
+            "workspace \"dev\" {{\n  name           = \"ml-dev\"\n  resource_group = \"ml-rg\"\n  location       = \"eastus\"\n  endpoint       = \"embedded\"\n}}\n\naml_compute \"cpu\" {{\n  name      = \"cpu\"\n  vm_size   = \"STANDARD_D2_V2\"\n  max_nodes = {max_nodes}\n}}\n"
+        )
+    };
+    std::fs::write(dir.join("main.aml.hcl"), cluster(2)).unwrap();
+    let slow = "--no-rate-limits --provisioning-delay 4s";
+    let mut child = amlform(dir, &["apply", "--auto-approve"])
+        .env("AMLFORM_EMBEDDED_EMULATOR", slow)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("Creating...") {
+        line.clear();
+        assert_ne!(stdout.read_line(&mut line).unwrap(), 0, "ended early");
+    }
+    // The PUT is on its way; give it a moment to land, then kill.
+    std::thread::sleep(Duration::from_millis(500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        statuses(dir)
+            .iter()
+            .any(|status| matches!(status, RecordStatus::Pending { .. })),
+        "the kill left the creation pending"
+    );
+
+    std::fs::write(dir.join("main.aml.hcl"), cluster(3)).unwrap();
+    let apply = amlform(dir, &["apply", "--auto-approve"])
+        .env("AMLFORM_EMBEDDED_EMULATOR", slow)
+        .output()
+        .unwrap();
+    assert_eq!(apply.status.code(), Some(0), "{}", describe(&apply));
+    assert!(
+        String::from_utf8_lossy(&apply.stderr).contains("waiting for 1 operation(s)"),
+        "{}",
+        describe(&apply)
+    );
+    let plan = run(dir, &["plan", "--detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", describe(&plan));
+    assert_state_matches_service(dir, "after waiting");
+}
