@@ -479,6 +479,12 @@ fn read_state_unless_locked(
 /// Says so when the lock was taken over from a process that is no longer running.
 fn note_stale_lock(store: &LocalStore) {
     if let Some(stale) = store.taken_over_lock() {
+        if stale.pid == 0 {
+            eprintln!(
+                "note: replaced a state lock file that was empty or unreadable (amlform never writes one like that, so no process held it)"
+            );
+            return;
+        }
         eprintln!(
             "note: took over the state lock that pid {} left for `{}` {}; that process is no longer running. `amlform plan` reconciles anything it left unfinished.",
             stale.pid,

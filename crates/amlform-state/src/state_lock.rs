@@ -69,6 +69,22 @@ impl StateLock {
                 }
                 Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
                     let current = read_info(&path);
+                    // A lock is only ever linked into place whole, so one that does not say
+                    // whose it is (empty, cut, garbage) was not left by a holder: take it.
+                    if current.is_none()
+                        && let Ok(bytes) = fs::read(&path)
+                    {
+                        if take_over_unreadable(&path, &bytes) {
+                            taken_over = Some(LockInfo {
+                                id: String::new(),
+                                holder: "nobody (the lock file was unreadable)".to_owned(),
+                                pid: 0,
+                                operation: "unknown".to_owned(),
+                                created_ms: now_ms(),
+                            });
+                        }
+                        continue;
+                    }
                     if let Some(stale) = current.filter(|current| {
                         current.holder == info.holder && !process_is_running(current.pid)
                     }) {
@@ -146,6 +162,22 @@ fn take_over(path: &Path, stale: &LockInfo) -> bool {
         return false; // someone else moved it first
     }
     if read_info(&aside).is_some_and(|moved| moved.id == stale.id) {
+        let _ = fs::remove_file(&aside);
+        true
+    } else {
+        let _ = fs::rename(&aside, path);
+        false
+    }
+}
+
+/// Moves an unreadable lock aside, unless it changed meanwhile (a new holder linked a real
+/// one in its place): then it is put back. True when the unreadable lock is gone.
+fn take_over_unreadable(path: &Path, seen: &[u8]) -> bool {
+    let aside = path.with_extension(format!("unreadable-{}", std::process::id()));
+    if fs::rename(path, &aside).is_err() {
+        return false;
+    }
+    if fs::read(&aside).is_ok_and(|bytes| bytes == seen) {
         let _ = fs::remove_file(&aside);
         true
     } else {
@@ -245,5 +277,18 @@ mod tests {
         });
         let error = StateLock::acquire(dir, "plan", Duration::ZERO).unwrap_err();
         assert!(error.to_string().contains("someone@elsewhere"), "{error}");
+    }
+
+    #[test]
+    fn an_empty_or_garbled_lock_file_is_taken_over() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
+        for contents in [&b""[..], b"{\"id\": \"x\", \"hol", b"\xff\xfe garbage"] {
+            fs::write(dir.join(LOCK_FILE), contents).unwrap();
+            let lock = StateLock::acquire(dir, "plan", Duration::ZERO).unwrap();
+            assert_eq!(lock.taken_over().map(|info| info.pid), Some(0));
+            drop(lock);
+            assert!(!dir.join(LOCK_FILE).exists(), "released");
+        }
     }
 }
