@@ -514,6 +514,10 @@ impl Run<'_, '_> {
         };
         match found {
             Some(value) => Some(value),
+            // A declared variable or local without a value had its own error (no value, a
+            // value that does not fit its type, an expression that failed): saying "not
+            // defined" as well would name the wrong cause.
+            None if matches!(name, "var" | "local") => None,
             // Undefined references are reported once, with their context, by the reference
             // check; reaching here means that check already failed.
             None => self.fail(
