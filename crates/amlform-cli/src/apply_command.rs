@@ -17,7 +17,7 @@ use tokio::sync::watch;
 use crate::apply_progress::{Progress, ProgressStyle, STILL_RUNNING_EVERY, summary_json};
 use crate::cli::ApplyArgs;
 use crate::plan_command::{
-    Planned, check_files, config_hash, open_state, prepare, print_diagnostics,
+    Planned, check_files, open_state, plan_inputs, prepare, print_diagnostics,
 };
 use crate::{connection, output_command};
 use amlform_lang::expand_home;
@@ -113,8 +113,8 @@ fn apply_saved(args: &ApplyArgs, file: &Path, color: bool) -> anyhow::Result<u8>
         return Ok(1);
     }
     let store = open_state("apply", args.lock_timeout)?;
-    let hash = config_hash(&module, &store);
-    if let Some(why) = saved.staleness(store.lineage(), store.serial(), &hash) {
+    let inputs = plan_inputs(&module, &store);
+    if let Some(why) = saved.staleness(store.lineage(), store.serial(), &inputs) {
         anyhow::bail!(
             "the saved plan {} is stale: {why}; applying it could undo or repeat changes\nhint: make and review a new one with `amlform plan --out {}`",
             file.display(),

@@ -12,7 +12,7 @@ use amlform_azure::{Provider, RemoteCompute};
 use amlform_lang::{
     ComputeInstance, Diagnostic, EvaluatedConfig, Module, RenderStyle, codes, expand_home,
 };
-use amlform_plan::{Plan, PlanInput, PlanOptions, Region, RegionFacts, SavedPlan};
+use amlform_plan::{Plan, PlanInput, PlanInputs, PlanOptions, Region, RegionFacts, SavedPlan};
 use amlform_schema::Attribute;
 use amlform_state::{LocalStore, RecordStatus, STATE_DIR, StateError, StateRecord, StateStore};
 use anyhow::Context;
@@ -52,8 +52,8 @@ pub fn run(args: &PlanArgs, color: bool) -> anyhow::Result<u8> {
         return Ok(1);
     }
     if let Some(path) = &args.out {
-        let hash = config_hash(module, store);
-        SavedPlan::new(plan.clone(), store.lineage(), store.serial(), hash)
+        let inputs = plan_inputs(module, store);
+        SavedPlan::new(plan.clone(), store.lineage(), store.serial(), inputs)
             .write(path)
             .with_context(|| format!("cannot write the plan to {}", path.display()))?;
         eprintln!(
@@ -502,9 +502,9 @@ pub fn check_files(module: &mut Module) {
     }
 }
 
-/// A keyed hash of every configuration file and variable value: equal exactly when the
-/// configuration would evaluate the same. Keyed by the state, so it reveals no secret.
-pub fn config_hash(module: &Module, store: &LocalStore) -> String {
+/// Keyed hashes of the configuration files and of each variable's value: equal exactly when
+/// the configuration would evaluate the same. Keyed by the state, so they reveal no secret.
+pub fn plan_inputs(module: &Module, store: &LocalStore) -> PlanInputs {
     let mut bytes = Vec::new();
     for (_, file) in module.sources.files() {
         bytes.extend_from_slice(file.name.as_bytes());
@@ -512,11 +512,13 @@ pub fn config_hash(module: &Module, store: &LocalStore) -> String {
         bytes.extend_from_slice(file.text.as_bytes());
         bytes.push(0);
     }
-    for (name, variable) in &module.evaluated.variables {
-        bytes.extend_from_slice(
-            format!("{name}={}", amlform_plan::to_json(&variable.value)).as_bytes(),
-        );
-        bytes.push(0);
+    PlanInputs {
+        files: store.fingerprint(&bytes),
+        variables: (module.evaluated.variables.iter())
+            .map(|(name, variable)| {
+                let value = amlform_plan::to_json(&variable.value).to_string();
+                (name.clone(), store.fingerprint(value.as_bytes()))
+            })
+            .collect(),
     }
-    store.fingerprint(&bytes)
 }

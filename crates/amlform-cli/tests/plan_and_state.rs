@@ -374,7 +374,7 @@ fn apply_file_applies_exactly_the_saved_plan_and_refuses_a_stale_one() {
     let message = String::from_utf8_lossy(&edited.stderr);
     assert!(message.contains("first.plan is stale"), "{message}");
     assert!(
-        message.contains("configuration or variable values"),
+        message.contains("the configuration files have changed"),
         "{message}"
     );
     assert!(stdout(&amlform(dir, &["state", "list"])).is_empty());

@@ -633,3 +633,22 @@ fn values_known_after_apply_are_sent_once_known_and_the_next_plan_is_empty() {
     assert!(description.starts_with("after /subscriptions/"), "{b}");
     assert!(description.ends_with("/computes/ca"), "{b}");
 }
+
+#[test]
+fn a_stale_saved_plan_names_the_variable_never_its_value() {
+    let temp = scratch(&format!(
+        "{WORKSPACE}\nvariable \"token\" {{\n  sensitive = true\n  default   = \"dapi-default-value\"\n}}\n\ndatabricks_compute \"dbx\" {{\n  name           = \"dbx\"\n  workspace_name = \"dbx-ws\"\n  resource_group = \"dbx-rg\"\n  access_token   = var.token\n}}\n"
+    ));
+    let dir = temp.path();
+    succeeds(dir, &["plan", "-var", "token=dapi-canary-given", "-out=tf.plan"]);
+    let output = amlform(dir, &["apply", "tf.plan"]);
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("variable `token` has another value"), "{stderr}");
+    for canary in ["dapi-canary-given", "dapi-default-value"] {
+        assert!(!stderr.contains(canary) && !stdout.contains(canary), "{canary}");
+    }
+    let plan_file = std::fs::read_to_string(dir.join("tf.plan")).unwrap();
+    assert!(!plan_file.contains("canary"), "the plan file holds the secret");
+    succeeds(dir, &["apply", "-var", "token=dapi-canary-given", "tf.plan"]);
+}

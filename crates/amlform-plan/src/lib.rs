@@ -24,7 +24,7 @@ pub use plan::{
 pub use planner::{
     PlanInput, PlanOptions, is_attached_kind, managed_as, moved_hint, plan, shown, to_json,
 };
-pub use saved_plan::{SAVED_PLAN_VERSION, SavedPlan};
+pub use saved_plan::{PlanInputs, SAVED_PLAN_VERSION, SavedPlan};
 pub use service_checks::{Region, RegionFacts, check_against_service, region_of};
 pub use text_view::render_text;
 pub use vm_prices::hourly_price;
