@@ -189,7 +189,7 @@ impl ArmClient {
             if let Some(body) = body {
                 request = request.json(body);
             }
-            let (retry_after, last) = match request.send().await {
+            let (retry_after, last, hint) = match request.send().await {
                 Ok(response) => {
                     let status = response.status();
                     let request_id = response
@@ -257,17 +257,34 @@ impl ArmClient {
                     if !retryable {
                         return Err(error);
                     }
-                    (retry_after, error.to_string())
+                    let hint = if status == StatusCode::TOO_MANY_REQUESTS {
+                        "the service is throttling these requests; try again later, or lower --parallelism"
+                    } else {
+                        "the service keeps failing; the message above says why (its x-ms-request-id helps Azure support)"
+                    };
+                    (retry_after, error.to_string(), hint)
                 }
                 Err(error) => {
+                    let reason = transport_reason(&error);
+                    if is_tls_failure(&reason) {
+                        return Err(AzureError::Tls {
+                            method: method.to_string(),
+                            path: shown_path,
+                            reason,
+                        });
+                    }
                     if !idempotent {
                         return Err(AzureError::Transport {
                             method: method.to_string(),
                             path: shown_path,
-                            reason: error.to_string(),
+                            reason,
                         });
                     }
-                    (None, error.to_string())
+                    (
+                        None,
+                        reason,
+                        "the service could not be reached; check the workspace's endpoint and your network",
+                    )
                 }
             };
             if attempt >= self.retry.max_attempts {
@@ -276,6 +293,7 @@ impl ArmClient {
                     path: shown_path,
                     attempts: attempt,
                     last,
+                    hint: hint.to_owned(),
                 });
             }
             tokio::time::sleep(self.backoff(attempt, retry_after)).await;
@@ -319,4 +337,26 @@ fn jitter() -> f64 {
     let mut bytes = [0u8; 8];
     let _ = ring::rand::SystemRandom::new().fill(&mut bytes);
     (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// A transport error with its causes (reqwest's own text only says the request failed).
+fn transport_reason(error: &reqwest::Error) -> String {
+    let mut reason = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !reason.contains(&text) {
+            reason = format!("{reason}: {text}");
+        }
+        source = cause.source();
+    }
+    reason
+}
+
+/// Whether a transport failure is the TLS handshake refusing the certificate.
+fn is_tls_failure(reason: &str) -> bool {
+    let reason = reason.to_ascii_lowercase();
+    ["certificate", "unknownissuer", "invalid peer", "handshake"]
+        .iter()
+        .any(|sign| reason.contains(sign))
 }

@@ -26,14 +26,25 @@ pub enum AzureError {
         path: String,
         reason: String,
     },
+    /// The endpoint's TLS certificate is not trusted: retrying cannot help.
     #[error(
-        "{method} {path} was still refused after {attempts} attempts (last: {last})\n  hint: the service is throttling or failing; try again later or lower --parallelism"
+        "{method} {path}: the TLS certificate of the endpoint is not trusted ({reason})\n  hint: for a standalone emulator, set AMLFORM_CA_FILE to the CA file `amlform emulator serve` printed; otherwise check the workspace's endpoint"
+    )]
+    Tls {
+        method: String,
+        path: String,
+        reason: String,
+    },
+    #[error(
+        "{method} {path} was still refused after {attempts} attempts (last: {last})\n  hint: {hint}"
     )]
     RetriesExhausted {
         method: String,
         path: String,
         attempts: u32,
         last: String,
+        /// What the last refusal suggests: throttling, a failing service, or no connection.
+        hint: String,
     },
     /// A long-running operation ended `Failed`.
     #[error("{what} failed: {code}: {message}")]

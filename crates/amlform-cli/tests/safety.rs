@@ -640,15 +640,74 @@ fn a_stale_saved_plan_names_the_variable_never_its_value() {
         "{WORKSPACE}\nvariable \"token\" {{\n  sensitive = true\n  default   = \"dapi-default-value\"\n}}\n\ndatabricks_compute \"dbx\" {{\n  name           = \"dbx\"\n  workspace_name = \"dbx-ws\"\n  resource_group = \"dbx-rg\"\n  access_token   = var.token\n}}\n"
     ));
     let dir = temp.path();
-    succeeds(dir, &["plan", "-var", "token=dapi-canary-given", "-out=tf.plan"]);
+    succeeds(
+        dir,
+        &["plan", "-var", "token=dapi-canary-given", "-out=tf.plan"],
+    );
     let output = amlform(dir, &["apply", "tf.plan"]);
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
-    assert!(stderr.contains("variable `token` has another value"), "{stderr}");
+    assert!(
+        stderr.contains("variable `token` has another value"),
+        "{stderr}"
+    );
     for canary in ["dapi-canary-given", "dapi-default-value"] {
-        assert!(!stderr.contains(canary) && !stdout.contains(canary), "{canary}");
+        assert!(
+            !stderr.contains(canary) && !stdout.contains(canary),
+            "{canary}"
+        );
     }
     let plan_file = std::fs::read_to_string(dir.join("tf.plan")).unwrap();
-    assert!(!plan_file.contains("canary"), "the plan file holds the secret");
-    succeeds(dir, &["apply", "-var", "token=dapi-canary-given", "tf.plan"]);
+    assert!(
+        !plan_file.contains("canary"),
+        "the plan file holds the secret"
+    );
+    succeeds(
+        dir,
+        &["apply", "-var", "token=dapi-canary-given", "tf.plan"],
+    );
+}
+
+/// A standalone emulator over HTTPS without its CA: the plan says the certificate is not
+/// trusted and how to trust it, at once, instead of retrying and blaming throttling.
+#[test]
+fn an_untrusted_certificate_is_named_at_once() {
+    use std::io::{BufRead, BufReader};
+    let temp = scratch("");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_amlform"))
+        .args(["emulator", "serve", "--port", "0", "--tls-dir"])
+        .arg(temp.path().join("tls"))
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let https = lines.next().unwrap().unwrap();
+    let endpoint = https[https.find("https://").unwrap()..].trim().to_owned();
+    std::fs::write(
+        temp.path().join("main.aml.hcl"),
+        format!(
+            "workspace \"dev\" {{\n  name            = \"ml-dev\"\n  resource_group  = \"ml-rg\"\n  location        = \"eastus\"\n  subscription_id = \"00000000-0000-0000-0000-000000000000\"\n  endpoint        = \"{endpoint}\"\n}}\n"
+        ),
+    )
+    .unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_amlform"))
+        .arg("-C")
+        .arg(temp.path())
+        .arg("plan")
+        .env("AMLFORM_ACCESS_TOKEN", "t")
+        .env_remove("AMLFORM_CA_FILE")
+        .output()
+        .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let (stdout, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("certificate of the endpoint is not trusted"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("AMLFORM_CA_FILE"), "{stderr}");
+    // Not retried: no attempts counted, no throttling blamed.
+    assert!(!stderr.contains("throttling"), "{stderr}");
+    assert!(!stderr.contains("attempts"), "{stderr}");
 }
