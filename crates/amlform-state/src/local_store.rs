@@ -103,7 +103,7 @@ impl LocalStore {
             Err(source) => {
                 return Err(StateError::Database {
                     dir: dir.to_owned(),
-                    source,
+                    error: source,
                 });
             }
         };
@@ -203,7 +203,7 @@ impl LocalStore {
     ) -> Result<LocalStore, StateError> {
         let database = |source| StateError::Database {
             dir: dir.to_owned(),
-            source,
+            error: source,
         };
         let key = fingerprint::new_key();
         let lineage = fingerprint::fingerprint(&key, b"lineage")[12..44].to_owned();
@@ -293,7 +293,7 @@ impl LocalStore {
                 let moved = dir.join(format!("{name}.{aside}"));
                 std::fs::rename(&path, &moved).map_err(|source| StateError::Io {
                     what: format!("cannot move {} aside", path.display()),
-                    source,
+                    error: source,
                 })?;
             }
         }
@@ -306,11 +306,11 @@ impl LocalStore {
             .open()
             .map_err(|source| StateError::Database {
                 dir: dir.to_owned(),
-                source,
+                error: source,
             })?;
         let database = |source| StateError::Database {
             dir: dir.to_owned(),
-            source,
+            error: source,
         };
         let (records, meta, history) = (
             db.open_tree("records").map_err(database)?,
@@ -378,7 +378,7 @@ impl LocalStore {
     fn database(&self, source: sled::Error) -> StateError {
         StateError::Database {
             dir: self.dir.clone(),
-            source,
+            error: source,
         }
     }
 }

@@ -32,7 +32,7 @@ impl StateBackup {
         let path = dir.join(BACKUP_FILE);
         let io = |source| StateError::Io {
             what: format!("cannot write the state backup {}", path.display()),
-            source,
+            error: source,
         };
         let body = serde_json::to_vec(self).expect("a backup always serialises");
         let sum = ring::digest::digest(&ring::digest::SHA256, &body);

@@ -47,23 +47,17 @@ pub enum StateError {
     )]
     NotFound { address: String },
 
-    #[error("the state database in {dir} could not be used: {source}")]
-    Database {
-        dir: PathBuf,
-        #[source]
-        source: sled::Error,
-    },
+    // The cause is part of the message, not a `#[source]`, so a chain printed with `{:#}`
+    // does not say it twice.
+    #[error("the state database in {} could not be used: {}", .dir.display(), crate::local_store::describe(.error))]
+    Database { dir: PathBuf, error: sled::Error },
 
     /// A state command that would lose something, refused with the reason and the way on.
     #[error("{0}")]
     Refused(String),
 
-    #[error("{what}: {source}")]
-    Io {
-        what: String,
-        #[source]
-        source: std::io::Error,
-    },
+    #[error("{what}: {}", io_message(.error))]
+    Io { what: String, error: std::io::Error },
 }
 
 impl StateError {
@@ -107,5 +101,28 @@ pub(crate) fn io_message(error: &std::io::Error) -> String {
             format!("{text} (check the permissions of the state directory)")
         }
         _ => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Printed as a chain (`{:#}`, as the command line does), an OS error is said once, in
+    /// words, without its number.
+    #[test]
+    fn os_errors_are_said_once() {
+        let error = StateError::Io {
+            what: "cannot create the lock .amlform/state/state.lock".to_owned(),
+            error: std::io::Error::from_raw_os_error(13),
+        };
+        let shown = format!("{:#}", anyhow::Error::from(error));
+        assert_eq!(shown.matches("Permission denied").count(), 1, "{shown}");
+        assert!(!shown.contains("os error"), "{shown}");
+        let full = StateError::Io {
+            what: "cannot write the header".to_owned(),
+            error: std::io::Error::from_raw_os_error(28),
+        };
+        assert!(full.to_string().contains("free some space"), "{full}");
     }
 }

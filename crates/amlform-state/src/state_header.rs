@@ -64,7 +64,7 @@ impl StateHeader {
             Err(source) => {
                 return Err(StateError::Io {
                     what: format!("cannot read {}", path.display()),
-                    source,
+                    error: source,
                 });
             }
         };
@@ -101,7 +101,7 @@ impl StateHeader {
         let temporary = dir.join(format!("{HEADER_FILE}.tmp"));
         let io = |source| StateError::Io {
             what: format!("cannot write {}", path.display()),
-            source,
+            error: source,
         };
         let bytes = serde_json::to_vec_pretty(self).expect("a header always serialises");
         let mut file = fs::File::create(&temporary).map_err(io)?;

@@ -46,7 +46,7 @@ impl StateLock {
     ) -> Result<StateLock, StateError> {
         fs::create_dir_all(dir).map_err(|source| StateError::Io {
             what: format!("cannot create the state directory {}", dir.display()),
-            source,
+            error: source,
         })?;
         let path = dir.join(LOCK_FILE);
         let info = LockInfo {
@@ -111,7 +111,7 @@ impl StateLock {
                 Err(source) => {
                     return Err(StateError::Io {
                         what: format!("cannot create the lock {}", path.display()),
-                        source,
+                        error: source,
                     });
                 }
             }
