@@ -217,7 +217,15 @@ fn an_apply_against_a_failing_service_converges_within_three_runs() {
             .lines()
             .filter(|line| line.contains(": failed: "))
             .count();
-        outcomes.push(format!("exit {:?}, {failed} failed", apply.status.code()));
+        let reasons: Vec<String> = String::from_utf8_lossy(&apply.stdout)
+            .lines()
+            .filter(|line| line.contains(": failed: "))
+            .map(str::to_owned)
+            .collect();
+        outcomes.push(format!(
+            "exit {:?}, {failed} failed {reasons:?}",
+            apply.status.code()
+        ));
         if apply.status.code() == Some(0) {
             break;
         }
