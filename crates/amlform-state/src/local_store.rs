@@ -3,7 +3,7 @@
 use amlform_graph::in_parallel;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
@@ -31,8 +31,11 @@ pub struct LocalStore {
     lineage: String,
     serial: u64,
     fingerprint_key: Vec<u8>,
-    /// What the records hold now, as the header on disk says (or is about to).
+    /// What the records hold now, as the header on disk says.
     header: StateHeader,
+    /// The header in memory is ahead of the one on disk, or that one is not synced.
+    header_unsynced: bool,
+    header_written: Instant,
     // Declared last so the database closes before the lock is released.
     lock: StateLock,
 }
@@ -157,13 +160,14 @@ impl LocalStore {
                     Some("its record store belongs to another lineage than its header")
                 } else if !header.key_matches(&fingerprint_key) {
                     Some("its fingerprint key has changed")
-                } else if found != header.committed && Some(&found) != header.next.as_ref() {
-                    Some(if serial < header.committed.serial {
-                        "its record store is older than its header says (part of it was lost)"
-                    } else {
-                        "its records do not match its header"
-                    })
+                } else if serial < header.committed.serial {
+                    Some("its record store is older than its header says (part of it was lost)")
+                } else if serial == header.committed.serial && found != header.committed {
+                    Some("its records do not match its header")
                 } else {
+                    // Equal, or newer: the header is written after the records, so a process
+                    // (or machine) that stopped in between leaves records ahead of it. Damage
+                    // only ever loses commits; it cannot make a consistent newer serial.
                     None
                 };
                 if let Some(problem) = problem {
@@ -173,8 +177,10 @@ impl LocalStore {
                         format!("\n  its header says: {}{holds}", header.describe()),
                     ));
                 }
-                header.committed = found;
-                header.next = None;
+                if header.committed != found {
+                    header.committed = found;
+                    header.write(dir)?;
+                }
                 header
             }
         };
@@ -188,6 +194,8 @@ impl LocalStore {
             serial,
             fingerprint_key,
             header,
+            header_unsynced: false,
+            header_written: Instant::now(),
             lock,
         })
     }
@@ -223,6 +231,8 @@ impl LocalStore {
             serial: 0,
             fingerprint_key: key.to_vec(),
             header,
+            header_unsynced: false,
+            header_written: Instant::now(),
             lock,
         })
     }
@@ -266,9 +276,10 @@ impl LocalStore {
                     backup.serial
                 )));
             }
+            // Closed (and its lock released) before the lock is taken again.
             Ok(healthy) => {
-                let LocalStore { lock, .. } = healthy;
-                lock
+                drop(healthy);
+                StateLock::acquire(dir, "state restore", lock_timeout)?
             }
             Err(StateError::DamagedState { .. }) => {
                 StateLock::acquire(dir, "state restore", lock_timeout)?
@@ -342,6 +353,8 @@ impl LocalStore {
             serial: serial - 1,
             fingerprint_key: key,
             header,
+            header_unsynced: false,
+            header_written: Instant::now(),
             lock,
         };
         store.commit(ChangeSet {
@@ -379,6 +392,18 @@ impl LocalStore {
         StateError::Database {
             dir: self.dir.clone(),
             error: source,
+        }
+    }
+}
+
+/// How often a running command brings the header up to date with its commits.
+const HEADER_INTERVAL: Duration = Duration::from_secs(1);
+
+impl Drop for LocalStore {
+    fn drop(&mut self) {
+        if self.header_unsynced {
+            // Best effort: a header that did not reach the disk only lags the records.
+            let _ = self.header.write(&self.dir);
         }
     }
 }
@@ -515,9 +540,6 @@ impl StateStore for LocalStore {
             records: count,
             digest: digest.hex(),
         };
-        let mut header = self.header.clone();
-        header.next = Some(next.clone());
-        header.write(&self.dir)?;
         (&self.records, &self.meta, &self.history)
             .transaction(|(records, meta, history)| {
                 for (address, bytes) in &written {
@@ -536,11 +558,15 @@ impl StateStore for LocalStore {
             })?;
         self.db.flush().map_err(|error| self.database(error))?;
         self.serial = serial;
-        // Needs no sync: until it lands, the header's `next` already accepts these records.
-        header.committed = next;
-        header.next = None;
-        header.write_unsynced(&self.dir)?;
-        self.header = header;
+        // After the records, at most once a second while a command runs and once, synced, when
+        // the store closes: a write (let alone a sync) per commit made an apply up to 60%
+        // slower. Until it lands the records are ahead of it, which is not damage.
+        self.header.committed = next;
+        self.header_unsynced = true;
+        if self.header_written.elapsed() >= HEADER_INTERVAL {
+            self.header.write_unsynced(&self.dir)?;
+            self.header_written = Instant::now();
+        }
         Ok(serial)
     }
 

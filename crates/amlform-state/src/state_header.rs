@@ -3,9 +3,10 @@
 //! the state is opened, so a store that a damaged file made read as empty, or as an older
 //! state, is refused instead of believed.
 //!
-//! A commit first writes the header it is about to make true (as `next`), then the records;
-//! a process killed between the two leaves a store that matches `next`, or still the committed
-//! figures, and both are accepted. Anything else is damage.
+//! A commit writes the records first, then the header (without waiting for the disk; it is
+//! synced when the store closes): a process or machine that stops in between leaves records
+//! newer than the header, which is accepted and the header rewritten. Records older than the
+//! header, or at its serial with other contents, are damage: damage only ever loses commits.
 
 use std::fs;
 use std::io::Write;
@@ -38,9 +39,6 @@ pub struct StateHeader {
     pub key_digest: String,
     #[serde(flatten)]
     pub committed: Contents,
-    /// The contents a commit in progress is writing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next: Option<Contents>,
 }
 
 impl StateHeader {
@@ -50,7 +48,6 @@ impl StateHeader {
             lineage: lineage.to_owned(),
             key_digest: hex(ring::digest::digest(&SHA256, key).as_ref()),
             committed,
-            next: None,
         }
     }
 
