@@ -36,6 +36,8 @@ pub struct LocalStore {
     /// The header in memory is ahead of the one on disk, or that one is not synced.
     header_unsynced: bool,
     header_written: Instant,
+    /// The records as the open read them, until the first `records()` or commit.
+    opened_with: std::sync::Mutex<Option<Vec<(sled::IVec, sled::IVec)>>>,
     // Declared last so the database closes before the lock is released.
     lock: StateLock,
 }
@@ -196,6 +198,7 @@ impl LocalStore {
             header,
             header_unsynced: false,
             header_written: Instant::now(),
+            opened_with: std::sync::Mutex::new(Some(stored)),
             lock,
         })
     }
@@ -233,6 +236,7 @@ impl LocalStore {
             header,
             header_unsynced: false,
             header_written: Instant::now(),
+            opened_with: std::sync::Mutex::new(None),
             lock,
         })
     }
@@ -355,6 +359,7 @@ impl LocalStore {
             header,
             header_unsynced: false,
             header_written: Instant::now(),
+            opened_with: std::sync::Mutex::new(None),
             lock,
         };
         store.commit(ChangeSet {
@@ -471,9 +476,16 @@ impl StateStore for LocalStore {
     }
 
     fn records(&self) -> Result<Vec<StateRecord>, StateError> {
-        let stored = (self.records.iter())
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|error| self.database(error))?;
+        // The first read after opening uses the bytes the open checked against the header.
+        let preloaded = self
+            .opened_with
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        let stored = match preloaded {
+            Some(stored) => stored,
+            None => read_all(&self.records).map_err(|error| self.database(error))?,
+        };
         // Decoding is most of the work: it runs on every core (a plan reads the state while
         // the configuration evaluates, and the cores share whatever is left).
         in_parallel(&stored, |(key, value)| {
@@ -540,6 +552,11 @@ impl StateStore for LocalStore {
             records: count,
             digest: digest.hex(),
         };
+        // What the open read is about to be out of date.
+        *self
+            .opened_with
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
         (&self.records, &self.meta, &self.history)
             .transaction(|(records, meta, history)| {
                 for (address, bytes) in &written {

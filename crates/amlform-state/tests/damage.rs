@@ -168,7 +168,10 @@ fn a_commit_stopped_before_its_header_was_written_is_not_damage() {
     applied_state(dir);
     let before = std::fs::read(dir.join(HEADER_FILE)).unwrap();
     let mut store = open(dir).unwrap();
-    commit(&mut store, vec![record("aml_compute.extra", RecordStatus::Ready)]);
+    commit(
+        &mut store,
+        vec![record("aml_compute.extra", RecordStatus::Ready)],
+    );
     drop(store);
     // The records were flushed, the header never said so (a kill, or a power cut).
     std::fs::write(dir.join(HEADER_FILE), before).unwrap();
