@@ -20,6 +20,16 @@ pub fn fingerprint(key: &[u8], secret: &[u8]) -> String {
     format!("hmac-sha256:{}", hex(tag.as_ref()))
 }
 
+/// The bytes of hex digits; `None` if `text` is not an even number of them.
+pub fn from_hex(text: &str) -> Option<Vec<u8>> {
+    if text.len() % 2 != 0 {
+        return None;
+    }
+    (0..text.len() / 2)
+        .map(|at| u8::from_str_radix(text.get(at * 2..at * 2 + 2)?, 16).ok())
+        .collect()
+}
+
 /// Lower-case hex digits of `bytes`.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()

@@ -3,6 +3,7 @@
 use amlform_graph::in_parallel;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use sled::Transactional;
@@ -37,7 +38,7 @@ pub struct LocalStore {
     header_unsynced: bool,
     header_written: Instant,
     /// The records as the open read them, until the first `records()` or commit.
-    opened_with: std::sync::Mutex<Option<Vec<(sled::IVec, sled::IVec)>>>,
+    opened_with: Mutex<Option<Vec<(sled::IVec, sled::IVec)>>>,
     // Declared last so the database closes before the lock is released.
     lock: StateLock,
 }
@@ -53,10 +54,39 @@ impl LocalStore {
         lock_timeout: Duration,
     ) -> Result<LocalStore, StateError> {
         let lock = StateLock::acquire(dir, operation, lock_timeout)?;
-        LocalStore::open_locked(dir, lock)
+        match LocalStore::load(dir)? {
+            Loaded::New(database) => {
+                let key = fingerprint::new_key();
+                let lineage = fingerprint::fingerprint(&key, b"lineage")[12..44].to_owned();
+                LocalStore::initialize(dir, lock, database, &lineage, &key, 0, &[])
+            }
+            Loaded::Existing(existing) => {
+                let Existing {
+                    database,
+                    lineage,
+                    serial,
+                    fingerprint_key,
+                    header,
+                    stored,
+                } = *existing;
+                let mut store = LocalStore::assemble(
+                    dir,
+                    lock,
+                    database,
+                    (lineage, serial, fingerprint_key),
+                    header,
+                );
+                *store
+                    .opened_with
+                    .get_mut()
+                    .unwrap_or_else(PoisonError::into_inner) = Some(stored);
+                Ok(store)
+            }
+        }
     }
 
-    fn open_locked(dir: &Path, lock: StateLock) -> Result<LocalStore, StateError> {
+    /// Opens the store in `dir` (the caller holds the lock) and checks it against its header.
+    fn load(dir: &Path) -> Result<Loaded, StateError> {
         let header = StateHeader::read(dir)?;
         let db_dir = dir.join("db");
         let damaged = |problem: String| {
@@ -89,22 +119,15 @@ impl LocalStore {
             _ => {}
         }
         discard_unfinished_snapshots(&db_dir);
-        let opened = sled::Config::new().path(&db_dir).open().and_then(|db| {
-            let trees = (
-                db.open_tree("records")?,
-                db.open_tree("meta")?,
-                db.open_tree("history")?,
-            );
-            Ok((db, trees))
-        });
-        let (db, (records, meta, history)) = match opened {
-            Ok(opened) => opened,
-            Err(source) if existed => {
-                return Err(damaged(format!(
-                    "its record store cannot be read ({})",
-                    describe(&source)
-                )));
-            }
+        let unreadable = |source: sled::Error| {
+            damaged(format!(
+                "its record store cannot be read ({})",
+                describe(&source)
+            ))
+        };
+        let database = match Database::open(&db_dir) {
+            Ok(database) => database,
+            Err(source) if existed => return Err(unreadable(source)),
             Err(source) => {
                 return Err(StateError::Database {
                     dir: dir.to_owned(),
@@ -113,28 +136,18 @@ impl LocalStore {
             }
         };
         let read_meta = |key: &[u8]| -> Result<Option<Vec<u8>>, StateError> {
-            meta.get(key)
+            (database.meta.get(key))
                 .map(|value| value.map(|value| value.to_vec()))
-                .map_err(|source| {
-                    damaged(format!(
-                        "its record store cannot be read ({})",
-                        describe(&source)
-                    ))
-                })
+                .map_err(unreadable)
         };
-        let stored = read_all(&records).map_err(|source| {
-            damaged(format!(
-                "its record store cannot be read ({})",
-                describe(&source)
-            ))
-        })?;
+        let stored = read_all(&database.records).map_err(unreadable)?;
         let Some(lineage) = read_meta(LINEAGE)? else {
             if existed || header.is_some() || !stored.is_empty() {
                 return Err(damaged(
                     "its record store has lost its lineage (a new state is never started over a damaged one)".to_owned(),
                 ));
             }
-            return LocalStore::create(dir, lock, db, records, meta, history);
+            return Ok(Loaded::New(database));
         };
         let lineage = String::from_utf8(lineage)
             .map_err(|_| damaged("its lineage is not text".to_owned()))?;
@@ -186,7 +199,60 @@ impl LocalStore {
                 header
             }
         };
-        Ok(LocalStore {
+        Ok(Loaded::Existing(Box::new(Existing {
+            database,
+            lineage,
+            serial,
+            fingerprint_key,
+            header,
+            stored,
+        })))
+    }
+
+    /// Writes a state's lineage, fingerprint key, serial and history into an empty store, and
+    /// a header for it.
+    fn initialize(
+        dir: &Path,
+        lock: StateLock,
+        database: Database,
+        lineage: &str,
+        key: &[u8],
+        serial: u64,
+        history: &[HistoryEntry],
+    ) -> Result<LocalStore, StateError> {
+        let failed = |source| StateError::Database {
+            dir: dir.to_owned(),
+            error: source,
+        };
+        let meta = &database.meta;
+        meta.insert(LINEAGE, lineage.as_bytes()).map_err(failed)?;
+        meta.insert(SERIAL, &serial.to_be_bytes()).map_err(failed)?;
+        meta.insert(FINGERPRINT_KEY, key).map_err(failed)?;
+        for entry in history {
+            let bytes = serde_json::to_vec(entry).expect("history entries serialise");
+            (database.history.insert(entry.serial.to_be_bytes(), bytes)).map_err(failed)?;
+        }
+        database.db.flush().map_err(failed)?;
+        let header = StateHeader::new(lineage, key, contents(serial, &[]));
+        header.write(dir)?;
+        let identity = (lineage.to_owned(), serial, key.to_vec());
+        Ok(LocalStore::assemble(dir, lock, database, identity, header))
+    }
+
+    fn assemble(
+        dir: &Path,
+        lock: StateLock,
+        database: Database,
+        (lineage, serial, fingerprint_key): (String, u64, Vec<u8>),
+        header: StateHeader,
+    ) -> LocalStore {
+        let Database {
+            db,
+            records,
+            meta,
+            history,
+        } = database;
+        LocalStore {
             dir: dir.to_owned(),
             records,
             meta,
@@ -198,54 +264,16 @@ impl LocalStore {
             header,
             header_unsynced: false,
             header_written: Instant::now(),
-            opened_with: std::sync::Mutex::new(Some(stored)),
+            opened_with: Mutex::new(None),
             lock,
-        })
-    }
-
-    /// A new state: a random lineage and fingerprint key, serial 0, no records.
-    fn create(
-        dir: &Path,
-        lock: StateLock,
-        db: sled::Db,
-        records: sled::Tree,
-        meta: sled::Tree,
-        history: sled::Tree,
-    ) -> Result<LocalStore, StateError> {
-        let database = |source| StateError::Database {
-            dir: dir.to_owned(),
-            error: source,
-        };
-        let key = fingerprint::new_key();
-        let lineage = fingerprint::fingerprint(&key, b"lineage")[12..44].to_owned();
-        let header = StateHeader::new(&lineage, &key, contents(0, &[]));
-        header.write(dir)?;
-        meta.insert(LINEAGE, lineage.as_bytes()).map_err(database)?;
-        meta.insert(SERIAL, &0u64.to_be_bytes()).map_err(database)?;
-        meta.insert(FINGERPRINT_KEY, &key[..]).map_err(database)?;
-        db.flush().map_err(database)?;
-        Ok(LocalStore {
-            dir: dir.to_owned(),
-            records,
-            meta,
-            history,
-            db,
-            lineage,
-            serial: 0,
-            fingerprint_key: key.to_vec(),
-            header,
-            header_unsynced: false,
-            header_written: Instant::now(),
-            opened_with: std::sync::Mutex::new(None),
-            lock,
-        })
+        }
     }
 
     /// `amlform state restore`: replaces the state in `dir` with the backup taken before the
     /// last apply, keeping the lineage. The damaged files are moved aside (`*.damaged-<ms>`),
     /// never deleted. A state that is not damaged is only replaced with `force` (it would forget
     /// what the last apply recorded). The new serial is above both the backup's and the
-    /// damaged header's, so a plan saved against either is stale.
+    /// damaged header's, so a plan saved against either is stale. The lock is held throughout.
     pub fn restore(
         dir: &Path,
         lock_timeout: Duration,
@@ -261,18 +289,15 @@ impl LocalStore {
                     dir.display()
                 ))
             })?;
-        let key = (0..backup.fingerprint_key.len() / 2)
-            .map(|at| u8::from_str_radix(&backup.fingerprint_key[at * 2..at * 2 + 2], 16))
-            .collect::<Result<Vec<u8>, _>>()
-            .ok()
+        let key = fingerprint::from_hex(&backup.fingerprint_key)
             .filter(|key| key.len() == KEY_LENGTH)
             .ok_or_else(|| {
                 refuse("cannot restore: the backup's fingerprint key is damaged".into())
             })?;
         // What the damaged state still says about itself.
         let header = StateHeader::read(dir).ok().flatten();
-        let lock = match LocalStore::open_locked(dir, lock) {
-            Ok(healthy) if !force => {
+        match LocalStore::load(dir) {
+            Ok(Loaded::Existing(healthy)) if !force => {
                 return Err(refuse(format!(
                     "the state in {} is not damaged (serial {}); restoring the backup (serial {}) would forget what was recorded since\n  hint: pass -force to restore it anyway",
                     dir.display(),
@@ -280,26 +305,18 @@ impl LocalStore {
                     backup.serial
                 )));
             }
-            // Closed (and its lock released) before the lock is taken again.
-            Ok(healthy) => {
-                drop(healthy);
-                StateLock::acquire(dir, "state restore", lock_timeout)?
-            }
-            Err(StateError::DamagedState { .. }) => {
-                StateLock::acquire(dir, "state restore", lock_timeout)?
-            }
+            // Closed before its files are moved aside.
+            Ok(_) | Err(StateError::DamagedState { .. }) => {}
             Err(other) => return Err(other),
-        };
+        }
         if let Some(header) = header
             .as_ref()
-            .filter(|header| header.lineage != backup.lineage)
+            .filter(|header| header.lineage != backup.lineage && !force)
         {
-            if !force {
-                return Err(refuse(format!(
-                    "the backup belongs to lineage {}, the state to {}\n  hint: pass -force to restore it anyway",
-                    backup.lineage, header.lineage
-                )));
-            }
+            return Err(refuse(format!(
+                "the backup belongs to lineage {}, the state to {}\n  hint: pass -force to restore it anyway",
+                backup.lineage, header.lineage
+            )));
         }
         let aside = format!("damaged-{}", now_ms());
         for name in ["db", HEADER_FILE] {
@@ -314,54 +331,20 @@ impl LocalStore {
         }
         let serial = backup
             .serial
-            .max(header.map_or(0, |header| header.committed.serial))
-            + 1;
-        let db = sled::Config::new()
-            .path(dir.join("db"))
-            .open()
-            .map_err(|source| StateError::Database {
-                dir: dir.to_owned(),
-                error: source,
-            })?;
-        let database = |source| StateError::Database {
+            .max(header.map_or(0, |header| header.committed.serial));
+        let database = Database::open(&dir.join("db")).map_err(|source| StateError::Database {
             dir: dir.to_owned(),
             error: source,
-        };
-        let (records, meta, history) = (
-            db.open_tree("records").map_err(database)?,
-            db.open_tree("meta").map_err(database)?,
-            db.open_tree("history").map_err(database)?,
-        );
-        meta.insert(LINEAGE, backup.lineage.as_bytes())
-            .map_err(database)?;
-        meta.insert(SERIAL, &(serial - 1).to_be_bytes())
-            .map_err(database)?;
-        meta.insert(FINGERPRINT_KEY, key.as_slice())
-            .map_err(database)?;
-        for entry in &backup.history {
-            let bytes = serde_json::to_vec(entry).expect("history entries serialise");
-            history
-                .insert(entry.serial.to_be_bytes(), bytes)
-                .map_err(database)?;
-        }
-        db.flush().map_err(database)?;
-        let header = StateHeader::new(&backup.lineage, &key, contents(serial - 1, &[]));
-        header.write(dir)?;
-        let mut store = LocalStore {
-            dir: dir.to_owned(),
-            records,
-            meta,
-            history,
-            db,
-            lineage: backup.lineage.clone(),
-            serial: serial - 1,
-            fingerprint_key: key,
-            header,
-            header_unsynced: false,
-            header_written: Instant::now(),
-            opened_with: std::sync::Mutex::new(None),
+        })?;
+        let mut store = LocalStore::initialize(
+            dir,
             lock,
-        };
+            database,
+            &backup.lineage,
+            &key,
+            serial,
+            &backup.history,
+        )?;
         store.commit(ChangeSet {
             put: backup.records.clone(),
             remove: Vec::new(),
@@ -399,6 +382,43 @@ impl LocalStore {
             error: source,
         }
     }
+}
+
+/// sled's database and the trees a state keeps in it.
+#[derive(Debug)]
+struct Database {
+    db: sled::Db,
+    records: sled::Tree,
+    meta: sled::Tree,
+    history: sled::Tree,
+}
+
+impl Database {
+    fn open(path: &Path) -> sled::Result<Database> {
+        let db = sled::Config::new().path(path).open()?;
+        Ok(Database {
+            records: db.open_tree("records")?,
+            meta: db.open_tree("meta")?,
+            history: db.open_tree("history")?,
+            db,
+        })
+    }
+}
+
+/// What `load` found: no state yet, or one that matches its header.
+enum Loaded {
+    New(Database),
+    Existing(Box<Existing>),
+}
+
+struct Existing {
+    database: Database,
+    lineage: String,
+    serial: u64,
+    fingerprint_key: Vec<u8>,
+    header: StateHeader,
+    /// The records' bytes as read to check them.
+    stored: Vec<(sled::IVec, sled::IVec)>,
 }
 
 /// How often a running command brings the header up to date with its commits.
@@ -480,7 +500,7 @@ impl StateStore for LocalStore {
         let preloaded = self
             .opened_with
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(PoisonError::into_inner)
             .take();
         let stored = match preloaded {
             Some(stored) => stored,
@@ -529,8 +549,7 @@ impl StateStore for LocalStore {
         for address in &change.remove {
             written.insert(address, None);
         }
-        // The header is told first what the records are about to be, so a process killed
-        // before the records are flushed leaves a state that matches one of the two.
+        // The header's figures follow from the records this change replaces and writes.
         let mut digest = Digest::parse(&self.header.committed.digest).unwrap_or_default();
         let mut count = self.header.committed.records;
         for (address, bytes) in &written {
@@ -556,7 +575,7 @@ impl StateStore for LocalStore {
         *self
             .opened_with
             .get_mut()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+            .unwrap_or_else(PoisonError::into_inner) = None;
         (&self.records, &self.meta, &self.history)
             .transaction(|(records, meta, history)| {
                 for (address, bytes) in &written {

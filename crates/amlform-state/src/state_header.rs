@@ -148,14 +148,10 @@ impl Digest {
     }
 
     pub fn parse(text: &str) -> Option<Digest> {
-        let mut bytes = [0u8; 32];
-        if text.len() != 64 {
-            return None;
-        }
-        for (index, byte) in bytes.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(text.get(index * 2..index * 2 + 2)?, 16).ok()?;
-        }
-        Some(Digest(bytes))
+        crate::fingerprint::from_hex(text)?
+            .try_into()
+            .ok()
+            .map(Digest)
     }
 }
 
