@@ -16,12 +16,11 @@ pub fn run(args: &GraphArgs, color: bool) -> anyhow::Result<u8> {
         GraphKind::Plan => {
             let module = crate::module_loader::load(&args.variables)?;
             if module.diagnostics.has_errors() {
-                let width = if color { 120 } else { RenderStyle::PLAIN.width };
                 eprint!(
                     "{}",
                     module
                         .diagnostics
-                        .render(&module.sources, RenderStyle { color, width })
+                        .render(&module.sources, RenderStyle::for_terminal(color))
                 );
                 return Ok(1);
             }

@@ -11,12 +11,11 @@ use crate::cli::ImportArgs;
 pub fn run(args: &ImportArgs, color: bool) -> anyhow::Result<u8> {
     let module = crate::module_loader::load(&args.variables)?;
     if module.diagnostics.has_errors() {
-        let width = if color { 120 } else { RenderStyle::PLAIN.width };
         eprint!(
             "{}",
             module
                 .diagnostics
-                .render(&module.sources, RenderStyle { color, width })
+                .render(&module.sources, RenderStyle::for_terminal(color))
         );
         return Ok(1);
     }

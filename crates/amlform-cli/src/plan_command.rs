@@ -223,12 +223,11 @@ pub fn prepare(
 
 /// Prints the configuration's diagnostics; false when there are errors.
 pub fn print_diagnostics(module: &Module, color: bool) -> bool {
-    let width = if color { 120 } else { RenderStyle::PLAIN.width };
     eprint!(
         "{}",
         module
             .diagnostics
-            .render(&module.sources, RenderStyle { color, width })
+            .render(&module.sources, RenderStyle::for_terminal(color))
     );
     if module.diagnostics.has_errors() {
         eprintln!(
@@ -354,10 +353,9 @@ pub fn print_plan_errors(
         out.push_str("Nothing was planned or saved.\n");
         print!("{out}");
     } else {
-        let width = if color { 120 } else { RenderStyle::PLAIN.width };
         eprint!(
             "{}",
-            diagnostics.render(&module.sources, RenderStyle { color, width })
+            diagnostics.render(&module.sources, RenderStyle::for_terminal(color))
         );
         eprintln!("the plan has {errors} error(s); nothing was planned or saved");
     }

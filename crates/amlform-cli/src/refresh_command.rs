@@ -9,12 +9,11 @@ use crate::cli::RefreshArgs;
 pub fn run(args: &RefreshArgs, color: bool) -> anyhow::Result<u8> {
     let module = crate::module_loader::load(&args.variables)?;
     if module.diagnostics.has_errors() {
-        let width = if color { 120 } else { RenderStyle::PLAIN.width };
         eprint!(
             "{}",
             module
                 .diagnostics
-                .render(&module.sources, RenderStyle { color, width })
+                .render(&module.sources, RenderStyle::for_terminal(color))
         );
         return Ok(1);
     }

@@ -120,7 +120,7 @@ fn show(record: &StateRecord) -> String {
         .address
         .split_once('.')
         .map_or(record.address.as_str(), |(_, label)| label);
-    let label = label.split_once('[').map_or(label, |(name, _)| name);
+    let label = amlform_lang::block_of(label);
     let mut lines = vec![
         format!("# {}", record.address),
         format!("{} \"{label}\" {{", record.kind),

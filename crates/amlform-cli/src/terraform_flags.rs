@@ -39,13 +39,6 @@ pub fn rewrite(command: &Command, args: Vec<OsString>) -> Result<Vec<OsString>, 
             out.push(arg);
             continue;
         }
-        let long_arg = |name: &str| -> Option<Arg> {
-            current
-                .get_arguments()
-                .chain(&globals)
-                .find(|candidate| candidate.get_long() == Some(name))
-                .cloned()
-        };
         let (dashes, rest) = if let Some(rest) = text.strip_prefix("--") {
             (2, rest)
         } else if let Some(rest) = text.strip_prefix('-') {
@@ -65,17 +58,21 @@ pub fn rewrite(command: &Command, args: Vec<OsString>) -> Result<Vec<OsString>, 
             continue;
         }
         if dashes == 2 {
-            value_expected = value.is_none() && long_arg(name).is_some_and(takes_value);
+            value_expected = value.is_none()
+                && find(&current, &globals, |arg| arg.get_long() == Some(name))
+                    .is_some_and(takes_value);
             out.push(arg);
             continue;
         }
         if rest.chars().count() < 2 || rest.starts_with(|c: char| c.is_ascii_digit()) {
             // `-C DIR`, `-o FILE`, `-h`, or a negative number: clap's to read.
-            value_expected = short_takes_value(&current, &globals, rest);
+            let short = rest.chars().next();
+            value_expected =
+                find(&current, &globals, |arg| arg.get_short() == short).is_some_and(takes_value);
             out.push(arg);
             continue;
         }
-        match long_arg(name) {
+        match find(&current, &globals, |arg| arg.get_long() == Some(name)) {
             Some(found) => {
                 value_expected = value.is_none() && takes_value(found);
                 out.push(format!("-{text}").into());
@@ -92,19 +89,20 @@ pub fn rewrite(command: &Command, args: Vec<OsString>) -> Result<Vec<OsString>, 
     Ok(out)
 }
 
-fn takes_value(arg: Arg) -> bool {
-    arg.get_action().takes_values()
-}
-
-fn short_takes_value(command: &Command, globals: &[Arg], rest: &str) -> bool {
-    let Some(short) = rest.chars().next() else {
-        return false;
-    };
+/// The argument of `command` (or a global one) that `matches`.
+fn find<'a>(
+    command: &'a Command,
+    globals: &'a [Arg],
+    matches: impl Fn(&Arg) -> bool,
+) -> Option<&'a Arg> {
     command
         .get_arguments()
         .chain(globals)
-        .find(|arg| arg.get_short() == Some(short))
-        .is_some_and(|arg| arg.get_action().takes_values())
+        .find(|arg| matches(arg))
+}
+
+fn takes_value(arg: &Arg) -> bool {
+    arg.get_action().takes_values()
 }
 
 #[cfg(test)]

@@ -20,10 +20,9 @@ pub fn run(args: &ValidateArgs, color: bool) -> anyhow::Result<u8> {
         });
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
-        let width = if color { 120 } else { RenderStyle::PLAIN.width };
         eprint!(
             "{}",
-            diagnostics.render(&module.sources, RenderStyle { color, width })
+            diagnostics.render(&module.sources, RenderStyle::for_terminal(color))
         );
         if valid {
             let computes = module.evaluated.computes.len();

@@ -385,18 +385,21 @@ async fn drift_is_visible_to_the_next_read() {
     assert_eq!(client.get(&instance).await.status, StatusCode::NOT_FOUND);
 }
 
+/// An emulator persisted in `dir`, provisioning in 150 ms.
+fn persisted(dir: &std::path::Path) -> Emulator {
+    Emulator::builder()
+        .without_rate_limits()
+        .persist_in(dir)
+        .provisioning_delay(Duration::from_millis(150))
+        .build()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn state_persists_across_instances_without_secrets() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().join("state");
-    let open = || {
-        Emulator::builder()
-            .without_rate_limits()
-            .persist_in(&dir)
-            .provisioning_delay(Duration::from_millis(150))
-            .build()
-            .unwrap()
-    };
+    let open = || persisted(&dir);
     let first = open();
     let client = Client::new(&first);
     let cluster = compute_path("mlws", "cpu");
@@ -443,14 +446,7 @@ async fn state_persists_across_instances_without_secrets() {
 async fn operation_ids_are_unique_across_restarts() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path().join("state");
-    let open = || {
-        Emulator::builder()
-            .without_rate_limits()
-            .persist_in(&dir)
-            .provisioning_delay(Duration::from_millis(150))
-            .build()
-            .unwrap()
-    };
+    let open = || persisted(&dir);
     let first = open();
     let before = Client::new(&first)
         .put(

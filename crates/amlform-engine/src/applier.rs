@@ -12,7 +12,9 @@ use amlform_azure::{
     WorkspaceTarget, compute_body,
 };
 use amlform_graph::{Dag, Order, Walk};
-use amlform_lang::{AttributeMap, ComputeInstance, EvaluatedConfig, Value as ConfigValue};
+use amlform_lang::{
+    AttributeMap, ComputeInstance, EvaluatedConfig, Value as ConfigValue, block_of,
+};
 use amlform_plan::{Action, Plan, ResourceChange};
 use amlform_state::{ChangeSet, RecordStatus, StateError, StateRecord, StateStore};
 use futures_util::StreamExt;
@@ -322,8 +324,7 @@ fn record_unchanged_dependencies<S: StateStore>(
         .filter_map(|change| {
             let record = records.get(&change.address)?;
             let instance = config.computes.get(&change.address)?;
-            let dependencies: BTreeSet<String> = instance.depends_on.iter().cloned().collect();
-            let dependencies: Vec<String> = dependencies.into_iter().collect();
+            let dependencies = recorded_dependencies(instance);
             (record.dependencies != dependencies).then(|| StateRecord {
                 dependencies,
                 ..record.clone()
@@ -366,8 +367,10 @@ pub fn apply_graph(
     // for every instance of the block (`aml_compute.pool["a"]`, ...).
     let mut instances: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
     for address in changes.keys() {
-        let block = address.split_once('[').map_or(*address, |(block, _)| block);
-        instances.entry(block).or_default().push(address);
+        instances
+            .entry(block_of(address))
+            .or_default()
+            .push(address);
     }
     let mut removals: Dag<String> = Dag::new();
     let mut others: Dag<String> = Dag::new();
@@ -771,7 +774,6 @@ pub fn state_record(
             secret_fingerprints.insert(attribute.name.to_owned(), fingerprint(value.as_bytes()));
         }
     }
-    let dependencies: BTreeSet<String> = instance.depends_on.iter().cloned().collect();
     StateRecord {
         address: instance.address.clone(),
         kind: instance.kind.block_name.to_owned(),
@@ -780,10 +782,16 @@ pub fn state_record(
             .map(|found| found.arm_id.clone())
             .or_else(|| previous.and_then(|record| record.arm_id.clone())),
         attributes,
-        dependencies: dependencies.into_iter().collect(),
+        dependencies: recorded_dependencies(instance),
         secret_fingerprints,
         status: RecordStatus::Ready,
     }
+}
+
+/// An instance's dependencies as its record keeps them: sorted, once each.
+fn recorded_dependencies(instance: &ComputeInstance) -> Vec<String> {
+    let dependencies: BTreeSet<&String> = instance.depends_on.iter().collect();
+    dependencies.into_iter().cloned().collect()
 }
 
 fn commit<S: StateStore>(store: &Mutex<S>, change: ChangeSet) -> Result<(), String> {

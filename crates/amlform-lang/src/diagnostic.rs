@@ -1,5 +1,6 @@
 //! Problems found in a configuration: a code, a span in the right file, a message and a hint.
 
+use crate::evaluated_config::REDACTED;
 use crate::source_map::{SourceMap, Span};
 use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource};
 use serde::Serialize;
@@ -87,9 +88,6 @@ impl fmt::Debug for Secrets {
         write!(f, "Secrets({} redacted)", self.0.len())
     }
 }
-
-/// What a secret is shown as.
-const REDACTED: &str = "(sensitive value)";
 
 /// Secrets shorter than this are not searched for in text: they would blank out ordinary
 /// words, and a value that short protects nothing.
@@ -300,6 +298,15 @@ impl RenderStyle {
         color: false,
         width: 100,
     };
+
+    /// What the command line uses: 120 columns in colour, else [`RenderStyle::PLAIN`].
+    pub fn for_terminal(color: bool) -> RenderStyle {
+        if color {
+            RenderStyle { color, width: 120 }
+        } else {
+            RenderStyle::PLAIN
+        }
+    }
 }
 
 /// The longest source line a diagnostic shows (miette draws no caret past column 65,535, and

@@ -45,10 +45,7 @@ pub struct EvaluatedRemoval {
 impl EvaluatedRemoval {
     /// Whether `address` (an instance) is what this block removes.
     pub fn covers(&self, address: &str) -> bool {
-        address == self.from
-            || address
-                .strip_prefix(self.from.as_str())
-                .is_some_and(|rest| rest.starts_with('['))
+        address == self.from || crate::loader::block_of(address) == self.from
     }
 }
 
@@ -141,7 +138,8 @@ pub struct EvaluatedAttribute {
     pub span: Option<Span>,
 }
 
-const REDACTED: &str = "(sensitive value)";
+/// What a secret is shown as, everywhere.
+pub(crate) const REDACTED: &str = "(sensitive value)";
 
 impl fmt::Display for EvaluatedConfig {
     /// A stable, redacted text form: what `validate` snapshots and debugging show.

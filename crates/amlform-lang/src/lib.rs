@@ -35,6 +35,7 @@ pub use evaluated_config::{
 };
 pub use evaluator::VariableInputs;
 pub use formatter::{FormatError, format_source};
+pub use loader::block_of;
 pub use local_file::{MAX_FILE_BYTES, check_file_attributes, expand_home, read_text_file};
 pub use module::{CONFIG_SUFFIX, LoadOptions, Module, ParsedModule, VARS_SUFFIX, config_files};
 pub use source_map::{FileId, SourceFile, SourceMap, Span};

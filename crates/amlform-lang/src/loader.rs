@@ -157,7 +157,7 @@ fn load_piece(file: FileId, text: &str, range: Range<usize>) -> Option<Loader> {
 
 mod address_blocks;
 
-pub(crate) use address_blocks::block_of;
+pub use address_blocks::block_of;
 
 #[derive(Default)]
 struct Loader {

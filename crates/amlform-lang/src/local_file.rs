@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::codes;
 use crate::diagnostic::Diagnostic;
-use crate::evaluated_config::EvaluatedConfig;
+use crate::evaluated_config::{EvaluatedConfig, REDACTED};
 
 /// The largest file a configuration may read (keys, certificates and scripts are far smaller).
 pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
@@ -76,7 +76,7 @@ pub fn check_file_attributes(config: &EvaluatedConfig) -> Vec<Diagnostic> {
             };
             if let Err(why) = read_text_file(&expand_home(path)) {
                 let shown = if evaluated.sensitive {
-                    "(sensitive value)".to_owned()
+                    REDACTED.to_owned()
                 } else {
                     format!("\"{path}\"")
                 };

@@ -168,9 +168,9 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         {
             continue;
         }
-        let removal =
-            (input.config.removals.iter()).find(|removal| removal.covers(&record.address));
-        if removal.is_some_and(|removal| !removal.destroy) && !input.options.destroy {
+        let forgotten = (input.config.removals.iter())
+            .any(|removal| !removal.destroy && removal.covers(&record.address));
+        if forgotten && !input.options.destroy {
             plan.changes
                 .push(forget(record, find_remote(&remote, record)));
             continue;

@@ -172,6 +172,6 @@ fn resource_address(expr: &Expression) -> Option<String> {
 }
 
 /// The block address of an instance address: `aml_compute.pool["a"]` -> `aml_compute.pool`.
-pub(crate) fn block_of(address: &str) -> &str {
+pub fn block_of(address: &str) -> &str {
     address.split_once('[').map_or(address, |(block, _)| block)
 }
