@@ -574,7 +574,11 @@ async fn put<S: StateStore>(
     } else {
         record_intent(store, context, change, previous, "create or update")?;
     }
-    let values = config_values(instance);
+    // An update (or an adoption) sends only what the configuration writes: a default it does
+    // not write is the service's to keep, as the "Update a AML Compute" example's partial
+    // body shows (`examples/Compute/createOrUpdate/AmlCompute.json`).
+    let creating = !matches!(change.action, Action::Update | Action::Import);
+    let values = config_values(instance, creating);
     let body = compute_body(
         instance.kind,
         &values,
@@ -662,13 +666,15 @@ pub fn known_values(records: &[StateRecord]) -> KnownValues {
         .collect()
 }
 
-/// The configuration's values as JSON, secrets included (they go to the service only).
-fn config_values(instance: &ComputeInstance) -> BTreeMap<String, Value> {
+/// The configuration's values as JSON, secrets included (they go to the service only);
+/// defaults it does not write only when `with_defaults` (a compute being created).
+fn config_values(instance: &ComputeInstance, with_defaults: bool) -> BTreeMap<String, Value> {
     instance
         .attributes
         .iter()
-        .filter(|(_, attribute)| {
+        .filter(|(name, attribute)| {
             !matches!(attribute.value, ConfigValue::Null | ConfigValue::Unknown)
+                && (with_defaults || **name == "name" || attribute.span.is_some())
         })
         .map(|(name, attribute)| ((*name).to_owned(), amlform_plan::to_json(&attribute.value)))
         .collect()

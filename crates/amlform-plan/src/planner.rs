@@ -487,7 +487,16 @@ fn diff_compute(
         } else {
             !same(attribute.name, &before, &after)
         };
+        // A default the configuration does not write is the service's to choose once the
+        // compute exists (Terraform's optional + computed): it is sent when creating, and
+        // afterwards whatever the service reports stands. `remoteLoginPortPublicAccess`, for
+        // one, is `NotSpecified` "only during cluster creation time" and reads `Enabled` or
+        // `Disabled` after (`AmlComputeProperties`; `examples/Compute/get/AmlCompute.json`).
+        let service_chooses = attribute.default.is_some()
+            && attribute.name != "name"
+            && !instance.is_set(attribute.name);
         let ignored = ignore_all
+            || service_chooses
             || instance
                 .lifecycle
                 .ignore_changes
@@ -590,13 +599,26 @@ fn diff_compute(
         Some(_) => (Action::NoOp, None),
     };
     let hourly_cost = if matches!(kind.block_name, "aml_compute" | "compute_instance") {
+        // What the compute will have: a default the configuration does not write stays as
+        // the service has it (an instance its idle shutdown stopped costs nothing).
+        let reported = |name: &str| {
+            found
+                .filter(|_| !instance.is_set(name))
+                .and_then(|found| found.attributes.get(name))
+        };
         let after = always_on_cost(
             kind.block_name,
-            |name| match instance.value(name) {
-                ConfigValue::Number(number) => Some(*number),
-                _ => None,
+            |name| match reported(name) {
+                Some(value) => value.as_f64(),
+                None => match instance.value(name) {
+                    ConfigValue::Number(number) => Some(*number),
+                    _ => None,
+                },
             },
-            |name| instance.str(name),
+            |name| match reported(name) {
+                Some(value) => value.as_str(),
+                None => instance.str(name),
+            },
         );
         let before = found.and_then(|found| reported_cost(kind.block_name, &found.attributes));
         after.map(|after| (before.unwrap_or(0.0), after))

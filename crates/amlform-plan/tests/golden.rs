@@ -3,7 +3,8 @@
 //!   in the emulator from their request bodies and recorded in the state, as an apply would.
 //! - `scenario.json` (optional):
 //!   - `remote`: `[{"workspace", "name", "body"}]`, computes amlform does not manage;
-//!   - `drift`: `[{"workspace", "name", "action": "scale" | "delete" | "break" | "stop" | "tag", ...}]`,
+//!   - `drift`: `[{"workspace", "name", "action": "scale" | "delete" | "break" | "stop" | "tag" |
+//!     "set" (`pointer` under `properties.properties`, `value`), ...}]`,
 //!     changes made behind amlform's back after the apply;
 //!   - `options`: `{"refresh_only", "destroy", "replace": [...], "targets": [...], "exclude": [...]}`.
 //!
@@ -220,6 +221,11 @@ async fn run_scenario(dir: &Path) -> (String, Value, String) {
             "delete" => emulator.drift_delete(&id),
             "break" => emulator.drift_break_attachment(&id),
             "stop" => emulator.drift_instance_state(&id, "Stopped"),
+            "set" => emulator.drift_set_property(
+                &id,
+                item["pointer"].as_str().unwrap(),
+                item["value"].clone(),
+            ),
             "tag" => emulator.drift_tag(&id, item["key"].as_str().unwrap(), item["value"].as_str()),
             other => panic!("unknown drift action {other}"),
         };

@@ -8,6 +8,7 @@ workspace "dev" {
 aml_compute "cpu" {
   name      = "cpu"
   vm_size   = "STANDARD_D2_V2"
+  min_nodes = 0
   max_nodes = 4
 }
 
