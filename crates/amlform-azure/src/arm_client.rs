@@ -14,7 +14,11 @@ pub const API_VERSION: &str = "2024-10-01";
 pub struct RetryPolicy {
     pub max_attempts: u32,
     pub base_delay: Duration,
+    /// The longest backoff this client chooses itself.
     pub max_delay: Duration,
+    /// The longest `Retry-After` of a refusal (429, 5xx) that is honoured; the service's word
+    /// goes past `max_delay`, since ARM's throttling windows can be a minute or more.
+    pub max_retry_after: Duration,
     /// The longest wait between two polls of a long-running operation (the service's
     /// `Retry-After` is honoured up to this).
     pub max_poll_interval: Duration,
@@ -28,6 +32,7 @@ impl Default for RetryPolicy {
             max_attempts: 8,
             base_delay: Duration::from_millis(500),
             max_delay: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(600),
             max_poll_interval: Duration::from_secs(60),
             operation_timeout: Duration::from_secs(3600),
         }
@@ -131,10 +136,20 @@ impl ArmClient {
             if let Some(Value::Array(values)) = page.get("value") {
                 items.extend(values.iter().map(&mut convert));
             }
+            // A `nextLink` is used as given, except that one without an `api-version` (some
+            // services drop it) would be refused by ARM: it gets the one this client speaks.
             next = page
                 .get("nextLink")
                 .and_then(Value::as_str)
-                .map(str::to_owned);
+                .filter(|link| !link.is_empty())
+                .map(|link| {
+                    if link.contains("api-version=") {
+                        link.to_owned()
+                    } else {
+                        let separator = if link.contains('?') { '&' } else { '?' };
+                        format!("{link}{separator}api-version={API_VERSION}")
+                    }
+                });
         }
         Ok(items)
     }
@@ -198,12 +213,7 @@ impl ArmClient {
                         .and_then(|value| value.to_str().ok())
                         .map(str::to_owned);
                     let headers = response.headers().clone();
-                    let retry_after = response
-                        .headers()
-                        .get(reqwest::header::RETRY_AFTER)
-                        .and_then(|value| value.to_str().ok())
-                        .and_then(|value| value.trim().parse::<u64>().ok())
-                        .map(Duration::from_secs);
+                    let retry_after = retry_after(&headers);
                     let bytes = response
                         .bytes()
                         .await
@@ -246,10 +256,7 @@ impl ArmClient {
                             .as_str()
                             .unwrap_or("Unknown")
                             .to_owned(),
-                        message: body["error"]["message"]
-                            .as_str()
-                            .unwrap_or("(no message)")
-                            .to_owned(),
+                        message: crate::azure_error::error_message(&body["error"]),
                         request_id,
                     };
                     let retryable = status == StatusCode::TOO_MANY_REQUESTS
@@ -300,10 +307,11 @@ impl ArmClient {
         }
     }
 
-    /// `Retry-After` when the service gave one, else exponential backoff with full jitter.
+    /// `Retry-After` when the service gave one (up to `max_retry_after`), else exponential
+    /// backoff with full jitter.
     fn backoff(&self, attempt: u32, retry_after: Option<Duration>) -> Duration {
         if let Some(wait) = retry_after {
-            return wait.min(self.retry.max_delay);
+            return wait.min(self.retry.max_retry_after);
         }
         let ceiling = self
             .retry
@@ -322,6 +330,27 @@ pub struct ArmResponse {
     pub location: Option<String>,
     pub retry_after: Option<Duration>,
     pub body: Value,
+}
+
+/// How long the service asks the client to wait: `retry-after-ms` (and `x-ms-retry-after-ms`)
+/// in milliseconds, else `Retry-After` in seconds or as an HTTP date (RFC 9110 §10.2.3), the
+/// forms ARM's long-running operations and throttling use.
+pub(crate) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    let text = |name: &str| headers.get(name)?.to_str().ok().map(str::trim);
+    for name in ["retry-after-ms", "x-ms-retry-after-ms"] {
+        if let Some(millis) = text(name).and_then(|value| value.parse::<u64>().ok()) {
+            return Some(Duration::from_millis(millis));
+        }
+    }
+    let value = text("retry-after")?;
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(std::time::SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
 }
 
 fn header(headers: &reqwest::header::HeaderMap, name: &str) -> Option<String> {
@@ -359,4 +388,55 @@ fn is_tls_failure(reason: &str) -> bool {
     ["certificate", "unknownissuer", "invalid peer", "handshake"]
         .iter()
         .any(|sign| reason.contains(sign))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderMap, HeaderValue};
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn retry_after_in_every_form_the_service_sends() {
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "120")])),
+            Some(Duration::from_secs(120)),
+            "seconds, past any 30 s cap"
+        );
+        assert_eq!(
+            retry_after(&headers(&[("retry-after", "5"), ("retry-after-ms", "250")])),
+            Some(Duration::from_millis(250)),
+            "milliseconds win"
+        );
+        assert_eq!(
+            retry_after(&headers(&[("x-ms-retry-after-ms", "1500")])),
+            Some(Duration::from_millis(1500))
+        );
+        let later = std::time::SystemTime::now() + Duration::from_secs(90);
+        let wait = retry_after(&headers(&[(
+            "retry-after",
+            &httpdate::fmt_http_date(later),
+        )]))
+        .expect("an HTTP date");
+        assert!(
+            (Duration::from_secs(85)..=Duration::from_secs(90)).contains(&wait),
+            "{wait:?}"
+        );
+        assert_eq!(
+            retry_after(&headers(&[(
+                "retry-after",
+                "Wed, 21 Oct 2015 07:28:00 GMT"
+            )])),
+            Some(Duration::ZERO),
+            "a date in the past is now"
+        );
+        assert_eq!(retry_after(&headers(&[("retry-after", "soon")])), None);
+    }
 }

@@ -77,3 +77,50 @@ impl AzureError {
         }
     }
 }
+
+/// The message of an ARM error body (`ErrorDetail`), with each of its `details` and the
+/// property it is about (`target`): a 400 for a cluster often names the real reason only
+/// there.
+pub(crate) fn error_message(error: &serde_json::Value) -> String {
+    let mut message = error["message"]
+        .as_str()
+        .unwrap_or("(no message)")
+        .to_owned();
+    for detail in error["details"].as_array().into_iter().flatten() {
+        let text = detail["message"].as_str().unwrap_or_default();
+        let code = detail["code"].as_str().unwrap_or_default();
+        let about = match detail["target"].as_str() {
+            Some(target) if !target.is_empty() => format!("{target}: "),
+            _ => String::new(),
+        };
+        if text.is_empty() && code.is_empty() {
+            continue;
+        }
+        let said = if text.is_empty() { code } else { text };
+        message.push_str(&format!("\n  - {about}{said}"));
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn details_keep_the_property_they_are_about() {
+        let error = json!({
+            "code": "BadRequest",
+            "message": "The request is invalid.",
+            "details": [
+                {"code": "InvalidValue", "target": "properties.properties.scaleSettings.maxNodeCount", "message": "must be at most 1000"},
+                {"code": "Unsupported", "message": ""}
+            ]
+        });
+        assert_eq!(
+            error_message(&error),
+            "The request is invalid.\n  - properties.properties.scaleSettings.maxNodeCount: must be at most 1000\n  - Unsupported"
+        );
+        assert_eq!(error_message(&json!({})), "(no message)");
+    }
+}

@@ -10,6 +10,12 @@ use amlform_schema::AttributeMap;
 use amlform_schema::{COMPUTE_KINDS, ComputeKind};
 use serde_json::Value;
 
+use crate::InstanceState;
+
+/// The computed value holding a compute instance's state in the service's words
+/// (`JobRunning`), beside the declared `state` it maps to (`running`).
+pub const INSTANCE_STATE: &str = "instance_state";
+
 /// `Batch` is not a `computeType` of the 2024-10-01 API; the emulator accepts it for
 /// `batch_compute`, and so does this mapping.
 const BATCH_COMPUTE_TYPE: &str = "Batch";
@@ -38,9 +44,15 @@ pub fn attributes(kind: &ComputeKind, resource: &Value) -> AttributeMap<&'static
         }
         let raw = at_path(resource, attribute.rest_path).filter(|value| !value.is_null());
         let value = match attribute.name {
-            "vm_priority" | "state" => raw
+            "vm_priority" => raw
                 .and_then(Value::as_str)
                 .map(|text| Value::from(text.to_ascii_lowercase())),
+            // `JobRunning`, `SettingUp`, ... are `running`; a failed or unknown state is no
+            // declared state at all (`instance_state` keeps the service's word).
+            "state" => raw
+                .and_then(Value::as_str)
+                .and_then(|text| InstanceState::of(text).declared())
+                .map(Value::from),
             "idle_seconds_before_scaledown" => raw
                 .and_then(Value::as_str)
                 .and_then(duration_seconds)
@@ -74,6 +86,12 @@ pub fn attributes(kind: &ComputeKind, resource: &Value) -> AttributeMap<&'static
         if let Some(value) = value {
             values.push((attribute.name, value));
         }
+    }
+    if kind.computed.contains(&INSTANCE_STATE)
+        && let Some(state) =
+            at_path(resource, "properties.properties.state").and_then(Value::as_str)
+    {
+        values.push((INSTANCE_STATE, Value::from(state)));
     }
     AttributeMap::from_distinct(values)
 }

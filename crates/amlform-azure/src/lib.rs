@@ -15,6 +15,7 @@ pub mod compute_attributes;
 mod compute_body;
 mod compute_writer;
 mod credential;
+mod instance_state;
 mod provider;
 mod request_pacer;
 
@@ -23,6 +24,7 @@ pub use azure_error::AzureError;
 pub use compute_body::{BodyContext, compute_body};
 pub use compute_writer::{PowerAction, UnderlyingAction};
 pub use credential::{Cloud, Credential, CredentialKind};
+pub use instance_state::InstanceState;
 pub use provider::{
     AzureProvider, Provider, RemoteCompute, RemoteWorkspace, StateObserver, Usage, VmSizeInfo,
     WorkspaceTarget,

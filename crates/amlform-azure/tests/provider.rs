@@ -25,6 +25,7 @@ fn client(endpoint: String) -> ArmClient {
             max_attempts: 30,
             base_delay: Duration::from_millis(1),
             max_delay: Duration::from_millis(20),
+            max_retry_after: Duration::from_millis(20),
             max_poll_interval: Duration::from_millis(5),
             ..RetryPolicy::default()
         },

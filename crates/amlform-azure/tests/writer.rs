@@ -7,7 +7,14 @@ use amlform_azure::{
     ArmClient, ArmClientOptions, AzureError, AzureProvider, PowerAction, Provider, RetryPolicy,
     UnderlyingAction, WorkspaceTarget,
 };
-use amlform_emulator::{Emulator, Faults};
+use amlform_emulator::{Emulator, Faults, LroStyle};
+
+/// Every long-running-operation shape the API description allows; the writer follows each.
+const STYLES: [LroStyle; 3] = [
+    LroStyle::AzureAsyncOperation,
+    LroStyle::Location,
+    LroStyle::Resource,
+];
 use serde_json::{Value, json};
 
 async fn provider(emulator: &Emulator) -> AzureProvider {
@@ -22,6 +29,7 @@ async fn provider(emulator: &Emulator) -> AzureProvider {
                 max_attempts: 40,
                 base_delay: Duration::from_millis(1),
                 max_delay: Duration::from_millis(10),
+                max_retry_after: Duration::from_millis(10),
                 max_poll_interval: Duration::from_millis(5),
                 ..RetryPolicy::default()
             },
@@ -46,9 +54,16 @@ fn cluster(max: u64) -> Value {
 
 #[tokio::test]
 async fn creates_updates_and_deletes_through_long_running_operations() {
+    for style in STYLES {
+        creates_updates_and_deletes(style).await;
+    }
+}
+
+async fn creates_updates_and_deletes(style: LroStyle) {
     let emulator = Emulator::builder()
         .without_rate_limits()
         .provisioning_delay(Duration::from_millis(40))
+        .lro_style(style)
         .build()
         .unwrap();
     let provider = provider(&emulator).await;
@@ -60,7 +75,13 @@ async fn creates_updates_and_deletes_through_long_running_operations() {
         .unwrap();
     assert_eq!(
         created.provisioning_state, "Succeeded",
-        "waited for the operation"
+        "{style:?}: waited for the operation"
+    );
+    let id = format!("{}/computes/cpu", target.path());
+    assert_eq!(
+        emulator.compute(&id).unwrap()["properties"]["provisioningState"],
+        "Succeeded",
+        "{style:?}: done on the service when the call returns"
     );
     assert_eq!(created.attributes["max_nodes"], 2);
 
@@ -85,7 +106,18 @@ async fn creates_updates_and_deletes_through_long_running_operations() {
 
 #[tokio::test]
 async fn instances_stop_and_start_and_attachments_detach() {
-    let emulator = Emulator::builder().without_rate_limits().build().unwrap();
+    for style in STYLES {
+        stop_start_and_detach(style).await;
+    }
+}
+
+async fn stop_start_and_detach(style: LroStyle) {
+    let emulator = Emulator::builder()
+        .without_rate_limits()
+        .provisioning_delay(Duration::from_millis(30))
+        .lro_style(style)
+        .build()
+        .unwrap();
     let provider = provider(&emulator).await;
     let target = workspace();
     let instance = json!({"location": "eastus", "properties": {"computeType": "ComputeInstance", "properties": {"vmSize": "STANDARD_DS3_V2"}}});
@@ -103,7 +135,11 @@ async fn instances_stop_and_start_and_attachments_detach() {
         .unwrap();
     let state =
         |computes: Vec<amlform_azure::RemoteCompute>| computes[0].attributes["state"].clone();
-    assert_eq!(state(provider.computes(&target).await.unwrap()), "stopped");
+    assert_eq!(
+        state(provider.computes(&target).await.unwrap()),
+        "stopped",
+        "{style:?}"
+    );
     provider
         .power(&target, "nb", PowerAction::Start)
         .await
@@ -126,6 +162,26 @@ async fn instances_stop_and_start_and_attachments_detach() {
 
 #[tokio::test]
 async fn failures_carry_the_service_code_and_idempotent_writes_are_retried() {
+    for style in STYLES {
+        let emulator = Emulator::builder()
+            .without_rate_limits()
+            .provisioning_delay(Duration::from_millis(20))
+            .lro_style(style)
+            .faults(Faults {
+                failed_provisioning: 1.0,
+                ..Default::default()
+            })
+            .build()
+            .unwrap();
+        let provider = provider(&emulator).await;
+        match provider.put_compute(&workspace(), "cpu", &cluster(2)).await {
+            Err(AzureError::OperationFailed { code, what, .. }) => {
+                assert_eq!(code, "ProvisioningFailed", "{style:?}");
+                assert!(what.contains("cpu"), "{style:?}: {what}");
+            }
+            other => panic!("{style:?}: expected a failed operation, got {other:?}"),
+        }
+    }
     let emulator = Emulator::builder()
         .without_rate_limits()
         .faults(Faults {
@@ -136,13 +192,12 @@ async fn failures_carry_the_service_code_and_idempotent_writes_are_retried() {
         .unwrap();
     let provider = provider(&emulator).await;
     let target = workspace();
-    match provider.put_compute(&target, "cpu", &cluster(2)).await {
-        Err(AzureError::OperationFailed { code, what, .. }) => {
-            assert_eq!(code, "ProvisioningFailed");
-            assert!(what.contains("cpu"));
-        }
-        other => panic!("expected a failed operation, got {other:?}"),
-    }
+    assert!(
+        provider
+            .put_compute(&target, "cpu", &cluster(2))
+            .await
+            .is_err()
+    );
     let unknown_size = json!({"properties": {"computeType": "AmlCompute", "properties": {"vmSize": "Standard_Nope", "scaleSettings": {"maxNodeCount": 1}}}});
     match provider.put_compute(&target, "bad", &unknown_size).await {
         Err(error) => assert_eq!(error.code(), Some("InvalidVmSize")),
@@ -265,4 +320,105 @@ async fn a_write_while_another_operation_runs_waits_for_it() {
         .await
         .unwrap();
     assert_eq!(scaled.attributes["max_nodes"], 5);
+}
+
+/// A busy instance (`JobRunning`) is running: stopping it is sent; one still starting (after a
+/// schedule, or the studio) is waited out before the stop; one already stopped is left alone.
+#[tokio::test]
+async fn power_actions_read_the_instance_state_first() {
+    let emulator = Emulator::builder()
+        .without_rate_limits()
+        .lro_style(LroStyle::Resource)
+        .build()
+        .unwrap();
+    let provider = provider(&emulator).await;
+    let target = workspace();
+    let instance = json!({"location": "eastus", "properties": {"computeType": "ComputeInstance", "properties": {"vmSize": "STANDARD_DS3_V2"}}});
+    provider
+        .put_compute(&target, "nb", &instance)
+        .await
+        .unwrap();
+    let id = format!("{}/computes/nb", target.path());
+    let service_state = || {
+        emulator.compute(&id).unwrap()["properties"]["properties"]["state"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+
+    emulator.drift_instance_state(&id, "JobRunning").unwrap();
+    let refreshed = provider.computes(&target).await.unwrap();
+    assert_eq!(
+        refreshed[0].attributes["state"], "running",
+        "busy is running"
+    );
+    assert_eq!(refreshed[0].attributes["instance_state"], "JobRunning");
+    provider
+        .power(&target, "nb", PowerAction::Stop)
+        .await
+        .unwrap();
+    assert_eq!(service_state(), "Stopped");
+
+    // Already stopped: nothing is sent (the emulator would refuse a second stop).
+    provider
+        .power(&target, "nb", PowerAction::Stop)
+        .await
+        .unwrap();
+
+    emulator.drift_instance_state(&id, "Starting").unwrap();
+    let waiting = {
+        let emulator = emulator.clone();
+        let id = id.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            emulator.drift_instance_state(&id, "Running").unwrap();
+        })
+    };
+    provider
+        .power(&target, "nb", PowerAction::Stop)
+        .await
+        .unwrap();
+    waiting.await.unwrap();
+    assert_eq!(service_state(), "Stopped", "stopped after the start ended");
+
+    emulator.drift_instance_state(&id, "SetupFailed").unwrap();
+    let refreshed = provider.computes(&target).await.unwrap();
+    assert!(
+        !refreshed[0].attributes.contains_key("state"),
+        "a failed instance is in no declared state"
+    );
+}
+
+/// A `nextLink` without `api-version` gets the client's.
+#[tokio::test]
+async fn a_next_link_without_an_api_version_gets_one() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let next = format!("{endpoint}/page2");
+    let router = axum::Router::new()
+        .route(
+            "/page1",
+            axum::routing::get(move || {
+                let next = next.clone();
+                async move { axum::Json(json!({"value": [1], "nextLink": next})) }
+            }),
+        )
+        .route(
+            "/page2",
+            axum::routing::get(
+                |query: axum::extract::Query<std::collections::HashMap<String, String>>| async move {
+                    let version = query.get("api-version").cloned().unwrap_or_default();
+                    axum::Json(json!({"value": [version]}))
+                },
+            ),
+        );
+    tokio::spawn(axum::serve(listener, router).into_future());
+    let client = ArmClient::new(ArmClientOptions {
+        endpoint,
+        token: "t".to_owned(),
+        ..Default::default()
+    })
+    .unwrap();
+    let items = client.list("/page1", Value::clone).await.unwrap();
+    assert_eq!(items, [json!(1), json!(amlform_azure::API_VERSION)]);
 }

@@ -233,18 +233,21 @@ impl Service {
         Ok(body)
     }
 
-    /// The `Location` result: 202 while running, 200 when done (an error body if it failed).
+    /// The `Location` result: 202 while running, 200 when done; a failed operation answers
+    /// its error with a 4xx status, as ARM's RPC has a `Location` report failure.
     pub fn operation_result(&self, id: &str) -> Result<(StatusCode, Option<Value>), ArmError> {
         let operation = self.operation(id)?;
         Ok(match operation.status {
             OperationStatus::InProgress => (StatusCode::ACCEPTED, None),
             OperationStatus::Succeeded => (StatusCode::OK, None),
             OperationStatus::Failed => (
-                StatusCode::OK,
-                operation
-                    .error
-                    .as_ref()
-                    .map(|error| json!({ "error": error })),
+                StatusCode::BAD_REQUEST,
+                Some(
+                    json!({ "error": operation.error.clone().unwrap_or_else(|| json!({
+                    "code": "OperationFailed",
+                    "message": "The operation failed.",
+                })) }),
+                ),
             ),
         })
     }
@@ -827,17 +830,19 @@ impl Service {
             return Err(another_operation(&existing));
         }
         let state = existing.instance_state.clone().unwrap_or_default();
-        let (required, transition) = match action {
-            Action::Start => ("Stopped", "Starting"),
-            Action::Stop => ("Running", "Stopping"),
-            _ => ("Running", "Restarting"),
+        // A busy instance (`JobRunning`) is running: it can be stopped or restarted.
+        let (required, transition): (&[&str], _) = match action {
+            Action::Start => (&["Stopped"], "Starting"),
+            Action::Stop => (&["Running", "JobRunning"], "Stopping"),
+            _ => (&["Running", "JobRunning"], "Restarting"),
         };
-        if state != required {
+        if !required.contains(&state.as_str()) {
             return Err(ArmError::conflict(
                 "InvalidComputeState",
                 format!(
-                    "Compute instance '{}' is {state}; it can {verb} only when {required}.",
-                    existing.name
+                    "Compute instance '{}' is {state}; it can {verb} only when {}.",
+                    existing.name,
+                    required.join(" or ")
                 ),
             ));
         }

@@ -14,7 +14,7 @@ use crate::arm_error::ArmError;
 use crate::clock::now_ms;
 use crate::compute_service::{Service, render_compute};
 use crate::routes::{self, Scheme, Shared};
-use crate::settings::{Faults, Settings, TokenPolicy};
+use crate::settings::{Faults, LroStyle, Settings, TokenPolicy};
 use crate::store::{Store, Workspace};
 use crate::throttle::{RateLimits, Throttle};
 
@@ -115,6 +115,12 @@ impl EmulatorBuilder {
 
     pub fn low_priority_quota(mut self, vcpus: u64) -> Self {
         self.settings.low_priority_quota = vcpus;
+        self
+    }
+
+    /// How long-running operations answer (see [`LroStyle`]).
+    pub fn lro_style(mut self, style: LroStyle) -> Self {
+        self.settings.lro_style = style;
         self
     }
 

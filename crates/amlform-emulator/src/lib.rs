@@ -36,7 +36,7 @@ pub use arm_error::ArmError;
 pub use emulator::{Emulator, EmulatorBuilder};
 pub use routes::API_VERSION;
 pub use serve::{ServeArgs, ServeInfo, parse_duration, serve};
-pub use settings::Faults;
+pub use settings::{Faults, LroStyle};
 pub use store::JOURNAL_FILE;
 pub use throttle::RateLimits;
 pub use tls::{CA_FILE, TlsMaterial};

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
@@ -17,7 +17,7 @@ use serde_json::{Value, json};
 
 use crate::arm_error::ArmError;
 use crate::compute_service::{OperationLink, Reply, Service, WorkspacePath};
-use crate::settings::TokenPolicy;
+use crate::settings::{LroStyle, TokenPolicy};
 use crate::store::Action;
 use crate::throttle::RequestClass;
 
@@ -408,27 +408,59 @@ fn operation_url(base: &str, link: &OperationLink, kind: &str) -> String {
     )
 }
 
-fn reply(reply: Reply, base: &str) -> Response {
-    let mut response = match reply.body {
-        Some(body) => (reply.status, Json(body)).into_response(),
-        None => reply.status.into_response(),
+/// A write's answer in the emulator's long-running-operation style.
+fn reply(reply: Reply, base: &str, style: LroStyle, method: &Method) -> Response {
+    let running = reply.operation.is_some();
+    let status = match (style, running) {
+        // `Location` is followed on 201 (PUT) and 202 (PATCH, DELETE, POST), as ARM's RPC says.
+        (LroStyle::Location, true) if *method == Method::PUT => StatusCode::CREATED,
+        (LroStyle::Location, true) => StatusCode::ACCEPTED,
+        // A PUT answered with the resource while it is `Creating` (`BasicAmlCompute.json`).
+        (LroStyle::Resource, true) if *method == Method::PUT => StatusCode::OK,
+        _ => reply.status,
     };
-    if let Some(link) = reply.operation {
-        let headers = response.headers_mut();
-        if let Ok(value) =
-            HeaderValue::from_str(&operation_url(base, &link, "computeOperationsStatus"))
-        {
-            headers.insert("Azure-AsyncOperation", value);
+    let mut response = match reply.body {
+        Some(body) => (status, Json(body)).into_response(),
+        None => status.into_response(),
+    };
+    let Some(link) = reply.operation else {
+        return response;
+    };
+    let headers = response.headers_mut();
+    let status_url = operation_url(base, &link, "computeOperationsStatus");
+    let result_url = operation_url(base, &link, "computeOperationsResults");
+    let (async_operation, location) = match style {
+        LroStyle::AzureAsyncOperation => {
+            (Some(status_url), link.with_location.then_some(result_url))
         }
-        if link.with_location
-            && let Ok(value) =
-                HeaderValue::from_str(&operation_url(base, &link, "computeOperationsResults"))
-        {
-            headers.insert(header::LOCATION, value);
-        }
+        LroStyle::Location => (None, Some(result_url)),
+        LroStyle::Resource => (None, None),
+    };
+    if let Some(value) = async_operation.and_then(|url| HeaderValue::from_str(&url).ok()) {
+        headers.insert("Azure-AsyncOperation", value);
+    }
+    if let Some(value) = location.and_then(|url| HeaderValue::from_str(&url).ok()) {
+        headers.insert(header::LOCATION, value);
+    }
+    if style != LroStyle::Resource {
         headers.insert(header::RETRY_AFTER, HeaderValue::from(1));
     }
     response
+}
+
+/// Runs a write on the service and answers it in the configured style.
+fn respond(
+    shared: &Shared,
+    headers: &HeaderMap,
+    scheme: Scheme,
+    method: Method,
+    write: impl FnOnce(&mut Service) -> Result<Reply, ArmError>,
+) -> Result<Response, ArmError> {
+    let mut service = shared.lock();
+    let outcome = write(&mut service)?;
+    let style = service.settings.lro_style;
+    drop(service);
+    Ok(reply(outcome, &base_url(headers, scheme), style, &method))
 }
 
 fn parse_body(body: &Bytes) -> Result<Value, ArmError> {
@@ -454,8 +486,9 @@ async fn put_workspace(
     body: Bytes,
 ) -> Result<Response, ArmError> {
     let body = parse_body(&body)?;
-    let outcome = shared.lock().put_workspace(&params.into(), &body)?;
-    Ok(reply(outcome, &base_url(&headers, scheme)))
+    respond(&shared, &headers, scheme, Method::PUT, |service| {
+        service.put_workspace(&params.into(), &body)
+    })
 }
 
 async fn get_compute(
@@ -508,10 +541,9 @@ async fn put_compute(
     body: Bytes,
 ) -> Result<Response, ArmError> {
     let body = parse_body(&body)?;
-    let outcome = shared
-        .lock()
-        .put_compute(&params.workspace(), &params.compute, &body)?;
-    Ok(reply(outcome, &base_url(&headers, scheme)))
+    respond(&shared, &headers, scheme, Method::PUT, |service| {
+        service.put_compute(&params.workspace(), &params.compute, &body)
+    })
 }
 
 async fn patch_compute(
@@ -522,10 +554,9 @@ async fn patch_compute(
     body: Bytes,
 ) -> Result<Response, ArmError> {
     let body = parse_body(&body)?;
-    let outcome = shared
-        .lock()
-        .patch_compute(&params.workspace(), &params.compute, &body)?;
-    Ok(reply(outcome, &base_url(&headers, scheme)))
+    respond(&shared, &headers, scheme, Method::PATCH, |service| {
+        service.patch_compute(&params.workspace(), &params.compute, &body)
+    })
 }
 
 async fn delete_compute(
@@ -536,10 +567,9 @@ async fn delete_compute(
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ArmError> {
     let action = query.get("underlyingResourceAction").map(String::as_str);
-    let outcome = shared
-        .lock()
-        .delete_compute(&params.workspace(), &params.compute, action)?;
-    Ok(reply(outcome, &base_url(&headers, scheme)))
+    respond(&shared, &headers, scheme, Method::DELETE, |service| {
+        service.delete_compute(&params.workspace(), &params.compute, action)
+    })
 }
 
 /// `POST .../start|stop|restart`: one handler per action.
@@ -549,10 +579,9 @@ fn power(action: Action) -> MethodRouter<Arc<Shared>> {
               Extension(scheme): Extension<Scheme>,
               headers: HeaderMap,
               Path(params): Path<ComputeParams>| async move {
-            let outcome = shared
-                .lock()
-                .power(&params.workspace(), &params.compute, action)?;
-            Ok::<_, ArmError>(reply(outcome, &base_url(&headers, scheme)))
+            respond(&shared, &headers, scheme, Method::POST, |service| {
+                service.power(&params.workspace(), &params.compute, action)
+            })
         },
     )
 }

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::emulator::Emulator;
-use crate::settings::Faults;
+use crate::settings::{Faults, LroStyle};
 use crate::throttle::RateLimits;
 use crate::tls::{TlsListener, TlsMaterial};
 
@@ -74,6 +74,10 @@ pub struct ServeArgs {
     /// Dedicated vCPU quota per VM family and region.
     #[arg(long, default_value_t = 400)]
     pub family_quota: u64,
+    /// How long-running operations answer: an `Azure-AsyncOperation` status, only a
+    /// `Location`, or no header (the resource's state is the only signal).
+    #[arg(long, value_enum, default_value_t = LroStyle::AzureAsyncOperation)]
+    pub lro_style: LroStyle,
 }
 
 /// Where a started server listens.
@@ -116,7 +120,8 @@ impl ServeArgs {
             })
             .seed(self.seed)
             .auto_create_workspaces(Some(&self.location))
-            .family_quota(self.family_quota);
+            .family_quota(self.family_quota)
+            .lro_style(self.lro_style);
         builder = if self.no_rate_limits {
             builder.without_rate_limits()
         } else {

@@ -18,6 +18,22 @@ pub struct Faults {
     pub failed_provisioning: f64,
 }
 
+/// Which signal a long-running operation's first answer carries: each is a shape the API
+/// description allows, and a client must follow all three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum LroStyle {
+    /// `Azure-AsyncOperation` (a status to poll), with `Location` on deletes, as the
+    /// description's 201 and 202 examples show.
+    #[default]
+    AzureAsyncOperation,
+    /// Only `Location`: 202 until the operation ends (newer API versions answer start, stop
+    /// and restart so).
+    Location,
+    /// No header: the resource's `provisioningState` (or instance state, or its 404 once
+    /// deleted) is the only signal, as a `Compute_CreateOrUpdate` 200 while `Creating`.
+    Resource,
+}
+
 /// How the emulator authenticates callers.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum TokenPolicy {
@@ -51,6 +67,7 @@ pub struct Settings {
     pub family_quota_overrides: Vec<(String, u64)>,
     /// Computes per page of a list.
     pub page_size: usize,
+    pub lro_style: LroStyle,
 }
 
 impl Default for Settings {
@@ -68,6 +85,7 @@ impl Default for Settings {
             low_priority_quota: 400,
             family_quota_overrides: Vec::new(),
             page_size: 100,
+            lro_style: LroStyle::default(),
         }
     }
 }

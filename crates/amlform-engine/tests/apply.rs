@@ -90,6 +90,7 @@ async fn world(name: &str, emulator: Emulator) -> World {
                 max_attempts: 40,
                 base_delay: Duration::from_millis(1),
                 max_delay: Duration::from_millis(10),
+                max_retry_after: Duration::from_millis(10),
                 max_poll_interval: Duration::from_millis(5),
                 ..RetryPolicy::default()
             },

@@ -6,7 +6,8 @@ use foldhash::{HashMap, HashSet};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-use amlform_azure::RemoteCompute;
+use amlform_azure::compute_attributes::INSTANCE_STATE;
+use amlform_azure::{InstanceState, RemoteCompute};
 use amlform_graph::in_parallel;
 use amlform_lang::{ComputeInstance, EvaluatedConfig, Value as ConfigValue};
 use amlform_schema::{Attribute, AttributeMap, Family, Mode, Update, compute_kind};
@@ -143,6 +144,15 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
                     "{address}: create_before_destroy cannot hold: the replacement keeps the name '{desired_name}' and names are unique in a workspace, so the old compute is removed first; give it a new `name` to create the replacement first"
                 ));
             }
+        }
+        if let Some(state) = found
+            .and_then(|found| found.attributes.get(INSTANCE_STATE))
+            .and_then(Value::as_str)
+            .filter(|state| InstanceState::of(state) == InstanceState::Failed)
+        {
+            plan.warnings.push(format!(
+                "{address}: the service reports the compute instance {state}; starting or stopping it cannot help, so amlform leaves it: `--replace={address}` creates it again (its local disk is lost)"
+            ));
         }
         if change.action.is_destructive() && instance.lifecycle.prevent_destroy {
             plan.errors.push(PlanError {
@@ -431,6 +441,10 @@ fn diff_compute(
                 ("provisioning_state", Some(found)) => {
                     Shown::Value(Value::from(found.provisioning_state.clone()))
                 }
+                (INSTANCE_STATE, Some(found)) => found
+                    .attributes
+                    .get(INSTANCE_STATE)
+                    .map_or(Shown::Absent, |state| Shown::Value(state.clone())),
                 _ => Shown::KnownAfterApply,
             };
             attributes.push(AttributeChange {
@@ -690,7 +704,7 @@ fn drift_of(record: &StateRecord, found: Option<&RemoteCompute>) -> Option<Resou
             deleted: true,
         });
     };
-    let changes: Vec<AttributeChange> = record
+    let mut changes: Vec<AttributeChange> = record
         .attributes
         .iter()
         .filter_map(|(name, before)| {
@@ -704,6 +718,11 @@ fn drift_of(record: &StateRecord, found: Option<&RemoteCompute>) -> Option<Resou
             })
         })
         .collect();
+    // An instance busy with a job (`Running` -> `JobRunning`) has not drifted; the service's
+    // word is shown only beside a change it explains.
+    if changes.iter().all(|change| change.name == INSTANCE_STATE) {
+        changes.clear();
+    }
     let broken = found.provisioning_state.eq_ignore_ascii_case("Failed");
     if changes.is_empty() && !broken {
         return None;

@@ -4,7 +4,8 @@
 //! - `scenario.json` (optional):
 //!   - `remote`: `[{"workspace", "name", "body"}]`, computes amlform does not manage;
 //!   - `drift`: `[{"workspace", "name", "action": "scale" | "delete" | "break" | "stop" | "tag" |
-//!     "set" (`pointer` under `properties.properties`, `value`), ...}]`,
+//!     "set" (`pointer` under `properties.properties`, `value`) | "instance_state" (`state`),
+//!     ...}]`,
 //!     changes made behind amlform's back after the apply;
 //!   - `options`: `{"refresh_only", "destroy", "replace": [...], "targets": [...], "exclude": [...]}`.
 //!
@@ -221,6 +222,7 @@ async fn run_scenario(dir: &Path) -> (String, Value, String) {
             "delete" => emulator.drift_delete(&id),
             "break" => emulator.drift_break_attachment(&id),
             "stop" => emulator.drift_instance_state(&id, "Stopped"),
+            "instance_state" => emulator.drift_instance_state(&id, item["state"].as_str().unwrap()),
             "set" => emulator.drift_set_property(
                 &id,
                 item["pointer"].as_str().unwrap(),

@@ -158,7 +158,8 @@ pub const COMPUTE_KINDS: &[ComputeKind] = &[
                 .doc("Declared power state: an instance does not scale, stop it to stop charges"),
         ],
         one_of: &[],
-        computed: &["id", "resource_id", "provisioning_state"],
+        // `instance_state`: the service's own word (`JobRunning`, `SetupFailed`, ...).
+        computed: &["id", "resource_id", "provisioning_state", "instance_state"],
     },
     ComputeKind {
         block_name: "remote_compute",
