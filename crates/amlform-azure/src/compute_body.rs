@@ -39,9 +39,22 @@ pub fn compute_body(
             ))
         };
     for attribute in kind.attributes {
-        let Some(value) = values.get(attribute.name).filter(|value| !value.is_null()) else {
+        let Some(value) = values.get(attribute.name) else {
             continue;
         };
+        if value.is_null() {
+            // A description or tags the configuration no longer writes: cleared, since a
+            // PUT leaves out what it does not name (`createOrUpdate/AmlCompute.json`).
+            if attribute.user_owned {
+                let cleared = if attribute.name == "tags" {
+                    json!({})
+                } else {
+                    Value::Null
+                };
+                set_path(&mut body, attribute.rest_path, cleared);
+            }
+            continue;
+        }
         let converted = match attribute.name {
             "name" | "state" | "private_key_passphrase" | "resource_group" => None,
             "vm_priority" => value.as_str().map(|priority| {

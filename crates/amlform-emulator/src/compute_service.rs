@@ -460,15 +460,21 @@ impl Service {
     ) -> Result<Reply, ArmError> {
         let workspace = self.workspace(path)?;
         check_compute_name(name)?;
-        let mut request = ComputeRequest::parse(body, &workspace)?;
         let key = path.key();
         let existing = self.store.compute(&key, name).cloned();
 
         if let Some(existing) = &existing
             && existing.provisioning_state != "Failed"
         {
-            return self.update_compute(&workspace, existing, request);
+            let keeps_identity = body.get("identity").is_none();
+            let mut request =
+                ComputeRequest::parse(&with_kept_settings(existing, body), &workspace)?;
+            if keeps_identity {
+                request.identity = existing.identity.clone();
+            }
+            return self.update_compute(&workspace, existing, request, keeps_identity);
         }
+        let mut request = ComputeRequest::parse(body, &workspace)?;
 
         // A new compute, or a failed one provisioned again.
         self.validate_new(&workspace, name, &mut request)?;
@@ -529,6 +535,7 @@ impl Service {
         let kind = request.kind;
         match kind.name {
             "AmlCompute" => {
+                resolve_remote_login(request.properties.as_mut());
                 let size = check_vm_size(request.properties.as_ref(), kind)?;
                 check_scale_settings(request.properties.as_ref())?;
                 self.check_quota(
@@ -571,6 +578,7 @@ impl Service {
         workspace: &Workspace,
         existing: &Compute,
         request: ComputeRequest,
+        keeps_identity: bool,
     ) -> Result<Reply, ArmError> {
         let key = Workspace::key(
             &workspace.subscription,
@@ -667,9 +675,13 @@ impl Service {
             &existing.location,
             Action::Update,
         )?;
-        let identity = request
-            .identity
-            .map(|identity| self.render_identity(identity));
+        let identity = if keeps_identity {
+            request.identity
+        } else {
+            request
+                .identity
+                .map(|identity| self.render_identity(identity))
+        };
         let mut updated = existing.clone();
         updated.description = request.description;
         updated.properties = request.properties;
@@ -1287,6 +1299,8 @@ impl ComputeRequest {
         };
         let tags = match envelope.get("tags") {
             None | Some(Value::Null) => None,
+            // `{}` clears the tags, as ARM reads no tags.
+            Some(Value::Object(map)) if map.is_empty() => None,
             Some(tags @ Value::Object(map)) if map.values().all(Value::is_string) => {
                 Some(tags.clone())
             }
@@ -1483,6 +1497,95 @@ fn is_iso_duration(text: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_digit() || "DTHMS.".contains(c))
         && rest.chars().any(|c| c.is_ascii_digit())
+}
+
+/// A PUT to an existing compute keeps what it leaves out: the API's "Update a AML Compute"
+/// example (`createOrUpdate/AmlCompute.json`) sends only `scaleSettings` and `description`,
+/// and its 200 still has the `vmSize`, `osType` and the rest. Settings the request names
+/// replace the existing ones (objects merged key by key, an explicit `null` clears), and a
+/// `NotSpecified` remote login access, a choice only at creation, keeps what the service chose.
+fn with_kept_settings(existing: &Compute, body: &Value) -> Value {
+    let mut merged = body.clone();
+    let Some(envelope) = merged.as_object_mut() else {
+        return merged; // the parse says what is wrong with it
+    };
+    if !envelope.contains_key("location") {
+        envelope.insert("location".to_owned(), json!(existing.location));
+    }
+    if !envelope.contains_key("tags")
+        && let Some(tags) = &existing.tags
+    {
+        envelope.insert("tags".to_owned(), tags.clone());
+    }
+    let Some(outer) = envelope
+        .get_mut("properties")
+        .and_then(Value::as_object_mut)
+    else {
+        return merged;
+    };
+    if !outer.contains_key("description")
+        && let Some(description) = &existing.description
+    {
+        outer.insert("description".to_owned(), json!(description));
+    }
+    if !outer.contains_key("resourceId")
+        && existing.is_attached
+        && let Some(resource_id) = &existing.resource_id
+    {
+        outer.insert("resourceId".to_owned(), json!(resource_id));
+    }
+    for (field, value) in &existing.settable {
+        outer.entry(field.clone()).or_insert_with(|| value.clone());
+    }
+    let mut properties = existing.properties.clone().unwrap_or_else(|| json!({}));
+    match outer.get("properties") {
+        Some(Value::Object(_)) => merge_into(&mut properties, &outer["properties"]),
+        Some(Value::Null) | None => {}
+        Some(_) => return merged, // not an object: refused by the parse
+    }
+    if properties["remoteLoginPortPublicAccess"] == "NotSpecified"
+        && let Some(chosen) = existing
+            .properties
+            .as_ref()
+            .and_then(|old| old.get("remoteLoginPortPublicAccess"))
+    {
+        properties["remoteLoginPortPublicAccess"] = chosen.clone();
+    }
+    outer.insert("properties".to_owned(), properties);
+    merged
+}
+
+/// `patch` laid over `target`: objects merged key by key, `null` removes, anything else
+/// replaces.
+fn merge_into(target: &mut Value, patch: &Value) {
+    match (target.as_object_mut(), patch.as_object()) {
+        (Some(target), Some(patch)) => {
+            for (key, value) in patch {
+                if value.is_null() {
+                    target.remove(key);
+                } else if let Some(existing) = target.get_mut(key).filter(|_| value.is_object()) {
+                    merge_into(existing, value);
+                } else {
+                    target.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        _ => *target = patch.clone(),
+    }
+}
+
+/// `NotSpecified` remote login access, resolved at creation as the API describes it:
+/// "closed on all nodes of the cluster if VNet is defined, else is open"
+/// (`AmlComputeProperties.remoteLoginPortPublicAccess`).
+fn resolve_remote_login(properties: Option<&mut Value>) {
+    let Some(properties) = properties else {
+        return;
+    };
+    if properties["remoteLoginPortPublicAccess"] == "NotSpecified" {
+        let in_a_network = properties["subnet"]["id"].is_string();
+        properties["remoteLoginPortPublicAccess"] =
+            json!(if in_a_network { "Disabled" } else { "Enabled" });
+    }
 }
 
 /// The service's defaults, filled in so a later request that spells them out is "unchanged".

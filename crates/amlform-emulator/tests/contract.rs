@@ -469,3 +469,46 @@ async fn every_swagger_operation_is_routed() {
         (StatusCode::NOT_FOUND, "InvalidResourceType")
     );
 }
+
+/// "Update a AML Compute" (`createOrUpdate/AmlCompute.json`) sends only `scaleSettings` and
+/// `description` to an existing cluster: its 200 keeps `vmSize`, `osType` and the rest, and
+/// the remote login access that was `NotSpecified` at creation reads `Enabled` or `Disabled`
+/// (`AmlComputeProperties.remoteLoginPortPublicAccess`; compare `get/AmlCompute.json`).
+#[tokio::test]
+async fn a_partial_put_keeps_what_it_leaves_out() {
+    let Some(api) = api_reference() else { return };
+    let basic = read_json(&api.join("examples/Compute/createOrUpdate/BasicAmlCompute.json"));
+    let update = read_json(&api.join("examples/Compute/createOrUpdate/AmlCompute.json"));
+    let (_emulator, client) = emulator();
+    let path = example_path(&update["parameters"]);
+    let created = client
+        .create(&path, &basic["parameters"]["parameters"])
+        .await;
+    let sent = &basic["parameters"]["parameters"]["properties"]["properties"];
+    assert_eq!(sent["remoteLoginPortPublicAccess"], "NotSpecified");
+    assert_eq!(
+        created["properties"]["properties"]["remoteLoginPortPublicAccess"], "Enabled",
+        "NotSpecified without a subnet is open"
+    );
+
+    let reply = client.put(&path, &update["parameters"]["parameters"]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(client.wait(&reply).await["status"], "Succeeded");
+    let updated = client.get(&path).await.body;
+    let properties = &updated["properties"]["properties"];
+    assert_eq!(properties["vmSize"], sent["vmSize"], "{updated:#}");
+    assert_eq!(properties["osType"], sent["osType"]);
+    assert_eq!(properties["vmPriority"], sent["vmPriority"]);
+    assert_eq!(properties["remoteLoginPortPublicAccess"], "Enabled");
+    let asked = &update["parameters"]["parameters"]["properties"];
+    assert_eq!(
+        properties["scaleSettings"]["maxNodeCount"],
+        asked["properties"]["scaleSettings"]["maxNodeCount"]
+    );
+    assert_eq!(updated["properties"]["description"], asked["description"]);
+    assert_shape(
+        "AmlCompute.json (update)",
+        &update["responses"]["200"]["body"],
+        &updated,
+    );
+}

@@ -666,10 +666,11 @@ pub fn known_values(records: &[StateRecord]) -> KnownValues {
         .collect()
 }
 
-/// The configuration's values as JSON, secrets included (they go to the service only);
-/// defaults it does not write only when `with_defaults` (a compute being created).
+/// The configuration's values as JSON, secrets included (they go to the service only).
+/// Creating (`with_defaults`), the defaults it does not write go too; updating, only what it
+/// writes, and a `null` for a description or tags it no longer writes, which clears them.
 fn config_values(instance: &ComputeInstance, with_defaults: bool) -> BTreeMap<String, Value> {
-    instance
+    let mut values: BTreeMap<String, Value> = instance
         .attributes
         .iter()
         .filter(|(name, attribute)| {
@@ -677,7 +678,15 @@ fn config_values(instance: &ComputeInstance, with_defaults: bool) -> BTreeMap<St
                 && (with_defaults || **name == "name" || attribute.span.is_some())
         })
         .map(|(name, attribute)| ((*name).to_owned(), amlform_plan::to_json(&attribute.value)))
-        .collect()
+        .collect();
+    if !with_defaults {
+        for attribute in instance.kind.attributes.iter().filter(|a| a.user_owned) {
+            values
+                .entry(attribute.name.to_owned())
+                .or_insert(Value::Null);
+        }
+    }
+    values
 }
 
 /// Records that a request is about to be sent, so a crash leaves a trace the next plan reads.

@@ -501,14 +501,15 @@ fn diff_compute(
         } else {
             !same(attribute.name, &before, &after)
         };
-        // A default the configuration does not write is the service's to choose once the
-        // compute exists (Terraform's optional + computed): it is sent when creating, and
-        // afterwards whatever the service reports stands. `remoteLoginPortPublicAccess`, for
-        // one, is `NotSpecified` "only during cluster creation time" and reads `Enabled` or
-        // `Disabled` after (`AmlComputeProperties`; `examples/Compute/get/AmlCompute.json`).
-        let service_chooses = attribute.default.is_some()
-            && attribute.name != "name"
-            && !instance.is_set(attribute.name);
+        // A setting the configuration does not write is the service's to choose once the
+        // compute exists (Terraform's optional + computed): a default is sent when creating,
+        // and afterwards whatever the service reports stands. `remoteLoginPortPublicAccess`,
+        // for one, is `NotSpecified` "only during cluster creation time" and reads `Enabled`
+        // or `Disabled` after (`AmlComputeProperties`; `examples/Compute/get/AmlCompute.json`).
+        // Only a description and tags, which nothing but the configuration sets, are cleared
+        // when their line goes.
+        let service_chooses =
+            attribute.name != "name" && !attribute.user_owned && !written(instance, attribute);
         let ignored = ignore_all
             || service_chooses
             || instance
@@ -652,6 +653,12 @@ fn diff_compute(
         hourly_cost,
         previous_address: None,
     }
+}
+
+/// Whether the configuration writes a value for the attribute (a `null` is not one).
+fn written(instance: &ComputeInstance, attribute: &Attribute) -> bool {
+    (instance.attributes.get(attribute.name))
+        .is_some_and(|set| set.span.is_some() && !matches!(set.value, ConfigValue::Null))
 }
 
 /// What the nodes that never scale away cost per hour: a cluster's `min_nodes`, a running
@@ -819,6 +826,15 @@ fn same(attribute: &str, before: &Shown, after: &Shown) -> bool {
 }
 
 fn same_value(attribute: &str, a: &Value, b: &Value) -> bool {
+    // `NotSpecified` leaves the choice to the service, which reports `Enabled` or `Disabled`
+    // after creation (`AmlComputeProperties.remoteLoginPortPublicAccess`).
+    if attribute == "remote_login_port_public_access"
+        && [a, b]
+            .iter()
+            .any(|value| value.as_str() == Some("NotSpecified"))
+    {
+        return true;
+    }
     let case_insensitive = matches!(
         attribute,
         "vm_size" | "resource_id" | "identity_id" | "identity_type"

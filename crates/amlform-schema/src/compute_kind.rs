@@ -173,6 +173,10 @@ pub struct Attribute {
     pub sensitive: bool,
     /// The value is a path whose file is read at apply time (its content may be a secret).
     pub is_file_path: bool,
+    /// Only the configuration ever sets it (a description, tags): removing it from the
+    /// configuration clears it. Every other setting the configuration does not write is the
+    /// service's to choose (Terraform's optional + computed) and is never compared.
+    pub user_owned: bool,
     pub mode: Mode,
     /// The SDK parameter name in the seeds, where it differs or is worth naming.
     pub sdk_name: &'static str,
@@ -191,6 +195,7 @@ impl Attribute {
             update: Update::Replace,
             sensitive: false,
             is_file_path: false,
+            user_owned: false,
             mode: Mode::Both,
             sdk_name: name,
             rest_path: "",
@@ -211,6 +216,10 @@ impl Attribute {
     }
     pub(crate) const fn sensitive(mut self) -> Self {
         self.sensitive = true;
+        self
+    }
+    pub(crate) const fn user_owned(mut self) -> Self {
+        self.user_owned = true;
         self
     }
     pub(crate) const fn file_path(mut self) -> Self {

@@ -29,8 +29,10 @@ const LOAD_BALANCER_TYPES: &[&str] = &["PublicIp", "InternalLoadBalancer"];
 const NAME: Attribute = Attribute::new("name", STRING)
     .rest("name")
     .doc("The compute's name in the workspace: 2 to 16 characters; defaults to the block label");
-const DESCRIPTION: Attribute = Attribute::new("description", STRING).rest("properties.description");
-const TAGS: Attribute = Attribute::new("tags", StringMap).rest("tags");
+const DESCRIPTION: Attribute = Attribute::new("description", STRING)
+    .user_owned()
+    .rest("properties.description");
+const TAGS: Attribute = Attribute::new("tags", StringMap).user_owned().rest("tags");
 
 const VNET_RESOURCE_GROUP: Attribute = Attribute::new("vnet_resourcegroup_name", STRING)
     .rest("properties.properties.subnet.id")

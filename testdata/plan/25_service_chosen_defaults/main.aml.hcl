@@ -1,5 +1,5 @@
 # Defaults the configuration does not write are the service's once the compute exists:
-# the service reads remote login access as Enabled after creation, an idle timer was set in
+# remote login access was turned off in the portal, an idle timer was set in
 # the portal, and the instance was stopped by its idle shutdown. None of them is a change.
 # The cluster's max_nodes, which the configuration writes, is still updated in place.
 workspace "dev" {
