@@ -16,21 +16,11 @@ use crate::InstanceState;
 /// (`JobRunning`), beside the declared `state` it maps to (`running`).
 pub const INSTANCE_STATE: &str = "instance_state";
 
-/// `Batch` is not a `computeType` of the 2024-10-01 API; the emulator accepts it for
-/// `batch_compute`, and so does this mapping.
-const BATCH_COMPUTE_TYPE: &str = "Batch";
-
 /// The kind of a `computeType`, or `None` for types amlform does not manage.
 pub fn kind_of(compute_type: &str) -> Option<&'static ComputeKind> {
-    COMPUTE_KINDS.iter().find(|kind| {
-        let rest = kind.rest_compute_type.unwrap_or(BATCH_COMPUTE_TYPE);
-        rest.eq_ignore_ascii_case(compute_type)
-    })
-}
-
-/// The `computeType` to send for a kind.
-pub fn compute_type_of(kind: &ComputeKind) -> &'static str {
-    kind.rest_compute_type.unwrap_or(BATCH_COMPUTE_TYPE)
+    COMPUTE_KINDS
+        .iter()
+        .find(|kind| kind.rest_compute_type.eq_ignore_ascii_case(compute_type))
 }
 
 /// Every attribute of `kind` the resource reports, by configuration name. Absent and null
@@ -60,6 +50,12 @@ pub fn attributes(kind: &ComputeKind, resource: &Value) -> AttributeMap<&'static
             "ssh_public_access" => raw
                 .and_then(Value::as_str)
                 .map(|text| Value::from(text.eq_ignore_ascii_case("Enabled"))),
+            // `None` is no identity; `SystemAssigned, UserAssigned` is spelled both ways.
+            "identity_type" => raw
+                .and_then(Value::as_str)
+                .map(|text| text.replace(' ', ""))
+                .filter(|text| !text.eq_ignore_ascii_case("None"))
+                .map(Value::from),
             "identity_id" => raw.and_then(Value::as_object).map(|ids| {
                 let mut ids: Vec<&String> = ids.keys().collect();
                 ids.sort();
@@ -202,14 +198,32 @@ mod tests {
 
     #[test]
     fn attached_kinds_read_their_resource_from_the_id() {
-        let batch = kind_of("Batch").unwrap();
-        assert_eq!(batch.block_name, "batch_compute");
+        let adla = kind_of("DataLakeAnalytics").unwrap();
+        assert_eq!(adla.block_name, "adla_compute");
         let values = attributes(
-            batch,
-            &json!({"name": "b", "properties": {"computeType": "Batch", "resourceId": "/subscriptions/s/resourceGroups/batch-rg/providers/Microsoft.Batch/batchAccounts/acct"}}),
+            adla,
+            &json!({"name": "a", "properties": {"computeType": "DataLakeAnalytics", "resourceId": "/subscriptions/s/resourceGroups/adla-rg/providers/Microsoft.DataLakeAnalytics/accounts/acct", "properties": {"dataLakeStoreAccountName": "store"}}}),
         );
-        assert_eq!(values["account_name"], "acct");
-        assert_eq!(values["resource_group"], "batch-rg");
-        assert!(kind_of("Kubernetes").is_none());
+        assert_eq!(
+            values["account_name"], "acct",
+            "the account is the attached resource"
+        );
+        assert_eq!(values["resource_group"], "adla-rg");
+        assert_eq!(values["data_lake_store_account_name"], "store");
+        assert!(
+            kind_of("Batch").is_none(),
+            "no API version has a Batch type"
+        );
+    }
+
+    #[test]
+    fn identity_types_as_the_service_spells_them() {
+        let kind = kind_of("AmlCompute").unwrap();
+        let identity = |kind_name: &str| json!({"name": "c", "identity": {"type": kind_name}, "properties": {"computeType": "AmlCompute"}});
+        assert!(!attributes(kind, &identity("None")).contains_key("identity_type"));
+        assert_eq!(
+            attributes(kind, &identity("SystemAssigned, UserAssigned"))["identity_type"],
+            "SystemAssigned,UserAssigned"
+        );
     }
 }

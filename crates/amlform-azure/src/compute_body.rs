@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use amlform_schema::ComputeKind;
 use serde_json::{Map, Value, json};
 
-use crate::compute_attributes::{compute_type_of, seconds_duration};
+use crate::compute_attributes::seconds_duration;
 
 /// Where the compute goes, for ids the body must spell out in full.
 #[derive(Debug, Clone)]
@@ -28,7 +28,7 @@ pub fn compute_body(
 ) -> Value {
     let mut body = json!({
         "location": context.location,
-        "properties": {"computeType": compute_type_of(kind)},
+        "properties": {"computeType": kind.rest_compute_type},
     });
     let text = |name: &str| values.get(name).and_then(Value::as_str);
     let provider_id =
@@ -99,11 +99,6 @@ pub fn compute_body(
     }
     // Attached kinds named by account and group: the service wants the full resource id.
     let attached_id = match kind.block_name {
-        "batch_compute" => provider_id(
-            "Microsoft.Batch/batchAccounts",
-            text("resource_group"),
-            text("account_name"),
-        ),
         "databricks_compute" => provider_id(
             "Microsoft.Databricks/workspaces",
             text("resource_group"),
@@ -118,6 +113,27 @@ pub fn compute_body(
     };
     if let Some(id) = attached_id {
         set_path(&mut body, "properties.resourceId", json!(id));
+    }
+    // TLS is on only when `sslConfiguration.status` says so: a certificate means `Enabled`,
+    // a leaf domain label (a Microsoft-issued certificate) `Auto`.
+    if kind.block_name == "aks_compute" && text("ssl_status").is_none() {
+        let status = if text("leaf_domain_label").is_some() {
+            Some("Auto")
+        } else if ["ssl_cname", "ssl_cert_pem_file", "ssl_key_pem_file"]
+            .iter()
+            .any(|name| text(name).is_some())
+        {
+            Some("Enabled")
+        } else {
+            None
+        };
+        if let Some(status) = status {
+            set_path(
+                &mut body,
+                "properties.properties.sslConfiguration.status",
+                json!(status),
+            );
+        }
     }
     body
 }
@@ -195,15 +211,19 @@ mod tests {
 
     #[test]
     fn attached_kinds_get_full_ids_and_file_contents() {
-        let batch = kind_of("Batch").unwrap();
+        let adla = kind_of("DataLakeAnalytics").unwrap();
         let values: BTreeMap<String, Value> =
-            serde_json::from_value(json!({"account_name": "acct", "resource_group": "batch-rg"}))
+            serde_json::from_value(json!({"account_name": "acct", "resource_group": "adla-rg"}))
                 .unwrap();
-        let body = compute_body(batch, &values, &CONTEXT, &|_| None);
-        assert_eq!(body["properties"]["computeType"], "Batch");
+        let body = compute_body(adla, &values, &CONTEXT, &|_| None);
+        assert_eq!(body["properties"]["computeType"], "DataLakeAnalytics");
         assert_eq!(
             body["properties"]["resourceId"],
-            "/subscriptions/sub/resourceGroups/batch-rg/providers/Microsoft.Batch/batchAccounts/acct"
+            "/subscriptions/sub/resourceGroups/adla-rg/providers/Microsoft.DataLakeAnalytics/accounts/acct"
+        );
+        assert!(
+            body["properties"]["properties"]["dataLakeStoreAccountName"].is_null(),
+            "the analytics account is not its store: {body}"
         );
 
         let vm = kind_of("VirtualMachine").unwrap();
@@ -218,6 +238,27 @@ mod tests {
         assert_eq!(
             body["properties"]["properties"]["administratorAccount"]["username"],
             "azureuser"
+        );
+    }
+
+    #[test]
+    fn aks_tls_is_turned_on() {
+        let aks = kind_of("AKS").unwrap();
+        let body = |values: Value| {
+            let values: BTreeMap<String, Value> = serde_json::from_value(values).unwrap();
+            compute_body(aks, &values, &CONTEXT, &|_| Some("PEM".to_owned()))
+        };
+        let status =
+            |body: &Value| body["properties"]["properties"]["sslConfiguration"]["status"].clone();
+        let certificate = body(
+            json!({"ssl_cname": "ml.contoso.com", "ssl_cert_pem_file": "c.pem", "ssl_key_pem_file": "k.pem"}),
+        );
+        assert_eq!(status(&certificate), "Enabled");
+        assert_eq!(status(&body(json!({"leaf_domain_label": "myml"}))), "Auto");
+        assert_eq!(status(&body(json!({"ssl_status": "Disabled"}))), "Disabled");
+        assert!(
+            status(&body(json!({}))).is_null(),
+            "no TLS settings, none sent"
         );
     }
 }

@@ -36,12 +36,6 @@ const EXAMPLES: &[Example] = &[
         forcing_says: "hdinsight_compute.spark must be detached and attached again",
     },
     Example {
-        dir: "batch",
-        in_place: None,
-        forcing: ("for pipeline steps", "for every pipeline"),
-        forcing_says: "batch_compute.batch must be detached and attached again",
-    },
-    Example {
         dir: "databricks",
         in_place: None,
         forcing: ("\"dbx-analytics\"", "\"dbx-analytics-2\""),

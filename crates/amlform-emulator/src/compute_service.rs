@@ -550,6 +550,7 @@ impl Service {
                 check_vm_size(request.properties.as_ref(), kind)?;
                 self.check_instance_name_free(workspace, name, &request.location)?;
             }
+            "AKS" => check_ssl(request.properties.as_ref(), request.secrets.as_ref())?,
             _ => {}
         }
         if request.is_attached {
@@ -1497,6 +1498,43 @@ fn is_iso_duration(text: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_digit() || "DTHMS.".contains(c))
         && rest.chars().any(|c| c.is_ascii_digit())
+}
+
+/// `SslConfiguration`: `status` is one of `SslConfigStatus`; `Enabled` needs the certificate,
+/// its key and the CNAME, `Auto` a leaf domain label.
+fn check_ssl(properties: Option<&Value>, secrets: Option<&Value>) -> Result<(), ArmError> {
+    let Some(ssl) = properties.and_then(|properties| properties.get("sslConfiguration")) else {
+        return Ok(());
+    };
+    let given = |field: &str| {
+        ssl.get(field)
+            .is_some_and(|value| value.as_str().is_some_and(|text| !text.is_empty()))
+            || secrets
+                .and_then(|secrets| secrets["sslConfiguration"].get(field))
+                .is_some_and(Value::is_string)
+    };
+    let invalid = |message: &str| {
+        Err(
+            ArmError::bad_request("InvalidSslConfiguration", message.to_owned()).with_detail(
+                "InvalidSslConfiguration",
+                "properties.properties.sslConfiguration",
+                message,
+            ),
+        )
+    };
+    match ssl.get("status").and_then(Value::as_str) {
+        None | Some("Disabled") => Ok(()),
+        Some("Enabled") if !(given("cert") && given("key") && given("cname")) => {
+            invalid("sslConfiguration.status Enabled needs cert, key and cname.")
+        }
+        Some("Auto") if !given("leafDomainLabel") => {
+            invalid("sslConfiguration.status Auto needs leafDomainLabel.")
+        }
+        Some("Enabled" | "Auto") => Ok(()),
+        Some(other) => invalid(&format!(
+            "sslConfiguration.status '{other}' is not one of Disabled, Enabled, Auto."
+        )),
+    }
 }
 
 /// A PUT to an existing compute keeps what it leaves out: the API's "Update a AML Compute"

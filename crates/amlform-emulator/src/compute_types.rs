@@ -1,7 +1,7 @@
 //! The compute types the API defines, and what each allows: created by the workspace,
 //! attached by reference, or either; which resource types it attaches; where its secrets are.
 
-/// `ComputeType` of the API description, plus `Batch` (see [`BATCH_EXTENSION`]).
+/// `ComputeType` of the API description.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ComputeType {
     pub name: &'static str,
@@ -23,10 +23,6 @@ pub enum Family {
     /// Created by the workspace without a `resourceId`, attached with one.
     CreateOrAttach,
 }
-
-/// Azure Batch has no `computeType` in the 2024-10-01 API; the emulator accepts `Batch` so
-/// `batch_compute` can be exercised. The real service may reject it.
-pub const BATCH_EXTENSION: &str = "Batch";
 
 const VM_SECRETS: &[&str] = &[
     "/administratorAccount/password",
@@ -111,13 +107,6 @@ pub const COMPUTE_TYPES: &[ComputeType] = &[
         secret_pointers: &[],
         in_place_properties: &[],
     },
-    ComputeType {
-        name: BATCH_EXTENSION,
-        family: Family::Attached,
-        attachable_resource_types: &["Microsoft.Batch/batchAccounts"],
-        secret_pointers: &[],
-        in_place_properties: &[],
-    },
 ];
 
 /// Types that exist in Azure ML but cannot be created or attached through this API, with why.
@@ -131,6 +120,10 @@ const NOT_CREATABLE: &[(&str, &str)] = &[
         "Azure Container Instances are created only by deploying a model; they cannot be created or attached as a compute",
     ),
     ("Local", "the local computer needs no compute target"),
+    (
+        "Batch",
+        "no version of this API attaches an Azure Batch account (only the retired v1 SDK's BatchCompute did); run the work on an AmlCompute cluster",
+    ),
     (
         "BatchAI",
         "Batch AI is retired; create an AmlCompute cluster instead",

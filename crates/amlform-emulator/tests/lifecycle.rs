@@ -176,7 +176,7 @@ async fn compute_instance_creates_stops_starts_restarts_and_deletes() {
 #[tokio::test]
 async fn every_attached_kind_attaches_and_detaches_leaving_the_resource() {
     let (emulator, client) = emulator();
-    let kinds: [(&str, &str, Value); 6] = [
+    let kinds: [(&str, &str, Value); 5] = [
         (
             "VirtualMachine",
             "Microsoft.Compute/virtualMachines/vm1",
@@ -197,7 +197,6 @@ async fn every_attached_kind_attaches_and_detaches_leaving_the_resource() {
             "Microsoft.DataLakeAnalytics/accounts/adla1",
             json!({"dataLakeStoreAccountName": "store1"}),
         ),
-        ("Batch", "Microsoft.Batch/batchAccounts/batch1", json!({})),
         (
             "AKS",
             "Microsoft.ContainerService/managedClusters/aks1",

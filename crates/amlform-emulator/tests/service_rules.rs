@@ -104,6 +104,7 @@ async fn a_cluster_or_instance_cannot_be_attached_and_aci_cannot_be_created() {
     for (kind, phrase) in [
         ("ACI", "deploying a model"),
         ("BatchAI", "retired"),
+        ("Batch", "no version of this API"),
         ("Local", "no compute target"),
         ("Quantum", "expected one of"),
     ] {
@@ -176,7 +177,7 @@ async fn changing_an_attached_compute_requires_detaching_first() {
     let (_emulator, client) = emulator();
     let path = compute_path("mlws", "aks");
     let cluster = "/subscriptions/s/resourceGroups/r/providers/Microsoft.ContainerService/managedClusters/aks1";
-    let attach = |leaf: &str| json!({"properties": {"computeType": "AKS", "resourceId": cluster, "properties": {"sslConfiguration": {"status": "Enabled", "leafDomainLabel": leaf}}}});
+    let attach = |leaf: &str| json!({"properties": {"computeType": "AKS", "resourceId": cluster, "properties": {"sslConfiguration": {"status": "Auto", "leafDomainLabel": leaf}}}});
     client.create(&path, &attach("one")).await;
     let reply = client.put(&path, &attach("two")).await;
     assert_eq!(
@@ -684,5 +685,43 @@ async fn injected_faults_answer_429_500_and_503() {
     assert!(
         (25..=75).contains(&failures),
         "{failures} of 500 failed at 10%"
+    );
+}
+
+/// AKS TLS (`SslConfiguration`): a status the certificate or label does not back is refused,
+/// and one that is backed is kept.
+#[tokio::test]
+async fn aks_tls_needs_what_its_status_says() {
+    let (_emulator, client) = emulator();
+    let aks = |ssl: serde_json::Value| json!({"location": "eastus", "properties": {"computeType": "AKS", "properties": {"agentCount": 3, "sslConfiguration": ssl}}});
+    for (ssl, name) in [
+        (
+            json!({"status": "Enabled", "cname": "ml.contoso.com", "cert": "CERT"}),
+            "nokey",
+        ),
+        (json!({"status": "Auto"}), "nolabel"),
+        (json!({"status": "Sometimes"}), "badstatus"),
+    ] {
+        let reply = client.put(&compute_path("mlws", name), &aks(ssl)).await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (StatusCode::BAD_REQUEST, "InvalidSslConfiguration"),
+            "{name}: {}",
+            reply.body
+        );
+    }
+    let path = compute_path("mlws", "tls");
+    client
+        .create(
+            &path,
+            &aks(json!({"status": "Enabled", "cname": "ml.contoso.com", "cert": "CERT", "key": "canary-key"})),
+        )
+        .await;
+    let got = client.get(&path).await.body;
+    let ssl = &got["properties"]["properties"]["sslConfiguration"];
+    assert_eq!(ssl["status"], "Enabled");
+    assert!(
+        !got.to_string().contains("canary-key"),
+        "the key is never returned"
     );
 }

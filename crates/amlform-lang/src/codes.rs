@@ -79,3 +79,5 @@ pub const PLAIN_SECRET: &str = "AML110";
 pub const ONE_OF: &str = "AML111";
 /// An attribute of AKS's create mode in attach mode, or the reverse.
 pub const MODE: &str = "AML112";
+/// AKS TLS settings that do not make one `SslConfiguration`.
+pub const TLS: &str = "AML113";

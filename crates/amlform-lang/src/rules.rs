@@ -21,6 +21,8 @@ pub(crate) fn check(evaluated: &EvaluatedConfig, diagnostics: &mut Diagnostics) 
         identity(compute, diagnostics);
         resource_id(compute, diagnostics);
         credentials(compute, diagnostics);
+        cluster_credentials(compute, diagnostics);
+        tls(compute, diagnostics);
     }
     duplicate_names(evaluated, diagnostics);
     double_attachments(evaluated, diagnostics);
@@ -191,7 +193,7 @@ fn underlying_resource(compute: &ComputeInstance) -> Option<(String, &'static st
             .map(|s| s.trim_end_matches('/').to_lowercase())
     };
     match compute.kind.block_name {
-        "batch_compute" | "adla_compute" => Some((
+        "adla_compute" => Some((
             format!(
                 "{}/{}/{}",
                 compute.kind.block_name,
@@ -278,12 +280,12 @@ fn identity(compute: &ComputeInstance, diagnostics: &mut Diagnostics) {
         .map(<[Value]>::to_vec)
         .unwrap_or_default();
     match compute.str("identity_type") {
-        Some("UserAssigned") => {
+        Some(kind @ ("UserAssigned" | "SystemAssigned,UserAssigned")) => {
             if ids.is_empty() && compute.value("identity_id") != &Value::Unknown {
                 diagnostics.push(
                     Diagnostic::error(
                         codes::IDENTITY,
-                        "`UserAssigned` needs at least one identity in `identity_id`",
+                        format!("`{kind}` needs at least one identity in `identity_id`"),
                     )
                     .at(compute.span_of("identity_type"))
                     .hint(format!("add `identity_id = [\"{IDENTITY_SHAPE}\"]`")),
@@ -390,6 +392,90 @@ fn credentials(compute: &ComputeInstance, diagnostics: &mut Diagnostics) {
             .hint("add `private_key_file`, or remove the passphrase"),
         );
     }
+}
+
+/// A cluster's `UserAccountCredentials` require `adminUserName`: a password or key without
+/// one is a request the service refuses.
+fn cluster_credentials(compute: &ComputeInstance, diagnostics: &mut Diagnostics) {
+    if compute.kind.block_name != "aml_compute" || has_value(compute, "admin_username") {
+        return;
+    }
+    for credential in ["admin_user_password", "admin_user_ssh_key"] {
+        if has_value(compute, credential) {
+            diagnostics.push(
+                Diagnostic::error(
+                    codes::CREDENTIALS,
+                    format!("`{credential}` is set without `admin_username`"),
+                )
+                .at(compute.span_of(credential))
+                .hint("add `admin_username = \"azureuser\"`: the API requires `UserAccountCredentials.adminUserName` with a password or key"),
+            );
+        }
+    }
+}
+
+/// AKS TLS (`SslConfiguration`): `Enabled` needs a certificate, its key and the CNAME it is
+/// for; `Auto` a leaf domain label (the service issues the certificate); `Disabled` neither.
+fn tls(compute: &ComputeInstance, diagnostics: &mut Diagnostics) {
+    if compute.kind.block_name != "aks_compute" {
+        return;
+    }
+    let certificate = ["ssl_cname", "ssl_cert_pem_file", "ssl_key_pem_file"];
+    let given: Vec<&str> = certificate
+        .iter()
+        .copied()
+        .filter(|name| has_value(compute, name))
+        .collect();
+    let label = has_value(compute, "leaf_domain_label");
+    let status = compute.str("ssl_status");
+    let mut error = |at: &str, message: String, hint: &str| {
+        diagnostics.push(
+            Diagnostic::error(codes::TLS, message)
+                .at(compute.span_of(at))
+                .hint(hint.to_owned()),
+        );
+    };
+    match status {
+        Some("Disabled") if !given.is_empty() || label => error(
+            "ssl_status",
+            "`ssl_status = \"Disabled\"` with TLS settings".to_owned(),
+            "remove the TLS settings, or set `ssl_status` to `Enabled` (certificate) or `Auto` (leaf domain label)",
+        ),
+        Some("Auto") if !label => error(
+            "ssl_status",
+            "`ssl_status = \"Auto\"` needs `leaf_domain_label`".to_owned(),
+            "add `leaf_domain_label`: the service issues a certificate for it",
+        ),
+        Some("Enabled") | None if !given.is_empty() && given.len() < certificate.len() => {
+            let missing: Vec<&str> = (certificate.iter().copied())
+                .filter(|name| !given.contains(name))
+                .collect();
+            error(
+                given[0],
+                format!(
+                    "TLS with a certificate also needs {}",
+                    missing.join(" and ")
+                ),
+                "give `ssl_cname`, `ssl_cert_pem_file` and `ssl_key_pem_file` together, or a `leaf_domain_label` instead",
+            );
+        }
+        Some("Enabled") if given.is_empty() => error(
+            "ssl_status",
+            "`ssl_status = \"Enabled\"` needs a certificate".to_owned(),
+            "add `ssl_cname`, `ssl_cert_pem_file` and `ssl_key_pem_file`, or use `Auto` with a `leaf_domain_label`",
+        ),
+        None if !given.is_empty() && label => error(
+            "leaf_domain_label",
+            "both a certificate and a leaf domain label are given".to_owned(),
+            "choose one: your certificate (`ssl_status = \"Enabled\"`) or one the service issues for the label (`ssl_status = \"Auto\"`)",
+        ),
+        _ => {}
+    }
+}
+
+/// Whether the attribute has a value (a `null` from a variable is none).
+fn has_value(compute: &ComputeInstance, name: &str) -> bool {
+    !matches!(compute.value(name), Value::Null)
 }
 
 /// Rule 9: a secret written in plain text, or fed by a variable not marked sensitive.

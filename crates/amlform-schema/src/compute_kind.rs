@@ -8,9 +8,8 @@ pub struct ComputeKind {
     pub block_name: &'static str,
     /// The SDK class the source documents use, e.g. `AmlCompute`.
     pub sdk_class: &'static str,
-    /// The REST `computeType` discriminator. `None` where the 2024-10-01 API has no type for it
-    /// (Azure Batch): the provider must refuse to send it rather than guess.
-    pub rest_compute_type: Option<&'static str>,
+    /// The REST `computeType` discriminator (`ComputeType` of the API description).
+    pub rest_compute_type: &'static str,
     pub family: Family,
     /// One line for `show` and the docs.
     pub summary: &'static str,

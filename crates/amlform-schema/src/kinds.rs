@@ -20,7 +20,15 @@ const fn default_str(value: &'static str) -> DefaultValue {
 }
 
 const VM_PRIORITIES: &[&str] = &["dedicated", "lowpriority"];
-const IDENTITY_TYPES: &[&str] = &["SystemAssigned", "UserAssigned"];
+/// `ManagedServiceIdentityType` (common-types v3) less `None`, which is no identity.
+const IDENTITY_TYPES: &[&str] = &[
+    "SystemAssigned",
+    "UserAssigned",
+    "SystemAssigned,UserAssigned",
+];
+/// `SslConfigStatus`: `Enabled` with a certificate, `Auto` with a Microsoft-issued one for a
+/// leaf domain label.
+const SSL_STATUSES: &[&str] = &["Disabled", "Enabled", "Auto"];
 const REMOTE_LOGIN_ACCESS: &[&str] = &["Enabled", "Disabled", "NotSpecified"];
 const POWER_STATES: &[&str] = &["running", "stopped"];
 const CLUSTER_PURPOSES: &[&str] = &["FastProd", "DenseProd", "DevTest"];
@@ -73,7 +81,7 @@ pub const COMPUTE_KINDS: &[ComputeKind] = &[
     ComputeKind {
         block_name: "aml_compute",
         sdk_class: "AmlCompute",
-        rest_compute_type: Some("AmlCompute"),
+        rest_compute_type: "AmlCompute",
         family: Family::Managed,
         summary: "Compute cluster: managed, autoscaling nodes created by the workspace",
         capabilities: "GPU, hyperparameter tuning, automated ML, pipelines",
@@ -133,7 +141,7 @@ pub const COMPUTE_KINDS: &[ComputeKind] = &[
     ComputeKind {
         block_name: "compute_instance",
         sdk_class: "ComputeInstance",
-        rest_compute_type: Some("ComputeInstance"),
+        rest_compute_type: "ComputeInstance",
         family: Family::Managed,
         summary: "Compute instance: a single managed VM; its name is unique in the Azure region",
         capabilities: "GPU, hyperparameter tuning, automated ML, pipelines",
@@ -166,7 +174,7 @@ pub const COMPUTE_KINDS: &[ComputeKind] = &[
     ComputeKind {
         block_name: "remote_compute",
         sdk_class: "RemoteCompute",
-        rest_compute_type: Some("VirtualMachine"),
+        rest_compute_type: "VirtualMachine",
         family: Family::Attached,
         summary: "Remote VM (Ubuntu, public IP) attached over SSH",
         capabilities: "hyperparameter tuning, automated ML, pipelines",
@@ -190,7 +198,7 @@ pub const COMPUTE_KINDS: &[ComputeKind] = &[
     ComputeKind {
         block_name: "hdinsight_compute",
         sdk_class: "HDInsightCompute",
-        rest_compute_type: Some("HDInsight"),
+        rest_compute_type: "HDInsight",
         family: Family::Attached,
         summary: "HDInsight Spark cluster (public IP) attached over SSH",
         capabilities: "pipelines",
@@ -212,28 +220,9 @@ pub const COMPUTE_KINDS: &[ComputeKind] = &[
         computed: &["id", "provisioning_state"],
     },
     ComputeKind {
-        block_name: "batch_compute",
-        sdk_class: "BatchCompute",
-        rest_compute_type: None,
-        family: Family::Attached,
-        summary: "Azure Batch account attached for AzureBatchStep pipelines",
-        capabilities: "pipelines",
-        attributes: &[
-            NAME,
-            DESCRIPTION,
-            TAGS,
-            Attribute::new("account_name", STRING)
-                .required()
-                .doc("Name of the Batch account"),
-            ATTACHED_RESOURCE_GROUP,
-        ],
-        one_of: &[],
-        computed: &["id", "resource_id", "provisioning_state"],
-    },
-    ComputeKind {
         block_name: "databricks_compute",
         sdk_class: "DatabricksCompute",
-        rest_compute_type: Some("Databricks"),
+        rest_compute_type: "Databricks",
         family: Family::Attached,
         summary: "Azure Databricks workspace (same subscription) attached for pipelines",
         capabilities: "pipelines only",
@@ -256,7 +245,7 @@ pub const COMPUTE_KINDS: &[ComputeKind] = &[
     ComputeKind {
         block_name: "adla_compute",
         sdk_class: "AdlaCompute",
-        rest_compute_type: Some("DataLakeAnalytics"),
+        rest_compute_type: "DataLakeAnalytics",
         family: Family::Attached,
         summary: "Data Lake Analytics account attached for pipelines",
         capabilities: "pipelines only",
@@ -264,11 +253,15 @@ pub const COMPUTE_KINDS: &[ComputeKind] = &[
             NAME,
             DESCRIPTION,
             TAGS,
+            // Attached by the account's resource id (`properties.resourceId`);
+            // `dataLakeStoreAccountName` names another resource, its default Data Lake Store.
             Attribute::new("account_name", STRING)
                 .required()
-                .rest("properties.properties.dataLakeStoreAccountName")
                 .doc("Name of the Data Lake Analytics account"),
             ATTACHED_RESOURCE_GROUP,
+            Attribute::new("data_lake_store_account_name", STRING)
+                .rest("properties.properties.dataLakeStoreAccountName")
+                .doc("The account's Data Lake Store (`DataLakeAnalyticsSchema`)"),
         ],
         one_of: &[],
         computed: &["id", "resource_id", "provisioning_state"],
@@ -276,7 +269,7 @@ pub const COMPUTE_KINDS: &[ComputeKind] = &[
     ComputeKind {
         block_name: "aks_compute",
         sdk_class: "AksCompute",
-        rest_compute_type: Some("AKS"),
+        rest_compute_type: "AKS",
         family: Family::CreateOrAttach,
         summary: "Azure Kubernetes Service: created, or attached when `resource_id` is given",
         capabilities: "GPU, model deployment",
@@ -314,6 +307,9 @@ pub const COMPUTE_KINDS: &[ComputeKind] = &[
             Attribute::new("subnet_name", STRING)
                 .mode(Mode::CreateOnly)
                 .rest("properties.properties.aksNetworkingConfiguration.subnetId"),
+            Attribute::new("ssl_status", Enum(SSL_STATUSES))
+                .rest("properties.properties.sslConfiguration.status")
+                .doc("TLS for scoring: `Enabled` with a certificate, `Auto` with a leaf domain label; inferred from them when unset"),
             Attribute::new("ssl_cname", STRING)
                 .rest("properties.properties.sslConfiguration.cname")
                 .doc("TLS: changing it on an attached cluster is detach + attach"),
@@ -363,6 +359,16 @@ pub const UNSUPPORTED_KINDS: &[UnsupportedKind] = &[
         what: "a Data Science VM created by the workspace",
         reason: "is retired: DsvmCompute existed only in the 2018 SDK",
         hint: "create the VM outside Azure ML and attach it with a `remote_compute` block",
+    },
+    // The v1 SDK's `BatchCompute` sent `computeType: "Batch"`, but no version of the ARM API
+    // has that type: not 2024-10-01's `ComputeType`, nor any earlier or later one (the type
+    // listings generated for every Microsoft.MachineLearningServices API version in
+    // Azure/bicep-types-az have no `Batch`), and the v1 SDK's support ended on 30 June 2026.
+    UnsupportedKind {
+        block_names: &["batch_compute", "azure_batch_compute"],
+        what: "an Azure Batch account",
+        reason: "cannot be attached through the Azure ML REST API: no API version has a `Batch` compute type; only the retired v1 SDK's BatchCompute attached one",
+        hint: "run the work on an `aml_compute` cluster (a pipeline's parallel job replaces AzureBatchStep), and manage the Batch account outside amlform",
     },
     UnsupportedKind {
         block_names: &["batchai_compute", "batch_ai_compute"],

@@ -44,11 +44,6 @@ hdinsight_compute "spark" {
   password    = var.vm_password
 }
 
-batch_compute "batch" {
-  name           = "batch"
-  account_name   = "batchacct"
-  resource_group = "batch-rg"
-}
 
 databricks_compute "dbx" {
   name           = "dbx"

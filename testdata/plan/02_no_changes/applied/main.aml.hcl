@@ -41,11 +41,6 @@ databricks_compute "dbx" {
   access_token   = var.token
 }
 
-batch_compute "batch" {
-  name           = "batch"
-  account_name   = "batchacct"
-  resource_group = "batch-rg"
-}
 
 aks_compute "aks_new" {
   name = "aks-new"

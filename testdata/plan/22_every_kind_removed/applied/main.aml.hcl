@@ -22,11 +22,6 @@ hdinsight_compute "spark" {
   password    = var.password
 }
 
-batch_compute "batch" {
-  name           = "batch"
-  account_name   = "batchone"
-  resource_group = "batch-rg"
-}
 
 databricks_compute "dbx" {
   name           = "dbx"
