@@ -113,10 +113,26 @@ pub struct VmSizeInfo {
 /// One quota's use in a region (`usages`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Usage {
+    /// What the row counts: `Microsoft.MachineLearningServices/vmFamily/usages` (a VM family),
+    /// `.../dedicatedCores/usages` (the region's dedicated total), `.../lowPriorityCores/usages`,
+    /// `.../totalCores/usages` (clusters), or a workspace's or compute's share
+    /// (`.../workspaces/usages`, `.../workspaces/computes/usages`), as `examples/Usage/list.json`.
+    pub kind: String,
     /// `Standard DSv2 Family Cluster Dedicated vCPUs`.
     pub name: String,
     pub current: u64,
+    /// `u64::MAX` where the service says `-1` (no limit).
     pub limit: u64,
+}
+
+impl Usage {
+    /// Whether the row is of this type (`vmFamily`, `dedicatedCores`, ...).
+    pub fn is(&self, kind: &str) -> bool {
+        self.kind
+            .strip_prefix("Microsoft.MachineLearningServices/")
+            .and_then(|rest| rest.strip_suffix("/usages"))
+            .is_some_and(|rest| rest.eq_ignore_ascii_case(kind))
+    }
 }
 
 /// What amlform reads from the service. Async, so refreshes of many workspaces overlap.
@@ -254,12 +270,16 @@ impl Provider for AzureProvider {
                     "/subscriptions/{subscription_id}/providers/Microsoft.MachineLearningServices/locations/{location}/usages"
                 ),
                 |item| Usage {
+                    kind: item["type"].as_str().unwrap_or_default().to_owned(),
                     name: item["name"]["value"]
                         .as_str()
                         .unwrap_or_default()
                         .to_owned(),
                     current: item["currentValue"].as_u64().unwrap_or(0),
-                    limit: item["limit"].as_u64().unwrap_or(0),
+                    limit: match item["limit"].as_i64() {
+                        Some(limit) if limit >= 0 => limit as u64,
+                        _ => u64::MAX,
+                    },
                 },
             )
             .await

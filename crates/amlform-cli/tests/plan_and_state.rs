@@ -452,6 +452,13 @@ aml_compute "big" {
   max_nodes = 100
 }
 
+aml_compute "wide" {
+  workspace = workspace.b
+  name      = "wide"
+  vm_size   = "STANDARD_D2_V2"
+  max_nodes = 250
+}
+
 compute_instance "nb" {
   workspace = workspace.a
   name      = "nb-shared"
@@ -489,9 +496,20 @@ compute_instance "nb" {
         errors.contains("\\\"nb-shared\\\" is already used in eastus by workspace b"),
         "{errors}"
     );
+    // Each quota once, read from its own row (the workspace's and compute's shares have the
+    // same names), naming the subscription and the workspaces whose clusters reach it.
+    let subscription = "subscription 00000000-0000-0000-0000-000000000000 in eastus";
     assert!(
-        warnings.contains("600 vCPUs")
-            && warnings.contains("Standard NC Family Cluster Dedicated vCPUs"),
+        warnings.contains(&format!("workspace a can reach 600 vCPUs of the quota \\\"Standard NC Family Cluster Dedicated vCPUs\\\" of {subscription}, whose limit is 400")),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains(&format!("workspaces a, b can reach 1100 vCPUs of the quota \\\"Total Cluster Dedicated Regional vCPUs\\\" of {subscription}, whose limit is 1000")),
+        "{warnings}"
+    );
+    assert_eq!(
+        warnings.matches("vCPUs of the quota").count(),
+        3,
         "{warnings}"
     );
 }

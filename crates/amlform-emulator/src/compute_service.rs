@@ -1066,9 +1066,12 @@ impl Service {
         json!({ "value": sizes })
     }
 
+    /// `Usages_List`, with the rows `examples/Usage/list.json` has: the clusters of the
+    /// region (`totalCores`), its dedicated and low-priority totals, and each VM family.
     pub fn usages(&self, subscription: &str, location: &str) -> Value {
         let mut dedicated_by_family: std::collections::BTreeMap<&str, u64> = Default::default();
         let mut low_priority = 0;
+        let mut clusters = 0;
         for (workspace, compute) in self.store.all_computes() {
             if compute.compute_type != "AmlCompute"
                 || !workspace.subscription.eq_ignore_ascii_case(subscription)
@@ -1076,6 +1079,7 @@ impl Service {
             {
                 continue;
             }
+            clusters += 1;
             if let Some(size) = compute_vm_size(compute) {
                 let cores = max_nodes(compute.properties.as_ref()) * u64::from(size.vcpus);
                 if is_low_priority(compute.properties.as_ref()) {
@@ -1085,14 +1089,36 @@ impl Service {
                 }
             }
         }
-        let mut usages = vec![usage(
-            &format!("/subscriptions/{subscription}/usages"),
-            "Microsoft.MachineLearningServices/lowPriorityCores/usages",
-            "Total Cluster LowPriority Regional vCPUs",
-            low_priority,
-            self.settings.low_priority_quota,
-            location,
-        )];
+        let mut usages = vec![
+            usage(
+                &format!("/subscriptions/{subscription}/usages/Clusters"),
+                "Microsoft.MachineLearningServices/totalCores/usages",
+                "Clusters",
+                clusters,
+                self.settings.cluster_limit,
+                location,
+            ),
+            usage(
+                &format!(
+                    "/subscriptions/{subscription}/usages/Total_Cluster_Dedicated_Regional_vCPUs"
+                ),
+                "Microsoft.MachineLearningServices/dedicatedCores/usages",
+                "Total Cluster Dedicated Regional vCPUs",
+                dedicated_by_family.values().sum(),
+                self.settings.regional_dedicated_quota,
+                location,
+            ),
+            usage(
+                &format!(
+                    "/subscriptions/{subscription}/usages/Total_Cluster_LowPriority_Regional_vCPUs"
+                ),
+                "Microsoft.MachineLearningServices/lowPriorityCores/usages",
+                "Total Cluster LowPriority Regional vCPUs",
+                low_priority,
+                self.settings.low_priority_quota,
+                location,
+            ),
+        ];
         for family in vm_size_catalog::families() {
             let name = vm_size_catalog::family_quota_name(family);
             usages.push(usage(

@@ -113,6 +113,12 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The dedicated vCPUs of every family together that a region's usages report as its limit.
+    pub fn regional_dedicated_quota(mut self, vcpus: u64) -> Self {
+        self.settings.regional_dedicated_quota = vcpus;
+        self
+    }
+
     pub fn low_priority_quota(mut self, vcpus: u64) -> Self {
         self.settings.low_priority_quota = vcpus;
         self

@@ -63,6 +63,11 @@ pub struct Settings {
     pub family_quota: u64,
     /// vCPU quota per region for low-priority nodes.
     pub low_priority_quota: u64,
+    /// vCPU quota per region for dedicated nodes of every family together (reported in
+    /// usages; the rule enforces the per-family quota).
+    pub regional_dedicated_quota: u64,
+    /// Clusters per region (reported in usages as `totalCores` "Clusters").
+    pub cluster_limit: u64,
     /// Per-family overrides of `family_quota`, by family name (`standardNCFamily`).
     pub family_quota_overrides: Vec<(String, u64)>,
     /// Computes per page of a list.
@@ -83,6 +88,8 @@ impl Default for Settings {
             auto_create_workspaces: Some("eastus".to_owned()),
             family_quota: 400,
             low_priority_quota: 400,
+            regional_dedicated_quota: 1000,
+            cluster_limit: 200,
             family_quota_overrides: Vec::new(),
             page_size: 100,
             lro_style: LroStyle::default(),

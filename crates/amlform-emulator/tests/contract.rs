@@ -395,6 +395,21 @@ async fn location_examples_usages_quotas_and_sizes() {
         }
         expected.as_object_mut().unwrap().remove("nextLink");
         assert_shape(file, &expected, &reply.body);
+        if file == "Usage/list.json" {
+            // Every subscription-level row type of the example: the clusters, the regional
+            // dedicated and low-priority totals, each family.
+            let types = |body: &Value| -> BTreeSet<String> {
+                (body["value"].as_array().unwrap().iter())
+                    .filter_map(|row| row["type"].as_str())
+                    .filter(|kind| !kind.contains("/workspace"))
+                    .map(str::to_owned)
+                    .collect()
+            };
+            let ours = types(&reply.body);
+            for kind in types(&expected) {
+                assert!(ours.contains(&kind), "no {kind} row: {ours:?}");
+            }
+        }
     }
 
     let update = read_json(&api.join("examples/Quota/update.json"));

@@ -3,7 +3,7 @@
 //! The caller fetches each region's facts once; the checks are pure.
 
 use foldhash::{HashMap, HashMapExt};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use amlform_azure::{RemoteCompute, Usage, VmSizeInfo};
 use amlform_lang::{ComputeInstance, EvaluatedConfig};
@@ -41,9 +41,8 @@ pub fn check_against_service(
         .keys()
         .filter_map(|workspace| Some((workspace.as_str(), region_of(config, workspace)?)))
         .collect();
-    // Planned cores per region and quota: a size family's dedicated cores (`Some(family)`),
-    // or the region's low-priority cores (`None`).
-    let mut planned: BTreeMap<(&Region, Option<&str>), u64> = BTreeMap::new();
+    // Planned cores per region and quota, and the workspaces they are planned in.
+    let mut planned: BTreeMap<(&Region, Quota<'_>), (u64, BTreeSet<&str>)> = BTreeMap::new();
     let mut offered: HashMap<(&Region, &str), Option<&VmSizeInfo>> = HashMap::new();
     for instance in config.computes.values() {
         let Some(region) = regions_of.get(instance.workspace.as_str()) else {
@@ -65,8 +64,16 @@ pub fn check_against_service(
                 Some(known) if instance.kind.block_name == "aml_compute" => {
                     let nodes = instance.value("max_nodes").as_integer().unwrap_or(0).max(0) as u64;
                     let low_priority = instance.str("vm_priority") == Some("lowpriority");
-                    let family = (!low_priority).then_some(known.family.as_str());
-                    *planned.entry((region, family)).or_default() += nodes * known.vcpus;
+                    let quotas = if low_priority {
+                        vec![Quota::LowPriority]
+                    } else {
+                        vec![Quota::Family(known.family.as_str()), Quota::Dedicated]
+                    };
+                    for quota in quotas {
+                        let (cores, workspaces) = planned.entry((region, quota)).or_default();
+                        *cores += nodes * known.vcpus;
+                        workspaces.insert(instance.workspace.as_str());
+                    }
                 }
                 Some(_) => {}
                 None if !facts.sizes.is_empty() => plan.errors.push(PlanError {
@@ -86,30 +93,49 @@ pub fn check_against_service(
             check_instance_name(plan, &regions_of, remote, instance, region, locate);
         }
     }
-    let by_quota_name: BTreeMap<(&Region, String), u64> = planned
-        .into_iter()
-        .map(|((region, family), needed)| {
-            let quota = match family {
-                Some(family) => family_quota_name(family),
-                None => "Total Cluster LowPriority Regional vCPUs".to_owned(),
-            };
-            ((region, quota), needed)
-        })
-        .collect();
-    for ((region, quota), needed) in by_quota_name {
-        let Some(usage) = regions.get(region).and_then(|facts| {
-            facts
-                .usages
-                .iter()
-                .find(|usage| usage.name.eq_ignore_ascii_case(&quota))
-        }) else {
+    for ((region, quota), (needed, workspaces)) in planned {
+        let Some(usage) = regions
+            .get(region)
+            .and_then(|facts| facts.usages.iter().find(|usage| quota.reads(usage)))
+        else {
             continue;
         };
         if needed > usage.limit {
+            let workspaces: Vec<&str> = workspaces.into_iter().collect();
             plan.warnings.push(format!(
-                "the planned clusters can reach {needed} vCPUs of the quota \"{quota}\" in {}, whose limit is {}; scaling past it will fail (request more quota, or lower max_nodes)",
-                region.1, usage.limit
+                "the planned clusters of workspace{} {} can reach {needed} vCPUs of the quota \"{}\" of subscription {} in {}, whose limit is {}; scaling past it will fail (request more quota, or lower max_nodes)",
+                if workspaces.len() == 1 { "" } else { "s" },
+                workspaces.join(", "),
+                usage.name,
+                region.0,
+                region.1,
+                usage.limit
             ));
+        }
+    }
+}
+
+/// A quota a cluster's nodes count against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Quota<'a> {
+    /// Its VM family's dedicated vCPUs (`vmFamily`), by family (`standardDSv2Family`).
+    Family(&'a str),
+    /// The region's dedicated vCPUs of every family (`dedicatedCores`).
+    Dedicated,
+    /// The region's low-priority vCPUs (`lowPriorityCores`).
+    LowPriority,
+}
+
+impl Quota<'_> {
+    /// Whether a usage row is this quota's: matched by the row's type, since the same name
+    /// also heads a workspace's and a compute's share (`examples/Usage/list.json`).
+    fn reads(&self, usage: &Usage) -> bool {
+        match self {
+            Quota::Family(family) => {
+                usage.is("vmFamily") && usage.name.eq_ignore_ascii_case(&family_quota_name(family))
+            }
+            Quota::Dedicated => usage.is("dedicatedCores"),
+            Quota::LowPriority => usage.is("lowPriorityCores"),
         }
     }
 }
@@ -171,4 +197,50 @@ fn nearest(wanted: &str, sizes: &[VmSizeInfo]) -> Vec<String> {
         .take(3)
         .map(|(_, name)| name.to_owned())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(kind: &str, name: &str, limit: u64) -> Usage {
+        Usage {
+            kind: format!("Microsoft.MachineLearningServices/{kind}/usages"),
+            name: name.to_owned(),
+            current: 0,
+            limit,
+        }
+    }
+
+    /// `examples/Usage/list.json` names a family's row, a workspace's share and a compute's
+    /// share alike; only the `vmFamily` row is the subscription's quota.
+    #[test]
+    fn quotas_read_their_own_rows() {
+        let name = "Standard NC Family Cluster Dedicated vCPUs";
+        let usages = [
+            row("workspaces/computes", name, 6),
+            row("workspaces", name, 6),
+            row("vmFamily", name, 24),
+            row(
+                "dedicatedCores",
+                "Total Cluster Dedicated Regional vCPUs",
+                48,
+            ),
+            row(
+                "lowPriorityCores",
+                "Total Cluster LowPriority Regional vCPUs",
+                50,
+            ),
+        ];
+        let read = |quota: Quota<'_>| {
+            usages
+                .iter()
+                .find(|usage| quota.reads(usage))
+                .map(|u| u.limit)
+        };
+        assert_eq!(read(Quota::Family("standardNCFamily")), Some(24));
+        assert_eq!(read(Quota::Dedicated), Some(48));
+        assert_eq!(read(Quota::LowPriority), Some(50));
+        assert_eq!(read(Quota::Family("standardNDFamily")), None);
+    }
 }
