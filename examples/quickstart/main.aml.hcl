@@ -59,7 +59,7 @@ aml_compute "gpu" {
 
 # A personal compute instance; stop it to stop paying for it.
 compute_instance "notebook" {
-  name              = "${var.prefix}-nb-01"
+  name              = "${var.prefix}-nb-ada"
   vm_size           = "STANDARD_D3_V2"
   ssh_public_access = false
   state             = "running"

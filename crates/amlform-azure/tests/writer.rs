@@ -123,14 +123,14 @@ async fn stop_start_and_detach(style: LroStyle) {
     let instance = json!({"location": "eastus", "properties": {"computeType": "ComputeInstance", "properties": {"vmSize": "STANDARD_DS3_V2"}}});
     assert_eq!(
         provider
-            .put_compute(&target, "nb", &instance)
+            .put_compute(&target, "nb1", &instance)
             .await
             .unwrap()
             .attributes["state"],
         "running"
     );
     provider
-        .power(&target, "nb", PowerAction::Stop)
+        .power(&target, "nb1", PowerAction::Stop)
         .await
         .unwrap();
     let state =
@@ -141,7 +141,7 @@ async fn stop_start_and_detach(style: LroStyle) {
         "{style:?}"
     );
     provider
-        .power(&target, "nb", PowerAction::Start)
+        .power(&target, "nb1", PowerAction::Start)
         .await
         .unwrap();
     assert_eq!(state(provider.computes(&target).await.unwrap()), "running");
@@ -335,10 +335,10 @@ async fn power_actions_read_the_instance_state_first() {
     let target = workspace();
     let instance = json!({"location": "eastus", "properties": {"computeType": "ComputeInstance", "properties": {"vmSize": "STANDARD_DS3_V2"}}});
     provider
-        .put_compute(&target, "nb", &instance)
+        .put_compute(&target, "nb1", &instance)
         .await
         .unwrap();
-    let id = format!("{}/computes/nb", target.path());
+    let id = format!("{}/computes/nb1", target.path());
     let service_state = || {
         emulator.compute(&id).unwrap()["properties"]["properties"]["state"]
             .as_str()
@@ -354,14 +354,14 @@ async fn power_actions_read_the_instance_state_first() {
     );
     assert_eq!(refreshed[0].attributes["instance_state"], "JobRunning");
     provider
-        .power(&target, "nb", PowerAction::Stop)
+        .power(&target, "nb1", PowerAction::Stop)
         .await
         .unwrap();
     assert_eq!(service_state(), "Stopped");
 
     // Already stopped: nothing is sent (the emulator would refuse a second stop).
     provider
-        .power(&target, "nb", PowerAction::Stop)
+        .power(&target, "nb1", PowerAction::Stop)
         .await
         .unwrap();
 
@@ -375,7 +375,7 @@ async fn power_actions_read_the_instance_state_first() {
         })
     };
     provider
-        .power(&target, "nb", PowerAction::Stop)
+        .power(&target, "nb1", PowerAction::Stop)
         .await
         .unwrap();
     waiting.await.unwrap();

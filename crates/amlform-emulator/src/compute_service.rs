@@ -459,7 +459,6 @@ impl Service {
         body: &Value,
     ) -> Result<Reply, ArmError> {
         let workspace = self.workspace(path)?;
-        check_compute_name(name)?;
         let key = path.key();
         let existing = self.store.compute(&key, name).cloned();
 
@@ -475,6 +474,7 @@ impl Service {
             return self.update_compute(&workspace, existing, request, keeps_identity);
         }
         let mut request = ComputeRequest::parse(body, &workspace)?;
+        check_compute_name(name, request.kind.name)?;
 
         // A new compute, or a failed one provisioned again.
         self.validate_new(&workspace, name, &mut request)?;
@@ -1879,17 +1879,31 @@ fn check_scale_settings(properties: Option<&Value>) -> Result<(), ArmError> {
     Ok(())
 }
 
-pub fn check_compute_name(name: &str) -> Result<(), ArmError> {
-    let length_ok = (2..=16).contains(&name.chars().count());
+/// The service's name rules: 2 to 16 characters for a compute target; 3 to 24 for a compute
+/// instance, where a hyphen needs a letter somewhere after it (Azure ML's documentation; the
+/// 2024-10-01 description gives `computeName` no pattern, 2026-09-01 the instance's).
+pub fn check_compute_name(name: &str, compute_type: &str) -> Result<(), ArmError> {
+    let instance = compute_type.eq_ignore_ascii_case("ComputeInstance");
+    let (min, max) = if instance { (3, 24) } else { (2, 16) };
+    let length_ok = (min..=max).contains(&name.chars().count());
     let starts_with_letter = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic());
     let charset_ok = name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
-    if length_ok && starts_with_letter && charset_ok {
+    let hyphens_ok = !instance
+        || name
+            .rfind('-')
+            .is_none_or(|hyphen| name[hyphen..].chars().any(|c| c.is_ascii_alphabetic()));
+    if length_ok && starts_with_letter && charset_ok && hyphens_ok {
         Ok(())
     } else {
         Err(ArmError::bad_request(
             "InvalidResourceName",
             format!(
-                "The compute name '{name}' is invalid: it must be 2 to 16 characters, start with a letter, and contain only letters, digits and hyphens."
+                "The compute name '{name}' is invalid: a {compute_type} name must be {min} to {max} characters, start with a letter, and contain only letters, digits and hyphens{}.",
+                if instance {
+                    ", with a letter after its last hyphen"
+                } else {
+                    ""
+                }
             ),
         ))
     }
@@ -2207,11 +2221,21 @@ mod tests {
 
     #[test]
     fn names_follow_the_service_pattern() {
-        assert!(check_compute_name("cpu-cluster").is_ok());
-        assert!(check_compute_name("ab").is_ok());
-        for bad in ["a", "1cpu", "cpu_cluster", "a-name-that-is-too-long", ""] {
+        assert!(check_compute_name("cpu-cluster", "AmlCompute").is_ok());
+        assert!(check_compute_name("ab", "AmlCompute").is_ok());
+        assert!(check_compute_name("gpu-01", "AmlCompute").is_ok());
+        assert!(check_compute_name("nb-a-name-of-24-letters", "ComputeInstance").is_ok());
+        for (bad, kind) in [
+            ("a", "AmlCompute"),
+            ("1cpu", "AmlCompute"),
+            ("cpu_cluster", "AmlCompute"),
+            ("a-name-that-is-too-long", "AmlCompute"),
+            ("", "AmlCompute"),
+            ("ab", "ComputeInstance"),
+            ("nb-01", "ComputeInstance"),
+        ] {
             assert_eq!(
-                check_compute_name(bad).unwrap_err().code,
+                check_compute_name(bad, kind).unwrap_err().code,
                 "InvalidResourceName",
                 "{bad}"
             );

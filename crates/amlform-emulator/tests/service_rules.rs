@@ -248,7 +248,7 @@ async fn scale_settings_and_vm_sizes_are_checked() {
     );
     let reply = client
         .put(
-            &compute_path("mlws", "nb"),
+            &compute_path("mlws", "nb1"),
             &compute_instance("Standard_Huge"),
         )
         .await;
@@ -433,7 +433,7 @@ async fn operations_in_progress_and_power_states_are_respected() {
 
     // Power actions need the right state, and the right kind of compute.
     let (_emulator, client) = emulator();
-    let nb = compute_path("mlws", "nb");
+    let nb = compute_path("mlws", "nb1");
     client
         .create(&nb, &compute_instance("STANDARD_DS3_V2"))
         .await;

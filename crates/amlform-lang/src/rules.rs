@@ -7,7 +7,7 @@ use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::evaluated_config::{ComputeInstance, EvaluatedConfig};
 use crate::references::references;
 use crate::value::Value;
-use amlform_schema::check_compute_name;
+use amlform_schema::{NameRule, check_compute_name};
 use foldhash::{HashMap, HashMapExt};
 use hcl_edit::expr::Expression;
 use std::borrow::Cow;
@@ -82,21 +82,21 @@ fn moves_and_removals(evaluated: &EvaluatedConfig, diagnostics: &mut Diagnostics
     }
 }
 
-/// Rule 1: 2 to 16 characters, letters, digits and hyphens, starting with a letter.
+/// Rule 1: the kind's name rule ([`NameRule`]), said with its source.
 fn name(compute: &ComputeInstance, diagnostics: &mut Diagnostics) {
     let Some(name) = compute.str("name") else {
         return;
     };
-    if let Err(problem) = check_compute_name(name) {
+    let rule = NameRule::of(compute.kind.block_name);
+    if let Err(problem) = check_compute_name(name, &rule) {
         let hint = if compute.is_set("name") {
-            "choose a name of 2 to 16 letters, digits or hyphens that starts with a letter"
-                .to_owned()
+            format!("choose a name of {}", rule.describe())
         } else {
             "the name defaults to the block label; set `name = \"...\"` to a valid compute name"
                 .to_owned()
         };
         diagnostics.push(
-            Diagnostic::error(codes::NAME, problem.message(name))
+            Diagnostic::error(codes::NAME, problem.message(name, &rule))
                 .at(compute.span_of("name"))
                 .hint(hint),
         );

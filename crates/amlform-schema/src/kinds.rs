@@ -36,7 +36,7 @@ const LOAD_BALANCER_TYPES: &[&str] = &["PublicIp", "InternalLoadBalancer"];
 
 const NAME: Attribute = Attribute::new("name", STRING)
     .rest("name")
-    .doc("The compute's name in the workspace: 2 to 16 characters; defaults to the block label");
+    .doc("The compute's name in the workspace (2 to 16 characters; 3 to 24 for a compute instance); defaults to the block label");
 const DESCRIPTION: Attribute = Attribute::new("description", STRING)
     .user_owned()
     .rest("properties.description");

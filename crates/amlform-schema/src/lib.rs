@@ -20,7 +20,7 @@ pub use compute_kind::{
     AttrType, Attribute, ComputeKind, DefaultValue, Family, Mode, Replacement, Update,
 };
 pub use kinds::{COMPUTE_KINDS, META_ARGUMENTS, UNSUPPORTED_KINDS, UnsupportedKind};
-pub use names::{NAME_MAX_LEN, NAME_MIN_LEN, NameProblem, check_compute_name};
+pub use names::{NameProblem, NameRule, check_compute_name};
 
 /// The compute kind whose configuration block is called `block_name`.
 pub fn compute_kind(block_name: &str) -> Option<&'static ComputeKind> {

@@ -5,7 +5,7 @@ workspace "main" {
   subscription_id = "00000000-0000-0000-0000-000000000001"
 }
 
-compute_instance "nb" {
+compute_instance "notebook" {
   vm_size = "STANDARD_D3_V2"
   state   = "paused"
 }
