@@ -1252,6 +1252,20 @@ impl ComputeRequest {
         let location = optional_string(envelope, "location", "location")?
             .unwrap_or_else(|| workspace.location.clone())
             .to_ascii_lowercase();
+        // A region name: a few dozen letters and digits (`eastus`, `East US 2`).
+        if location.len() > 64
+            || !location
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == ' ')
+        {
+            return Err(ArmError::bad_request(
+                "LocationNotAvailableForResourceType",
+                format!(
+                    "The location '{}' is not an Azure region.",
+                    location.chars().take(64).collect::<String>()
+                ),
+            ));
+        }
         let description = optional_string(outer, "description", "properties.description")?;
         let resource_id = optional_string(outer, "resourceId", "properties.resourceId")?;
         let mut properties = match outer.get("properties") {
@@ -1329,6 +1343,7 @@ impl ComputeRequest {
             // `{}` clears the tags, as ARM reads no tags.
             Some(Value::Object(map)) if map.is_empty() => None,
             Some(tags @ Value::Object(map)) if map.values().all(Value::is_string) => {
+                check_tags(map)?;
                 Some(tags.clone())
             }
             Some(_) => {
@@ -1524,6 +1539,34 @@ fn is_iso_duration(text: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_digit() || "DTHMS.".contains(c))
         && rest.chars().any(|c| c.is_ascii_digit())
+}
+
+/// ARM's tag limits: at most 50 tags, names of at most 512 characters, values of at most 256.
+fn check_tags(tags: &Map<String, Value>) -> Result<(), ArmError> {
+    let refuse = |message: String| Err(ArmError::bad_request("InvalidTag", message));
+    if tags.len() > 50 {
+        return refuse(format!(
+            "{} tags were given; a resource has at most 50.",
+            tags.len()
+        ));
+    }
+    for (name, value) in tags {
+        let value = value.as_str().unwrap_or_default();
+        if name.is_empty() || name.chars().count() > 512 {
+            return refuse(format!(
+                "A tag name must be 1 to 512 characters; one has {}.",
+                name.chars().count()
+            ));
+        }
+        if value.chars().count() > 256 {
+            return refuse(format!(
+                "The value of tag '{}' has {} characters; a tag value has at most 256.",
+                name.chars().take(64).collect::<String>(),
+                value.chars().count()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// `SslConfiguration`: `status` is one of `SslConfigStatus`; `Enabled` needs the certificate,
@@ -1876,8 +1919,23 @@ fn check_scale_settings(properties: Option<&Value>) -> Result<(), ArmError> {
             format!("minNodeCount ({min}) cannot be greater than maxNodeCount ({max})."),
         ));
     }
+    // `ScaleSettings` counts are int32; a cluster holds at most 65,000 nodes (Azure ML's
+    // limit for a cluster that is not communication-enabled).
+    if max > MAX_CLUSTER_NODES {
+        return Err(ArmError::bad_request(
+            "InvalidScaleSettings",
+            format!("maxNodeCount ({max}) is more than the {MAX_CLUSTER_NODES} nodes a cluster can have."),
+        )
+        .with_detail(
+            "InvalidScaleSettings",
+            "properties.properties.scaleSettings.maxNodeCount",
+            format!("at most {MAX_CLUSTER_NODES}"),
+        ));
+    }
     Ok(())
 }
+
+const MAX_CLUSTER_NODES: i64 = 65_000;
 
 /// The service's name rules: 2 to 16 characters for a compute target; 3 to 24 for a compute
 /// instance, where a hyphen needs a letter somewhere after it (Azure ML's documentation; the

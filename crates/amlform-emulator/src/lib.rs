@@ -28,6 +28,7 @@ mod routes;
 mod serve;
 mod settings;
 mod store;
+mod strict_json;
 mod throttle;
 mod tls;
 mod vm_size_catalog;

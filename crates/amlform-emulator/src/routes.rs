@@ -82,6 +82,7 @@ pub fn router(shared: Arc<Shared>, scheme: Scheme) -> Router {
         .route("/_emulator/drift", post(crate::emulator::drift_endpoint))
         .fallback(unknown_path)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BYTES))
         .with_state(shared.clone());
     // Routing happens inside the fallback so the pipeline can canonicalise the path first.
     Router::new()
@@ -113,10 +114,13 @@ async fn pipeline(State(shared): State<Arc<Shared>>, mut request: Request, next:
         }
     }
     let mut ratelimit_header = None;
-    let mut response = match admit(&shared, &request) {
+    let mut response = match admit(&shared, &request).and_then(|remaining| {
+        check_content(&request).map_err(|error| (error, None))?;
+        Ok(remaining)
+    }) {
         Ok(remaining) => {
             ratelimit_header = remaining;
-            next.run(request).await
+            as_arm_error(next.run(request).await).await
         }
         Err(error) => {
             if let Some((class, _)) = error.1 {
@@ -139,6 +143,86 @@ async fn pipeline(State(shared): State<Arc<Shared>>, mut request: Request, next:
         headers.insert(class.remaining_header(), HeaderValue::from(remaining));
     }
     response
+}
+
+/// The largest request body ARM takes (4 MiB); a larger one is 413 before it is read.
+pub const MAX_REQUEST_BYTES: usize = 4 * 1024 * 1024;
+
+/// A body that is not JSON (`Content-Type`) or is too large is refused before it is read.
+fn check_content(request: &Request) -> Result<(), ArmError> {
+    let headers = request.headers();
+    let length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    let has_body =
+        length.is_some_and(|length| length > 0) || headers.contains_key(header::TRANSFER_ENCODING);
+    if length.is_some_and(|length| length > MAX_REQUEST_BYTES) {
+        return Err(too_large());
+    }
+    if !has_body {
+        return Ok(());
+    }
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let media = content_type.split(';').next().unwrap_or_default().trim();
+    if media.eq_ignore_ascii_case("application/json")
+        || media.to_ascii_lowercase().ends_with("+json")
+    {
+        Ok(())
+    } else {
+        Err(ArmError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType",
+            format!(
+                "The content media type '{content_type}' is not supported. Only 'application/json' is supported."
+            ),
+        ))
+    }
+}
+
+fn too_large() -> ArmError {
+    ArmError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "RequestEntityTooLarge",
+        format!(
+            "The request content is larger than the {MAX_REQUEST_BYTES} bytes the service accepts."
+        ),
+    )
+}
+
+/// Every error in ARM's body: a refusal of the HTTP layer (a body over the limit, a path or
+/// query that does not parse) is plain text until it is put in `{"error": ...}`.
+async fn as_arm_error(response: Response) -> Response {
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        return too_large().into_response();
+    }
+    let text = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).trim().to_owned())
+        .unwrap_or_default();
+    let code: String = status
+        .canonical_reason()
+        .unwrap_or("Error")
+        .split_whitespace()
+        .collect();
+    let message = if text.is_empty() {
+        status.to_string()
+    } else {
+        text
+    };
+    ArmError::new(status, &code, message).into_response()
 }
 
 type Rejection = (ArmError, Option<(RequestClass, u32)>);
@@ -463,8 +547,10 @@ fn respond(
     Ok(reply(outcome, &base_url(headers, scheme), style, &method))
 }
 
+/// The request body as JSON, refused as ARM refuses it when it is not JSON or names a key
+/// twice (a client's serializer and the service would disagree on which one counts).
 fn parse_body(body: &Bytes) -> Result<Value, ArmError> {
-    serde_json::from_slice(body).map_err(|error| {
+    crate::strict_json::parse(body).map_err(|error| {
         ArmError::invalid_content(format!("The request content is not valid JSON: {error}."))
     })
 }
@@ -524,8 +610,10 @@ async fn list_computes(
         .list_computes(&params.into(), skip, compute_type)?;
     let mut body = json!({ "value": page });
     if let Some(next) = next {
+        // The caller's own api-version, as ARM's nextLink keeps it.
+        let version = query.get("api-version").map_or(API_VERSION, String::as_str);
         body["nextLink"] = json!(format!(
-            "{}{}?api-version={API_VERSION}&$skip={next}",
+            "{}{}?api-version={version}&$skip={next}",
             base_url(&headers, scheme),
             uri.path()
         ));

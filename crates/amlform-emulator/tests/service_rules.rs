@@ -725,3 +725,143 @@ async fn aks_tls_needs_what_its_status_says() {
         "the key is never returned"
     );
 }
+
+/// What ARM refuses before it looks at a compute: a body that is not JSON or names a key
+/// twice, megabyte tags and locations, a cluster past the node limit, a body past 4 MiB; and
+/// every refusal, the HTTP layer's included, in ARM's error body.
+#[tokio::test]
+async fn requests_are_refused_as_arm_refuses_them() {
+    let (_emulator, client) = emulator();
+    let path = versioned(&compute_path("mlws", "cpu"));
+    let body = serde_json::to_vec(&aml_compute("STANDARD_D2_V2", 0, 2)).unwrap();
+    let refused = |reply: &Reply| (reply.status, reply.code().to_owned());
+
+    let reply = client
+        .bytes(Method::PUT, &path, Some("text/plain"), body.clone())
+        .await;
+    assert_eq!(
+        refused(&reply),
+        (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType".to_owned()
+        )
+    );
+    let reply = client
+        .bytes(
+            Method::PUT,
+            &path,
+            Some("application/json; charset=utf-8"),
+            br#"{"location": "eastus", "location": "westus", "properties": {"computeType": "AmlCompute", "properties": {"vmSize": "STANDARD_D2_V2", "scaleSettings": {"maxNodeCount": 1}}}}"#.to_vec(),
+        )
+        .await;
+    assert_eq!(
+        refused(&reply),
+        (StatusCode::BAD_REQUEST, "InvalidRequestContent".to_owned()),
+        "{}",
+        reply.body
+    );
+    assert!(
+        reply.body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("twice")
+    );
+
+    let mut tagged = aml_compute("STANDARD_D2_V2", 0, 2);
+    tagged["tags"] = json!({"team": "x".repeat(1 << 20)});
+    let reply = client.put(&compute_path("mlws", "cpu"), &tagged).await;
+    assert_eq!(
+        refused(&reply),
+        (StatusCode::BAD_REQUEST, "InvalidTag".to_owned())
+    );
+    assert!(
+        reply.body.to_string().len() < 1000,
+        "the value is not echoed back"
+    );
+
+    let mut placed = aml_compute("STANDARD_D2_V2", 0, 2);
+    placed["location"] = json!("x".repeat(1 << 20));
+    let reply = client.put(&compute_path("mlws", "cpu"), &placed).await;
+    assert_eq!(
+        refused(&reply),
+        (
+            StatusCode::BAD_REQUEST,
+            "LocationNotAvailableForResourceType".to_owned()
+        )
+    );
+    assert!(reply.body.to_string().len() < 1000);
+
+    let reply = client
+        .put(
+            &compute_path("mlws", "cpu"),
+            &aml_compute("STANDARD_D2_V2", 0, 70_000),
+        )
+        .await;
+    assert_eq!(
+        refused(&reply),
+        (StatusCode::BAD_REQUEST, "InvalidScaleSettings".to_owned())
+    );
+
+    let huge = vec![b' '; 5 * 1024 * 1024];
+    let reply = client
+        .bytes(Method::PUT, &path, Some("application/json"), huge)
+        .await;
+    assert_eq!(
+        refused(&reply),
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "RequestEntityTooLarge".to_owned()
+        )
+    );
+
+    // The emulator's own endpoints and the HTTP layer answer in the same shape.
+    let reply = client
+        .bytes(
+            Method::POST,
+            "/_emulator/drift",
+            Some("application/json"),
+            b"{not json".to_vec(),
+        )
+        .await;
+    assert!(reply.status.is_client_error(), "{}", reply.status);
+    assert!(reply.body["error"]["code"].is_string(), "{}", reply.body);
+    let reply = client
+        .raw(
+            Method::GET,
+            &format!(
+                "{}?api-version=2024-10-01&$skip=oops",
+                workspace_path("mlws") + "/computes"
+            ),
+            None,
+        )
+        .await;
+    assert!(reply.body["error"]["code"].is_string(), "{}", reply.body);
+}
+
+/// `nextLink` keeps the api-version the caller used.
+#[tokio::test]
+async fn next_link_keeps_the_callers_api_version() {
+    let emulator = Emulator::builder()
+        .without_rate_limits()
+        .page_size(1)
+        .build()
+        .unwrap();
+    let client = Client::new(&emulator);
+    for name in ["one", "two"] {
+        client
+            .create(
+                &compute_path("mlws", name),
+                &aml_compute("STANDARD_D2_V2", 0, 1),
+            )
+            .await;
+    }
+    let page = client
+        .raw(
+            Method::GET,
+            &format!("{}/computes?api-version=2023-04-01", workspace_path("mlws")),
+            None,
+        )
+        .await;
+    let next = page.body["nextLink"].as_str().unwrap();
+    assert!(next.contains("api-version=2023-04-01"), "{next}");
+}

@@ -73,6 +73,24 @@ impl Client {
 
     /// Sends `method path` (path and query exactly as given) with an optional JSON body.
     pub async fn raw(&self, method: Method, path: &str, body: Option<&Value>) -> Reply {
+        match body {
+            Some(body) => {
+                let bytes = serde_json::to_vec(body).unwrap();
+                self.bytes(method, path, Some("application/json"), bytes)
+                    .await
+            }
+            None => self.bytes(method, path, None, Vec::new()).await,
+        }
+    }
+
+    /// Sends these bytes as the body, with their length and the given `Content-Type`.
+    pub async fn bytes(
+        &self,
+        method: Method,
+        path: &str,
+        content_type: Option<&str>,
+        body: Vec<u8>,
+    ) -> Reply {
         let mut request = Request::builder()
             .method(method)
             .uri(path)
@@ -80,13 +98,13 @@ impl Client {
         if let Some(token) = &self.token {
             request = request.header("authorization", format!("Bearer {token}"));
         }
-        let body = match body {
-            Some(body) => {
-                request = request.header("content-type", "application/json");
-                Body::from(serde_json::to_vec(body).unwrap())
-            }
-            None => Body::empty(),
-        };
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        if !body.is_empty() {
+            request = request.header("content-length", body.len());
+        }
+        let body = Body::from(body);
         let response = self
             .router
             .clone()
