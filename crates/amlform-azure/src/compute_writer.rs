@@ -178,17 +178,20 @@ impl AzureProvider {
             self.poll_status(url, response.retry_after, what).await?;
             return Ok(None);
         }
-        if let (Some(url), 201 | 202) = (&response.location, response.status) {
+        // A body already final needs no poll; otherwise a `Location` is followed (on a PATCH's
+        // 200 as on a 201 or 202), else the resource itself.
+        let final_body = outcome == Outcome::Provisioned
+            && response.body.is_object()
+            && is_final(&response.body).map_err(|error| named(error, what))?;
+        if let (Some(url), false, false) = (&response.location, final_body, response.status == 204)
+        {
             self.poll_location(url, response.retry_after, what).await?;
             return Ok(None);
         }
         let finished = match outcome {
             // 200 and 204 of a DELETE are "deleted"; only a 202 goes on (delete.json).
             Outcome::Gone => response.status != 202,
-            Outcome::Provisioned => {
-                response.body.is_object()
-                    && is_final(&response.body).map_err(|error| named(error, what))?
-            }
+            Outcome::Provisioned => final_body,
             Outcome::Power(_) | Outcome::Settled => false,
         };
         if finished {

@@ -233,13 +233,28 @@ impl Service {
         Ok(body)
     }
 
-    /// The `Location` result: 202 while running, 200 when done; a failed operation answers
-    /// its error with a 4xx status, as ARM's RPC has a `Location` report failure.
+    /// The `Location` result: 202 while running; when done, 200 with the compute a create or
+    /// update made, 204 for what leaves none to show (a delete, a start or stop); a failed
+    /// operation answers its error with a 4xx status, as ARM's RPC has a `Location` report it.
     pub fn operation_result(&self, id: &str) -> Result<(StatusCode, Option<Value>), ArmError> {
         let operation = self.operation(id)?;
         Ok(match operation.status {
             OperationStatus::InProgress => (StatusCode::ACCEPTED, None),
-            OperationStatus::Succeeded => (StatusCode::OK, None),
+            OperationStatus::Succeeded => {
+                let made = matches!(operation.action, Action::Create | Action::Update)
+                    .then(|| {
+                        let workspace = self.store.workspace(&operation.workspace)?;
+                        let compute = self
+                            .store
+                            .compute(&operation.workspace, &operation.compute)?;
+                        Some(render_compute(workspace, compute))
+                    })
+                    .flatten();
+                match made {
+                    Some(body) => (StatusCode::OK, Some(body)),
+                    None => (StatusCode::NO_CONTENT, None),
+                }
+            }
             OperationStatus::Failed => (
                 StatusCode::BAD_REQUEST,
                 Some(
@@ -1994,11 +2009,16 @@ fn compute_not_found(workspace: &Workspace, name: &str) -> ArmError {
 }
 
 fn another_operation(compute: &Compute) -> ArmError {
+    // A start or stop leaves the provisioning state alone; the instance state says what runs.
+    let doing = match compute.instance_state.as_deref() {
+        Some(state @ ("Starting" | "Stopping" | "Restarting")) => state,
+        _ => compute.provisioning_state.as_str(),
+    };
     ArmError::conflict(
         "AnotherOperationInProgress",
         format!(
-            "Compute '{}' is {}; wait for that operation to finish, then try again.",
-            compute.name, compute.provisioning_state
+            "Compute '{}' is {doing}; wait for that operation to finish, then try again.",
+            compute.name
         ),
     )
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
@@ -492,16 +492,31 @@ fn operation_url(base: &str, link: &OperationLink, kind: &str) -> String {
     )
 }
 
+/// `Retry-After` (whole seconds, rounded down: clients that read only it are not a second
+/// late on a quick operation) and `retry-after-ms` for an operation that takes `delay`.
+fn insert_retry_after(headers: &mut HeaderMap, delay: Duration) {
+    let millis = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+    headers.insert(header::RETRY_AFTER, HeaderValue::from(millis / 1000));
+    headers.insert("retry-after-ms", HeaderValue::from(millis));
+}
+
 /// A write's answer in the emulator's long-running-operation style.
-fn reply(reply: Reply, base: &str, style: LroStyle, method: &Method) -> Response {
+fn reply(reply: Reply, base: &str, style: LroStyle, method: &Method, delay: Duration) -> Response {
+    // Each answer keeps to the statuses the API description gives its operation: PUT 200 or
+    // 201, PATCH 200, DELETE 200, 202 or 204, POST actions 202.
     let running = reply.operation.is_some();
     let status = match (style, running) {
-        // `Location` is followed on 201 (PUT) and 202 (PATCH, DELETE, POST), as ARM's RPC says.
         (LroStyle::Location, true) if *method == Method::PUT => StatusCode::CREATED,
-        (LroStyle::Location, true) => StatusCode::ACCEPTED,
         // A PUT answered with the resource while it is `Creating` (`BasicAmlCompute.json`).
         (LroStyle::Resource, true) if *method == Method::PUT => StatusCode::OK,
         _ => reply.status,
+    };
+    // Headerless answers only where the description declares no header: a DELETE's 202
+    // declares `Azure-AsyncOperation` and `Location`, so it keeps them.
+    let style = if style == LroStyle::Resource && *method == Method::DELETE {
+        LroStyle::AzureAsyncOperation
+    } else {
+        style
     };
     let mut response = match reply.body {
         Some(body) => (status, Json(body)).into_response(),
@@ -527,7 +542,7 @@ fn reply(reply: Reply, base: &str, style: LroStyle, method: &Method) -> Response
         headers.insert(header::LOCATION, value);
     }
     if style != LroStyle::Resource {
-        headers.insert(header::RETRY_AFTER, HeaderValue::from(1));
+        insert_retry_after(headers, delay);
     }
     response
 }
@@ -542,9 +557,18 @@ fn respond(
 ) -> Result<Response, ArmError> {
     let mut service = shared.lock();
     let outcome = write(&mut service)?;
-    let style = service.settings.lro_style;
+    let (style, delay) = (
+        service.settings.lro_style,
+        service.settings.provisioning_delay,
+    );
     drop(service);
-    Ok(reply(outcome, &base_url(headers, scheme), style, &method))
+    Ok(reply(
+        outcome,
+        &base_url(headers, scheme),
+        style,
+        &method,
+        delay,
+    ))
 }
 
 /// The request body as JSON, refused as ARM refuses it when it is not JSON or names a key
@@ -731,15 +755,17 @@ async fn operation_result(
     State(shared): State<Arc<Shared>>,
     Path(params): Path<OperationParams>,
 ) -> Result<Response, ArmError> {
-    let (status, body) = shared.lock().operation_result(&params.operation)?;
+    let (status, body, delay) = {
+        let service = shared.lock();
+        let (status, body) = service.operation_result(&params.operation)?;
+        (status, body, service.settings.provisioning_delay)
+    };
     let mut response = match body {
         Some(body) => (status, Json(body)).into_response(),
         None => status.into_response(),
     };
     if status == StatusCode::ACCEPTED {
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(1));
+        insert_retry_after(response.headers_mut(), delay);
     }
     Ok(response)
 }
