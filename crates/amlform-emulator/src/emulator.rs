@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 
 use crate::arm_error::ArmError;
 use crate::clock::now_ms;
-use crate::compute_service::{Service, render_compute};
+use crate::compute_service::Service;
+use crate::compute_view::render_compute;
 use crate::routes::{self, Scheme, Shared};
 use crate::settings::{Faults, LroStyle, Settings, TokenPolicy};
 use crate::store::{Store, Workspace};

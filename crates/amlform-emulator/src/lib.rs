@@ -19,11 +19,15 @@
 
 mod arm_error;
 mod clock;
+mod compute_request;
 mod compute_service;
 mod compute_types;
+mod compute_view;
 mod emulator;
+mod operations;
 mod quota_ledger;
 mod random;
+mod region_service;
 mod routes;
 mod serve;
 mod settings;
