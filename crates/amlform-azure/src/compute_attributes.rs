@@ -47,6 +47,10 @@ pub fn attributes(kind: &ComputeKind, resource: &Value) -> AttributeMap<&'static
                 .and_then(Value::as_str)
                 .and_then(duration_seconds)
                 .map(Value::from),
+            "idle_minutes_before_shutdown" => raw
+                .and_then(Value::as_str)
+                .and_then(duration_seconds)
+                .map(|seconds| Value::from(seconds / 60)),
             "ssh_public_access" => raw
                 .and_then(Value::as_str)
                 .map(|text| Value::from(text.eq_ignore_ascii_case("Enabled"))),

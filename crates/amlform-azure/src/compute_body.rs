@@ -67,6 +67,9 @@ pub fn compute_body(
             "idle_seconds_before_scaledown" => value
                 .as_i64()
                 .map(|seconds| json!(seconds_duration(seconds))),
+            "idle_minutes_before_shutdown" => {
+                value.as_i64().map(|minutes| json!(format!("PT{minutes}M")))
+            }
             "ssh_public_access" => value
                 .as_bool()
                 .map(|enabled| json!(if enabled { "Enabled" } else { "Disabled" })),
@@ -113,6 +116,17 @@ pub fn compute_body(
     };
     if let Some(id) = attached_id {
         set_path(&mut body, "properties.resourceId", json!(id));
+    }
+    // A setup script is a file of the workspace's share (`ScriptReference.scriptSource`).
+    for script in ["creationScript", "startupScript"] {
+        let data = format!("properties.properties.setupScripts.scripts.{script}");
+        if crate::compute_attributes::at_path(&body, &format!("{data}.scriptData")).is_some() {
+            set_path(
+                &mut body,
+                &format!("{data}.scriptSource"),
+                json!("workspaceStorage"),
+            );
+        }
     }
     // TLS is on only when `sslConfiguration.status` says so: a certificate means `Enabled`,
     // a leaf domain label (a Microsoft-issued certificate) `Auto`.

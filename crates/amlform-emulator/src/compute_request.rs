@@ -305,6 +305,10 @@ pub(crate) fn check_property_types(kind: &ComputeType, properties: &Value) -> Re
                     "nodeIdleTimeBeforeScaleDown '{idle}' is not an ISO 8601 duration such as PT120S."
                 )));
             }
+            expect("/isolatedNetwork", Value::is_boolean, "a boolean")?;
+            expect("/enableNodePublicIp", Value::is_boolean, "a boolean")?;
+            expect("/virtualMachineImage/id", Value::is_string, "a string")?;
+            one_of(properties, "/osType", &["Linux", "Windows"])?;
             if let Some(Value::String(priority)) = properties.get("vmPriority")
                 && !["Dedicated", "LowPriority"]
                     .iter()
@@ -318,6 +322,22 @@ pub(crate) fn check_property_types(kind: &ComputeType, properties: &Value) -> Re
         "ComputeInstance" => {
             expect("/vmSize", Value::is_string, "a string")?;
             expect("/sshSettings", Value::is_object, "an object")?;
+            expect("/enableNodePublicIp", Value::is_boolean, "a boolean")?;
+            expect(
+                "/idleTimeBeforeShutdown",
+                Value::is_string,
+                "an ISO 8601 duration",
+            )?;
+            one_of(
+                properties,
+                "/applicationSharingPolicy",
+                &["Personal", "Shared"],
+            )?;
+            one_of(
+                properties,
+                "/computeInstanceAuthorizationType",
+                &["personal"],
+            )?;
         }
         "VirtualMachine" | "HDInsight" => {
             expect("/sshPort", Value::is_i64, "an integer")?;
@@ -330,15 +350,134 @@ pub(crate) fn check_property_types(kind: &ComputeType, properties: &Value) -> Re
     Ok(())
 }
 
-pub(crate) fn is_iso_duration(text: &str) -> bool {
-    let Some(rest) = text.strip_prefix('P') else {
-        return false;
+/// A string field restricted to the API description's enum values (without regard to case).
+fn one_of(properties: &Value, pointer: &str, values: &[&str]) -> Result<(), ArmError> {
+    match properties.pointer(pointer) {
+        None | Some(Value::Null) => Ok(()),
+        Some(Value::String(text)) if values.iter().any(|v| v.eq_ignore_ascii_case(text)) => Ok(()),
+        Some(other) => Err(ArmError::invalid_content(format!(
+            "properties.properties{} {other} is not one of {}.",
+            pointer.replace('/', "."),
+            values.join(", ")
+        ))),
+    }
+}
+
+/// The rules of a cluster's and a compute instance's settings that go together
+/// (`AmlComputeProperties`, `ComputeInstanceProperties`): a custom image is Windows only, idle
+/// shutdown is 15 minutes to 3 days, an assigned user has an object id and a tenant, a setup
+/// script comes from the workspace's storage or inline, nodes without a public IP need a subnet.
+pub(crate) fn check_node_settings(
+    kind: &ComputeType,
+    properties: Option<&Value>,
+) -> Result<(), ArmError> {
+    let Some(properties) = properties else {
+        return Ok(());
     };
-    !rest.is_empty()
-        && rest
-            .chars()
-            .all(|c| c.is_ascii_digit() || "DTHMS.".contains(c))
-        && rest.chars().any(|c| c.is_ascii_digit())
+    let refuse = |code: &str, target: &str, message: String| {
+        Err(ArmError::bad_request(code, message.clone()).with_detail(
+            code,
+            &format!("properties.properties.{target}"),
+            message,
+        ))
+    };
+    if properties["enableNodePublicIp"] == false && !properties["subnet"]["id"].is_string() {
+        return refuse(
+            "InvalidNetworkSettings",
+            "enableNodePublicIp",
+            "A compute without node public IPs needs a subnet (properties.properties.subnet.id)."
+                .to_owned(),
+        );
+    }
+    match kind.name {
+        "AmlCompute" => {
+            let windows = properties["osType"]
+                .as_str()
+                .is_some_and(|os| os.eq_ignore_ascii_case("Windows"));
+            if properties["virtualMachineImage"]["id"].is_string() && !windows {
+                return refuse(
+                    "InvalidVirtualMachineImage",
+                    "virtualMachineImage",
+                    "virtualMachineImage is for Windows clusters only (osType Windows).".to_owned(),
+                );
+            }
+        }
+        "ComputeInstance" => {
+            if let Some(idle) = properties["idleTimeBeforeShutdown"].as_str() {
+                let minutes = iso_duration_seconds(idle).map(|seconds| seconds / 60.0);
+                if !minutes.is_some_and(|minutes| (15.0..=4320.0).contains(&minutes)) {
+                    return refuse(
+                        "InvalidIdleShutdown",
+                        "idleTimeBeforeShutdown",
+                        format!(
+                            "idleTimeBeforeShutdown '{idle}' must be an ISO 8601 duration of 15 minutes to 3 days."
+                        ),
+                    );
+                }
+            }
+            let user = &properties["personalComputeInstanceSettings"]["assignedUser"];
+            if !user.is_null() && !(user["objectId"].is_string() && user["tenantId"].is_string()) {
+                return refuse(
+                    "InvalidAssignedUser",
+                    "personalComputeInstanceSettings.assignedUser",
+                    "An assigned user needs both objectId and tenantId.".to_owned(),
+                );
+            }
+            for script in ["creationScript", "startupScript"] {
+                let reference = &properties["setupScripts"]["scripts"][script];
+                if reference.is_null() {
+                    continue;
+                }
+                let source = reference["scriptSource"].as_str().unwrap_or_default();
+                if !reference["scriptData"].is_string()
+                    || !["workspaceStorage", "inline"].contains(&source)
+                {
+                    return refuse(
+                        "InvalidSetupScripts",
+                        &format!("setupScripts.scripts.{script}"),
+                        format!(
+                            "{script} needs scriptData and a scriptSource of workspaceStorage or inline."
+                        ),
+                    );
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Seconds in an ISO 8601 duration of days, hours, minutes and seconds (`PT30M`, `P1DT2H`).
+fn iso_duration_seconds(text: &str) -> Option<f64> {
+    let rest = text.strip_prefix('P')?;
+    let (days, time) = rest.split_once('T').unwrap_or((rest, ""));
+    let mut total = 0.0;
+    for (part, units) in [(days, "D"), (time, "HMS")] {
+        let mut number = String::new();
+        for c in part.chars() {
+            if c.is_ascii_digit() || c == '.' {
+                number.push(c);
+                continue;
+            }
+            let scale = match (units.contains(c), c) {
+                (true, 'D') => 86_400.0,
+                (true, 'H') => 3600.0,
+                (true, 'M') => 60.0,
+                (true, 'S') => 1.0,
+                _ => return None,
+            };
+            total += number.parse::<f64>().ok()? * scale;
+            number.clear();
+        }
+        if !number.is_empty() {
+            return None;
+        }
+    }
+    Some(total)
+}
+
+pub(crate) fn is_iso_duration(text: &str) -> bool {
+    text.chars().any(|c| c.is_ascii_digit()) && iso_duration_seconds(text).is_some()
 }
 
 /// ARM's tag limits: at most 50 tags, names of at most 512 characters, values of at most 256.

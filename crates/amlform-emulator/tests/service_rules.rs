@@ -865,3 +865,109 @@ async fn next_link_keeps_the_callers_api_version() {
     let next = page.body["nextLink"].as_str().unwrap();
     assert!(next.contains("api-version=2023-04-01"), "{next}");
 }
+
+/// A cluster's and a compute instance's settings as the API describes them: a custom image is
+/// Windows only, idle shutdown is 15 minutes to 3 days, an assigned user has both ids, a setup
+/// script names its source, and nodes without a public IP need a subnet; each is kept as sent.
+#[tokio::test]
+async fn cluster_and_instance_settings_follow_the_api() {
+    let (_emulator, client) = emulator();
+    let image = "/subscriptions/s/resourceGroups/img/providers/Microsoft.Compute/images/win";
+    let cluster = |properties: serde_json::Value| json!({"location": "eastus", "properties": {"computeType": "AmlCompute", "properties": properties}});
+    let instance = |properties: serde_json::Value| {
+        let mut properties = properties;
+        properties["vmSize"] = json!("STANDARD_DS3_V2");
+        json!({"location": "eastus", "properties": {"computeType": "ComputeInstance", "properties": properties}})
+    };
+    for (name, body, code) in [
+        (
+            "linuximage",
+            cluster(
+                json!({"vmSize": "STANDARD_D2_V2", "scaleSettings": {"maxNodeCount": 1}, "virtualMachineImage": {"id": image}}),
+            ),
+            "InvalidVirtualMachineImage",
+        ),
+        (
+            "badsystem",
+            cluster(
+                json!({"vmSize": "STANDARD_D2_V2", "scaleSettings": {"maxNodeCount": 1}, "osType": "Plan9"}),
+            ),
+            "InvalidRequestContent",
+        ),
+        (
+            "noip",
+            cluster(
+                json!({"vmSize": "STANDARD_D2_V2", "scaleSettings": {"maxNodeCount": 1}, "enableNodePublicIp": false}),
+            ),
+            "InvalidNetworkSettings",
+        ),
+        (
+            "nb-idle",
+            instance(json!({"idleTimeBeforeShutdown": "PT5M"})),
+            "InvalidIdleShutdown",
+        ),
+        (
+            "nb-idle-long",
+            instance(json!({"idleTimeBeforeShutdown": "P4D"})),
+            "InvalidIdleShutdown",
+        ),
+        (
+            "nb-user",
+            instance(
+                json!({"personalComputeInstanceSettings": {"assignedUser": {"objectId": "o"}}}),
+            ),
+            "InvalidAssignedUser",
+        ),
+        (
+            "nb-script",
+            instance(
+                json!({"setupScripts": {"scripts": {"startupScript": {"scriptSource": "ftp", "scriptData": "s.sh"}}}}),
+            ),
+            "InvalidSetupScripts",
+        ),
+        (
+            "nb-share",
+            instance(json!({"applicationSharingPolicy": "Everyone"})),
+            "InvalidRequestContent",
+        ),
+    ] {
+        let reply = client.put(&compute_path("mlws", name), &body).await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (StatusCode::BAD_REQUEST, code),
+            "{name}: {}",
+            reply.body
+        );
+    }
+    let path = compute_path("mlws", "win-cpu");
+    let made = client
+        .create(&path, &cluster(json!({"vmSize": "STANDARD_D2_V2", "scaleSettings": {"maxNodeCount": 1}, "osType": "Windows", "virtualMachineImage": {"id": image}, "isolatedNetwork": true})))
+        .await;
+    let properties = &made["properties"]["properties"];
+    assert_eq!(properties["virtualMachineImage"]["id"], image);
+    assert_eq!(properties["isolatedNetwork"], true);
+    let path = compute_path("mlws", "nb-ada");
+    let made = client
+        .create(&path, &instance(json!({"idleTimeBeforeShutdown": "PT30M", "personalComputeInstanceSettings": {"assignedUser": {"objectId": "o", "tenantId": "t"}}, "setupScripts": {"scripts": {"creationScript": {"scriptSource": "workspaceStorage", "scriptData": "setup.sh"}}}})))
+        .await;
+    let properties = &made["properties"]["properties"];
+    assert_eq!(properties["idleTimeBeforeShutdown"], "PT30M");
+    assert_eq!(
+        properties["personalComputeInstanceSettings"]["assignedUser"]["tenantId"],
+        "t"
+    );
+    assert_eq!(
+        properties["setupScripts"]["scripts"]["creationScript"]["scriptData"],
+        "setup.sh"
+    );
+    // Fixed once created: a change is refused, naming the setting.
+    let reply = client
+        .put(&path, &instance(json!({"idleTimeBeforeShutdown": "PT45M"})))
+        .await;
+    assert_eq!(
+        (reply.status, reply.code()),
+        (StatusCode::CONFLICT, "PropertyChangeNotAllowed"),
+        "{}",
+        reply.body
+    );
+}

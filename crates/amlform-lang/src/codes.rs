@@ -81,3 +81,6 @@ pub const ONE_OF: &str = "AML111";
 pub const MODE: &str = "AML112";
 /// AKS TLS settings that do not make one `SslConfiguration`.
 pub const TLS: &str = "AML113";
+/// Cluster or compute instance settings that do not go together, or are out of the
+/// service's range.
+pub const NODE_SETTINGS: &str = "AML114";

@@ -23,6 +23,7 @@ pub(crate) fn check(evaluated: &EvaluatedConfig, diagnostics: &mut Diagnostics) 
         credentials(compute, diagnostics);
         cluster_credentials(compute, diagnostics);
         tls(compute, diagnostics);
+        node_settings(compute, diagnostics);
     }
     duplicate_names(evaluated, diagnostics);
     double_attachments(evaluated, diagnostics);
@@ -470,6 +471,90 @@ fn tls(compute: &ComputeInstance, diagnostics: &mut Diagnostics) {
             "choose one: your certificate (`ssl_status = \"Enabled\"`) or one the service issues for the label (`ssl_status = \"Auto\"`)",
         ),
         _ => {}
+    }
+}
+
+/// The settings of clusters and compute instances that go together, as the API describes
+/// them: a custom image is for Windows (`virtualMachineImage`), idle shutdown is 15 minutes to
+/// 3 days (`IdleShutdownSetting`), an assigned user is an object id in a tenant
+/// (`AssignedUser`), script arguments need their script, nodes without a public IP need a
+/// subnet, and a cluster has at most 65,000 nodes.
+fn node_settings(compute: &ComputeInstance, diagnostics: &mut Diagnostics) {
+    let mut error = |at: &str, message: String, hint: &str| {
+        diagnostics.push(
+            Diagnostic::error(codes::NODE_SETTINGS, message)
+                .at(compute.span_of(at))
+                .hint(hint.to_owned()),
+        );
+    };
+    let number = |name: &str| compute.value(name).as_integer();
+    match compute.kind.block_name {
+        "aml_compute" => {
+            if has_value(compute, "vm_image_id") && compute.str("os_type") != Some("Windows") {
+                error(
+                    "vm_image_id",
+                    "`vm_image_id` is set on a Linux cluster; a custom image is for Windows nodes"
+                        .to_owned(),
+                    "add `os_type = \"Windows\"`, or remove `vm_image_id`",
+                );
+            }
+            if let Some(nodes) = number("max_nodes").filter(|nodes| *nodes > 65_000) {
+                error(
+                    "max_nodes",
+                    format!(
+                        "`max_nodes = {nodes}` is more than the 65,000 nodes a cluster can have"
+                    ),
+                    "split the work across clusters, or lower `max_nodes`",
+                );
+            }
+        }
+        "compute_instance" => {
+            if let Some(minutes) =
+                number("idle_minutes_before_shutdown").filter(|minutes| *minutes > 4320)
+            {
+                error(
+                    "idle_minutes_before_shutdown",
+                    format!(
+                        "idle shutdown after {minutes} minutes is longer than the 3 days (4320 minutes) the service allows"
+                    ),
+                    "choose 15 to 4320 minutes",
+                );
+            }
+            let object = has_value(compute, "assigned_user_object_id");
+            let tenant = has_value(compute, "assigned_user_tenant_id");
+            if object != tenant {
+                let (given, missing) = if object {
+                    ("assigned_user_object_id", "assigned_user_tenant_id")
+                } else {
+                    ("assigned_user_tenant_id", "assigned_user_object_id")
+                };
+                error(
+                    given,
+                    format!("`{given}` is set without `{missing}`"),
+                    "an assigned user is an Entra object id and the tenant it is in: give both",
+                );
+            }
+            for script in ["creation_script", "startup_script"] {
+                let arguments = format!("{script}_arguments");
+                if has_value(compute, &arguments) && !has_value(compute, script) {
+                    error(
+                        &arguments,
+                        format!("`{arguments}` is set without `{script}`"),
+                        "add the script's path in the workspace's file share, or remove the arguments",
+                    );
+                }
+            }
+        }
+        _ => return,
+    }
+    if matches!(compute.value("enable_node_public_ip"), Value::Bool(false))
+        && !has_value(compute, "subnet_name")
+    {
+        error(
+            "enable_node_public_ip",
+            "nodes without a public IP need a virtual network".to_owned(),
+            "add `vnet_name` and `subnet_name` (the subnet must reach the workspace), or remove `enable_node_public_ip = false`",
+        );
     }
 }
 

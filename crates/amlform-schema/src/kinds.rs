@@ -33,6 +33,11 @@ const REMOTE_LOGIN_ACCESS: &[&str] = &["Enabled", "Disabled", "NotSpecified"];
 const POWER_STATES: &[&str] = &["running", "stopped"];
 const CLUSTER_PURPOSES: &[&str] = &["FastProd", "DenseProd", "DevTest"];
 const LOAD_BALANCER_TYPES: &[&str] = &["PublicIp", "InternalLoadBalancer"];
+const OS_TYPES: &[&str] = &["Linux", "Windows"];
+/// `applicationSharingPolicy`: who may use the applications of a compute instance.
+const SHARING_POLICIES: &[&str] = &["Personal", "Shared"];
+/// `computeInstanceAuthorizationType`: the API's one value.
+const AUTHORIZATION_TYPES: &[&str] = &["personal"];
 
 const NAME: Attribute = Attribute::new("name", STRING)
     .rest("name")
@@ -134,6 +139,14 @@ pub const COMPUTE_KINDS: &[ComputeKind] = &[
             Attribute::new("enable_node_public_ip", Bool)
                 .default(DefaultBool(true))
                 .rest("properties.properties.enableNodePublicIp"),
+            Attribute::new("os_type", Enum(OS_TYPES))
+                .default(default_str("Linux"))
+                .rest("properties.properties.osType"),
+            Attribute::new("vm_image_id", STRING)
+                .rest("properties.properties.virtualMachineImage.id")
+                .doc("A custom image's resource id (`virtualMachineImage`: Windows only)"),
+            Attribute::new("isolated_network", Bool)
+                .rest("properties.properties.isolatedNetwork"),
         ],
         one_of: &[],
         computed: &["id", "resource_id", "provisioning_state"],
@@ -166,6 +179,33 @@ pub const COMPUTE_KINDS: &[ComputeKind] = &[
                 .in_place()
                 .rest("properties.properties.state")
                 .doc("Declared power state: an instance does not scale, stop it to stop charges"),
+            Attribute::new("assigned_user_object_id", STRING)
+                .rest("properties.properties.personalComputeInstanceSettings.assignedUser.objectId")
+                .doc("Entra object id of the data scientist it is created for (with `assigned_user_tenant_id`)"),
+            Attribute::new("assigned_user_tenant_id", STRING)
+                .rest("properties.properties.personalComputeInstanceSettings.assignedUser.tenantId"),
+            Attribute::new("idle_minutes_before_shutdown", Integer { min: 15 })
+                .rest("properties.properties.idleTimeBeforeShutdown")
+                .doc("Stop after this many idle minutes: 15 to 4320 (3 days; `IdleShutdownSetting`)"),
+            Attribute::new("creation_script", STRING)
+                .rest("properties.properties.setupScripts.scripts.creationScript.scriptData")
+                .doc("Path, in the workspace's file share, of a script run once when it is created"),
+            Attribute::new("creation_script_arguments", STRING)
+                .rest("properties.properties.setupScripts.scripts.creationScript.scriptArguments"),
+            Attribute::new("startup_script", STRING)
+                .rest("properties.properties.setupScripts.scripts.startupScript.scriptData")
+                .doc("Path, in the workspace's file share, of a script run at every start"),
+            Attribute::new("startup_script_arguments", STRING)
+                .rest("properties.properties.setupScripts.scripts.startupScript.scriptArguments"),
+            Attribute::new("enable_node_public_ip", Bool)
+                .rest("properties.properties.enableNodePublicIp")
+                .doc("`false` gives it no public IP (it needs a subnet then)"),
+            Attribute::new("application_sharing_policy", Enum(SHARING_POLICIES))
+                .default(default_str("Shared"))
+                .rest("properties.properties.applicationSharingPolicy"),
+            Attribute::new("authorization_type", Enum(AUTHORIZATION_TYPES))
+                .default(default_str("personal"))
+                .rest("properties.properties.computeInstanceAuthorizationType"),
         ],
         one_of: &[],
         // `instance_state`: the service's own word (`JobRunning`, `SetupFailed`, ...).
