@@ -416,7 +416,8 @@ pub(crate) fn check_node_settings(
                 }
             }
             let user = &properties["personalComputeInstanceSettings"]["assignedUser"];
-            if !user.is_null() && !(user["objectId"].is_string() && user["tenantId"].is_string()) {
+            let whole = user["objectId"].is_string() && user["tenantId"].is_string();
+            if !user.is_null() && !whole {
                 return refuse(
                     "InvalidAssignedUser",
                     "personalComputeInstanceSettings.assignedUser",
