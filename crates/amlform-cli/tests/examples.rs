@@ -59,6 +59,27 @@ const EXAMPLES: &[Example] = &[
         forcing_says: "adla_compute.adla must be detached and attached again",
     },
     Example {
+        dir: "kubernetes",
+        in_place: None,
+        power: None,
+        forcing: ("\"azureml\"", "\"training\""),
+        forcing_says: "kubernetes_compute.arc must be detached and attached again",
+    },
+    Example {
+        dir: "synapse-spark",
+        in_place: None,
+        power: None,
+        forcing: ("bigDataPools/mlpool", "bigDataPools/mlpool2"),
+        forcing_says: "synapse_spark_compute.spark must be detached and attached again",
+    },
+    Example {
+        dir: "data-factory",
+        in_place: None,
+        power: None,
+        forcing: ("factories/ingest", "factories/ingest2"),
+        forcing_says: "data_factory_compute.adf must be detached and attached again",
+    },
+    Example {
         dir: "aks",
         in_place: None,
         power: None,

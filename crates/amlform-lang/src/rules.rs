@@ -327,19 +327,58 @@ fn resource_id(compute: &ComputeInstance, diagnostics: &mut Diagnostics) {
     let Some(id) = compute.str("resource_id") else {
         return;
     };
-    let (provider, kind) = match compute.kind.block_name {
-        "remote_compute" => ("Microsoft.Compute", "virtualMachines"),
-        "hdinsight_compute" => ("Microsoft.HDInsight", "clusters"),
-        "aks_compute" => ("Microsoft.ContainerService", "managedClusters"),
+    // The resource types each kind attaches (`ComputeType`'s documentation in the API
+    // description); a Synapse Spark pool is a child of its workspace.
+    let accepted: &[(&str, &str)] = match compute.kind.block_name {
+        "remote_compute" => &[("Microsoft.Compute", "virtualMachines")],
+        "hdinsight_compute" => &[("Microsoft.HDInsight", "clusters")],
+        "aks_compute" => &[("Microsoft.ContainerService", "managedClusters")],
+        "kubernetes_compute" => &[
+            ("Microsoft.ContainerService", "managedClusters"),
+            ("Microsoft.Kubernetes", "connectedClusters"),
+        ],
+        "data_factory_compute" => &[("Microsoft.DataFactory", "factories")],
+        "synapse_spark_compute" => {
+            if !is_spark_pool_id(id) {
+                diagnostics.push(
+                    Diagnostic::error(codes::RESOURCE_ID, format!("\"{id}\" is not a Synapse Spark pool's resource id"))
+                        .at(compute.span_of("resource_id"))
+                        .hint("write /subscriptions/<subscription_id>/resourceGroups/<resource_group>/providers/Microsoft.Synapse/workspaces/<workspace>/bigDataPools/<pool>"),
+                );
+            }
+            return;
+        }
         _ => return,
     };
-    if !arm_id_matches(id, provider, kind) {
+    if !accepted
+        .iter()
+        .any(|(provider, kind)| arm_id_matches(id, provider, kind))
+    {
+        let (provider, kind) = accepted[0];
+        let what = (accepted.iter())
+            .map(|(provider, kind)| format!("{provider}/{kind}"))
+            .collect::<Vec<_>>()
+            .join(" or ");
         diagnostics.push(
-            Diagnostic::error(codes::RESOURCE_ID, format!("\"{id}\" is not a {provider}/{kind} resource id"))
+            Diagnostic::error(codes::RESOURCE_ID, format!("\"{id}\" is not a {what} resource id"))
                 .at(compute.span_of("resource_id"))
                 .hint(format!("write /subscriptions/<subscription_id>/resourceGroups/<resource_group>/providers/{provider}/{kind}/<name>")),
         );
     }
+}
+
+/// `.../providers/Microsoft.Synapse/workspaces/<workspace>/bigDataPools/<pool>`.
+fn is_spark_pool_id(id: &str) -> bool {
+    let Some((workspace, pool)) = id.rsplit_once("/bigDataPools/").or_else(|| {
+        let lower = id.to_ascii_lowercase();
+        let at = lower.rfind("/bigdatapools/")?;
+        Some((&id[..at], &id[at + "/bigDataPools/".len()..]))
+    }) else {
+        return false;
+    };
+    !pool.is_empty()
+        && !pool.contains('/')
+        && arm_id_matches(workspace, "Microsoft.Synapse", "workspaces")
 }
 
 /// `/subscriptions/<s>/resourceGroups/<rg>/providers/<provider>/<kind>/<name>`, case-insensitive.

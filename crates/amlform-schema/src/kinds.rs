@@ -369,6 +369,83 @@ pub const COMPUTE_KINDS: &[ComputeKind] = &[
         one_of: &[],
         computed: &["id", "provisioning_state"],
     },
+    // The compute types of the 2024-10-01 API beyond the seeds: each attaches a resource made
+    // elsewhere (`ComputeType`: `Kubernetes`, `SynapseSpark`, `DataFactory`).
+    ComputeKind {
+        block_name: "kubernetes_compute",
+        sdk_class: "KubernetesCompute",
+        rest_compute_type: "Kubernetes",
+        family: Family::Attached,
+        summary: "Kubernetes cluster (AKS or Arc-enabled) with the Azure ML extension, attached for training and inference",
+        capabilities: "GPU, training, model deployment",
+        attributes: &[
+            NAME,
+            DESCRIPTION,
+            TAGS,
+            Attribute::new("resource_id", STRING)
+                .required()
+                .rest("properties.resourceId")
+                .doc("ARM id of the AKS cluster or Arc-enabled (connected) cluster"),
+            Attribute::new("namespace", STRING)
+                .default(default_str("default"))
+                .rest("properties.properties.namespace")
+                .doc("Kubernetes namespace the workloads run in"),
+            Attribute::new("default_instance_type", STRING)
+                .rest("properties.properties.defaultInstanceType"),
+            Attribute::new("extension_instance_release_train", STRING)
+                .rest("properties.properties.extensionInstanceReleaseTrain")
+                .doc("Release train of the Azure ML extension (`stable`, `preview`)"),
+            Attribute::new("extension_principal_id", STRING)
+                .rest("properties.properties.extensionPrincipalId"),
+            Attribute::new("vc_name", STRING).rest("properties.properties.vcName"),
+            Attribute::new("identity_type", Enum(IDENTITY_TYPES)).rest("identity.type"),
+            Attribute::new("identity_id", StringList).rest("identity.userAssignedIdentities"),
+        ],
+        one_of: &[],
+        computed: &["id", "provisioning_state"],
+    },
+    ComputeKind {
+        block_name: "synapse_spark_compute",
+        sdk_class: "SynapseSparkCompute",
+        rest_compute_type: "SynapseSpark",
+        family: Family::Attached,
+        summary: "Synapse Spark pool attached for interactive and pipeline Spark jobs",
+        capabilities: "Spark, pipelines",
+        attributes: &[
+            NAME,
+            DESCRIPTION,
+            TAGS,
+            Attribute::new("resource_id", STRING)
+                .required()
+                .rest("properties.resourceId")
+                .doc("ARM id of the Spark pool: .../Microsoft.Synapse/workspaces/<ws>/bigDataPools/<pool>"),
+            Attribute::new("identity_type", Enum(IDENTITY_TYPES))
+                .rest("identity.type")
+                .doc("The identity the pool's jobs run as"),
+            Attribute::new("identity_id", StringList).rest("identity.userAssignedIdentities"),
+        ],
+        one_of: &[],
+        computed: &["id", "provisioning_state"],
+    },
+    ComputeKind {
+        block_name: "data_factory_compute",
+        sdk_class: "DataFactoryCompute",
+        rest_compute_type: "DataFactory",
+        family: Family::Attached,
+        summary: "Azure Data Factory attached for data movement in pipelines",
+        capabilities: "pipelines only",
+        attributes: &[
+            NAME,
+            DESCRIPTION,
+            TAGS,
+            Attribute::new("resource_id", STRING)
+                .required()
+                .rest("properties.resourceId")
+                .doc("ARM id of the data factory"),
+        ],
+        one_of: &[],
+        computed: &["id", "provisioning_state"],
+    },
 ];
 
 /// A kind of compute the documents mention that amlform cannot manage, and why.

@@ -22,7 +22,6 @@ hdinsight_compute "spark" {
   password    = var.password
 }
 
-
 databricks_compute "dbx" {
   name           = "dbx"
   workspace_name = "dbx-two"
@@ -45,4 +44,20 @@ aks_compute "aks_attached" {
   name            = "aks-att"
   resource_id     = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/aks-rg/providers/Microsoft.ContainerService/managedClusters/aks1"
   cluster_purpose = "DevTest"
+}
+
+kubernetes_compute "k8s" {
+  name        = "k8s"
+  resource_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/k8s-rg/providers/Microsoft.Kubernetes/connectedClusters/arc2"
+  namespace   = "ml"
+}
+
+synapse_spark_compute "spark_pool" {
+  name        = "syn-spark"
+  resource_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/syn-rg/providers/Microsoft.Synapse/workspaces/syn1/bigDataPools/pool2"
+}
+
+data_factory_compute "adf" {
+  name        = "adf"
+  resource_id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/adf-rg/providers/Microsoft.DataFactory/factories/adf2"
 }
