@@ -47,6 +47,9 @@ pub fn attributes(kind: &ComputeKind, resource: &Value) -> AttributeMap<&'static
                 .and_then(Value::as_str)
                 .and_then(duration_seconds)
                 .map(Value::from),
+            "schedules" => raw
+                .and_then(Value::as_array)
+                .map(|schedules| Value::Array(schedules.iter().map(schedule_attributes).collect())),
             "idle_minutes_before_shutdown" => raw
                 .and_then(Value::as_str)
                 .and_then(duration_seconds)
@@ -94,6 +97,45 @@ pub fn attributes(kind: &ComputeKind, resource: &Value) -> AttributeMap<&'static
         values.push((INSTANCE_STATE, Value::from(state)));
     }
     AttributeMap::from_distinct(values)
+}
+
+/// A `ComputeStartStopSchedule` in the configuration's shape, its service-made fields (`id`,
+/// `provisioningStatus`) left out: the inverse of the body's.
+fn schedule_attributes(schedule: &Value) -> Value {
+    let recurring = schedule["triggerType"].as_str() == Some("Recurrence");
+    let trigger = if recurring {
+        &schedule["recurrence"]
+    } else {
+        &schedule["cron"]
+    };
+    let mut out = serde_json::Map::new();
+    out.insert("action".to_owned(), schedule["action"].clone());
+    out.insert(
+        "enabled".to_owned(),
+        Value::Bool(schedule["status"].as_str() != Some("Disabled")),
+    );
+    out.insert(
+        "time_zone".to_owned(),
+        Value::from(trigger["timeZone"].as_str().unwrap_or("UTC")),
+    );
+    if recurring {
+        let when = &trigger["schedule"];
+        let mut recurrence = serde_json::Map::new();
+        recurrence.insert("frequency".to_owned(), trigger["frequency"].clone());
+        recurrence.insert("interval".to_owned(), trigger["interval"].clone());
+        recurrence.insert("hours".to_owned(), when["hours"].clone());
+        recurrence.insert("minutes".to_owned(), when["minutes"].clone());
+        if when["weekDays"]
+            .as_array()
+            .is_some_and(|days| !days.is_empty())
+        {
+            recurrence.insert("week_days".to_owned(), when["weekDays"].clone());
+        }
+        out.insert("recurrence".to_owned(), Value::Object(recurrence));
+    } else {
+        out.insert("cron".to_owned(), trigger["expression"].clone());
+    }
+    Value::Object(out)
 }
 
 /// The value at a dotted REST path (`properties.properties.vmSize`); none for an empty path.

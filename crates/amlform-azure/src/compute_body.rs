@@ -67,6 +67,9 @@ pub fn compute_body(
             "idle_seconds_before_scaledown" => value
                 .as_i64()
                 .map(|seconds| json!(seconds_duration(seconds))),
+            "schedules" => value
+                .as_array()
+                .map(|schedules| Value::Array(schedules.iter().map(schedule_body).collect())),
             "idle_minutes_before_shutdown" => {
                 value.as_i64().map(|minutes| json!(format!("PT{minutes}M")))
             }
@@ -148,6 +151,34 @@ pub fn compute_body(
                 json!(status),
             );
         }
+    }
+    body
+}
+
+/// A schedule in the configuration's shape (`action`, `cron` or `recurrence`, `time_zone`,
+/// `enabled`) as a `ComputeStartStopSchedule`.
+fn schedule_body(schedule: &Value) -> Value {
+    let time_zone = schedule["time_zone"].as_str().unwrap_or("UTC");
+    let mut body = json!({
+        "action": schedule["action"],
+        "status": if schedule["enabled"] == false { "Disabled" } else { "Enabled" },
+    });
+    if let Some(expression) = schedule["cron"].as_str() {
+        body["triggerType"] = json!("Cron");
+        body["cron"] = json!({"expression": expression, "timeZone": time_zone});
+    } else {
+        let recurrence = &schedule["recurrence"];
+        let mut when = json!({"hours": recurrence["hours"], "minutes": recurrence["minutes"]});
+        if recurrence["week_days"].is_array() {
+            when["weekDays"] = recurrence["week_days"].clone();
+        }
+        body["triggerType"] = json!("Recurrence");
+        body["recurrence"] = json!({
+            "frequency": recurrence["frequency"],
+            "interval": recurrence["interval"],
+            "timeZone": time_zone,
+            "schedule": when,
+        });
     }
     body
 }
@@ -274,5 +305,34 @@ mod tests {
             status(&body(json!({}))).is_null(),
             "no TLS settings, none sent"
         );
+    }
+
+    /// A schedule goes out as a `ComputeStartStopSchedule` and comes back in the
+    /// configuration's shape, the service's `id` and `provisioningStatus` left out.
+    #[test]
+    fn schedules_both_ways() {
+        let kind = kind_of("ComputeInstance").unwrap();
+        let values: BTreeMap<String, Value> = serde_json::from_value(json!({
+            "vm_size": "STANDARD_DS3_V2",
+            "schedules": [
+                {"action": "Stop", "cron": "0 19 * * 1-5", "time_zone": "UTC", "enabled": true},
+                {"action": "Start", "recurrence": {"frequency": "Week", "interval": 1, "hours": [8], "minutes": [30], "week_days": ["Monday"]}, "time_zone": "Pacific Standard Time", "enabled": false}
+            ]
+        }))
+        .unwrap();
+        let mut body = compute_body(kind, &values, &CONTEXT, &|_| None);
+        let schedules = &body["properties"]["properties"]["schedules"]["computeStartStop"];
+        assert_eq!(schedules[0]["triggerType"], "Cron");
+        assert_eq!(schedules[0]["cron"]["expression"], "0 19 * * 1-5");
+        assert_eq!(schedules[1]["status"], "Disabled");
+        assert_eq!(
+            schedules[1]["recurrence"]["schedule"]["weekDays"][0],
+            "Monday"
+        );
+        body["properties"]["properties"]["schedules"]["computeStartStop"][0]["id"] = json!("s1");
+        body["properties"]["properties"]["schedules"]["computeStartStop"][0]["provisioningStatus"] =
+            json!("Completed");
+        body["name"] = json!("nb-ada");
+        assert_eq!(attributes(kind, &body)["schedules"], values["schedules"]);
     }
 }

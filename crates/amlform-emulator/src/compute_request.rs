@@ -424,6 +424,16 @@ pub(crate) fn check_node_settings(
                     "An assigned user needs both objectId and tenantId.".to_owned(),
                 );
             }
+            let schedules = properties["schedules"]["computeStartStop"].as_array();
+            for (index, schedule) in schedules.into_iter().flatten().enumerate() {
+                if let Err(reason) = check_schedule(schedule) {
+                    return refuse(
+                        "InvalidSchedule",
+                        &format!("schedules.computeStartStop[{index}]"),
+                        format!("Schedule {index}: {reason}."),
+                    );
+                }
+            }
             for script in ["creationScript", "startupScript"] {
                 let reference = &properties["setupScripts"]["scripts"][script];
                 if reference.is_null() {
@@ -444,6 +454,63 @@ pub(crate) fn check_node_settings(
             }
         }
         _ => {}
+    }
+    Ok(())
+}
+
+/// A `ComputeStartStopSchedule`: a `ComputePowerAction`, and the cron expression or the
+/// recurrence its `triggerType` names.
+fn check_schedule(schedule: &Value) -> Result<(), String> {
+    let action = schedule["action"].as_str().unwrap_or_default();
+    if !["Start", "Stop"].contains(&action) {
+        return Err(format!("action '{action}' is not Start or Stop"));
+    }
+    if let Some(status) = schedule["status"].as_str()
+        && !["Enabled", "Disabled"].contains(&status)
+    {
+        return Err(format!("status '{status}' is not Enabled or Disabled"));
+    }
+    match schedule["triggerType"].as_str() {
+        Some("Cron") => {
+            let expression = schedule["cron"]["expression"].as_str().unwrap_or_default();
+            if expression.split_whitespace().count() != 5 {
+                return Err(format!(
+                    "'{expression}' is not a cron expression of five fields"
+                ));
+            }
+        }
+        Some("Recurrence") => {
+            let recurrence = &schedule["recurrence"];
+            let frequency = recurrence["frequency"].as_str().unwrap_or_default();
+            if !["Minute", "Hour", "Day", "Week", "Month"].contains(&frequency) {
+                return Err(format!("recurrence frequency '{frequency}' is not valid"));
+            }
+            if recurrence["interval"]
+                .as_i64()
+                .is_none_or(|interval| interval < 1)
+            {
+                return Err("recurrence interval must be at least 1".to_owned());
+            }
+            let within = |field: &str, max: i64| {
+                recurrence["schedule"][field]
+                    .as_array()
+                    .is_some_and(|items| {
+                        !items.is_empty()
+                            && items
+                                .iter()
+                                .all(|item| item.as_i64().is_some_and(|n| (0..=max).contains(&n)))
+                    })
+            };
+            if !(within("hours", 23) && within("minutes", 59)) {
+                return Err("recurrence schedule needs hours (0-23) and minutes (0-59)".to_owned());
+            }
+        }
+        other => {
+            return Err(format!(
+                "triggerType {} is not Cron or Recurrence",
+                other.unwrap_or("(none)")
+            ));
+        }
     }
     Ok(())
 }

@@ -971,3 +971,54 @@ async fn cluster_and_instance_settings_follow_the_api() {
         reply.body
     );
 }
+
+/// `schedules.computeStartStop`: each a Start or Stop on a cron expression or a recurrence,
+/// refused otherwise; the one setting of a compute instance that changes in place.
+#[tokio::test]
+async fn instance_schedules_are_checked_and_change_in_place() {
+    let (_emulator, client) = emulator();
+    let instance = |schedules: serde_json::Value| json!({"location": "eastus", "properties": {"computeType": "ComputeInstance", "properties": {"vmSize": "STANDARD_DS3_V2", "schedules": {"computeStartStop": schedules}}}});
+    for (name, schedule) in [
+        (
+            "nb-action",
+            json!({"action": "Pause", "triggerType": "Cron", "cron": {"expression": "0 18 * * *"}}),
+        ),
+        (
+            "nb-cron",
+            json!({"action": "Stop", "triggerType": "Cron", "cron": {"expression": "daily"}}),
+        ),
+        (
+            "nb-trigger",
+            json!({"action": "Stop", "triggerType": "Sometimes"}),
+        ),
+        (
+            "nb-hours",
+            json!({"action": "Start", "triggerType": "Recurrence", "recurrence": {"frequency": "Day", "interval": 1, "schedule": {"hours": [25], "minutes": [0]}}}),
+        ),
+    ] {
+        let reply = client
+            .put(&compute_path("mlws", name), &instance(json!([schedule])))
+            .await;
+        assert_eq!(
+            (reply.status, reply.code()),
+            (StatusCode::BAD_REQUEST, "InvalidSchedule"),
+            "{name}: {}",
+            reply.body
+        );
+    }
+    let path = compute_path("mlws", "nb-ada");
+    let stop_at = |expression: &str| {
+        instance(
+            json!([{"action": "Stop", "status": "Enabled", "triggerType": "Cron", "cron": {"expression": expression, "timeZone": "UTC"}}]),
+        )
+    };
+    client.create(&path, &stop_at("0 19 * * *")).await;
+    let reply = client.put(&path, &stop_at("0 18 * * *")).await;
+    assert_eq!(reply.status, StatusCode::OK, "in place: {}", reply.body);
+    client.wait(&reply).await;
+    let got = client.get(&path).await.body;
+    assert_eq!(
+        got["properties"]["properties"]["schedules"]["computeStartStop"][0]["cron"]["expression"],
+        "0 18 * * *"
+    );
+}

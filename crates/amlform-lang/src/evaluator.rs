@@ -1295,6 +1295,10 @@ impl<'c> Evaluator<'c> {
                     format!("write `{name} = [\"...\"]`"),
                 ),
             },
+            AttrType::Schedules => match crate::schedules::typed_schedules(&value) {
+                Ok(typed) => Some(typed),
+                Err((message, hint)) => wrong(self, codes::WRONG_TYPE, message, hint),
+            },
             AttrType::StringMap => match value {
                 Value::Map(ref map)
                     if map

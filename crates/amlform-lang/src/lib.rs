@@ -20,6 +20,7 @@ mod parsed_body;
 mod plain_parser;
 mod references;
 mod rules;
+mod schedules;
 mod scope;
 mod source_map;
 mod suggest;

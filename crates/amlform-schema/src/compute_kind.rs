@@ -137,6 +137,9 @@ pub enum AttrType {
     Enum(&'static [&'static str]),
     StringList,
     StringMap,
+    /// A compute instance's start and stop schedules: a list of objects (`action`, `cron` or
+    /// `recurrence`, `time_zone`, `enabled`), checked by the language.
+    Schedules,
 }
 
 impl AttrType {
@@ -149,6 +152,7 @@ impl AttrType {
             AttrType::Enum(values) => format!("one of {}", quoted_list(values)),
             AttrType::StringList => "list of strings".into(),
             AttrType::StringMap => "map of strings".into(),
+            AttrType::Schedules => "list of schedules".into(),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! (`properties` is the compute resource's, `properties.properties` the kind-specific schema).
 
 use crate::compute_kind::{
-    AttrType::{self, Bool, Enum, Integer, StringList, StringMap},
+    AttrType::{self, Bool, Enum, Integer, Schedules, StringList, StringMap},
     Attribute, ComputeKind,
     DefaultValue::{self, Bool as DefaultBool, Integer as DefaultInt},
     Family, Mode,
@@ -200,6 +200,10 @@ pub const COMPUTE_KINDS: &[ComputeKind] = &[
             Attribute::new("enable_node_public_ip", Bool)
                 .rest("properties.properties.enableNodePublicIp")
                 .doc("`false` gives it no public IP (it needs a subnet then)"),
+            Attribute::new("schedules", Schedules)
+                .in_place()
+                .rest("properties.properties.schedules.computeStartStop")
+                .doc("Start and stop on a cron expression or a recurrence, in a time zone (`ComputeStartStopSchedule`)"),
             Attribute::new("application_sharing_policy", Enum(SHARING_POLICIES))
                 .default(default_str("Shared"))
                 .rest("properties.properties.applicationSharingPolicy"),
