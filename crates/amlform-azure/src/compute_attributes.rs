@@ -47,6 +47,13 @@ pub fn attributes(kind: &ComputeKind, resource: &Value) -> AttributeMap<&'static
                 .and_then(Value::as_str)
                 .and_then(duration_seconds)
                 .map(Value::from),
+            "instance_types" => raw.and_then(Value::as_object).map(|types| {
+                Value::Object(
+                    (types.iter())
+                        .map(|(name, schema)| (name.clone(), instance_type_attributes(schema)))
+                        .collect(),
+                )
+            }),
             "schedules" => raw
                 .and_then(Value::as_array)
                 .map(|schedules| Value::Array(schedules.iter().map(schedule_attributes).collect())),
@@ -97,6 +104,30 @@ pub fn attributes(kind: &ComputeKind, resource: &Value) -> AttributeMap<&'static
         values.push((INSTANCE_STATE, Value::from(state)));
     }
     AttributeMap::from_distinct(values)
+}
+
+/// An `InstanceTypeSchema` in the configuration's shape: its node selector, requests and
+/// limits, each without the `null` entries the service writes (`"nvidia.com/gpu": null`) and
+/// left out when empty.
+fn instance_type_attributes(schema: &Value) -> Value {
+    let mut out = serde_json::Map::new();
+    for (name, part) in [
+        ("node_selector", &schema["nodeSelector"]),
+        ("requests", &schema["resources"]["requests"]),
+        ("limits", &schema["resources"]["limits"]),
+    ] {
+        let Some(entries) = part.as_object() else {
+            continue;
+        };
+        let kept: serde_json::Map<String, Value> = (entries.iter())
+            .filter(|(_, value)| !value.is_null())
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        if !kept.is_empty() {
+            out.insert(name.to_owned(), Value::Object(kept));
+        }
+    }
+    Value::Object(out)
 }
 
 /// A `ComputeStartStopSchedule` in the configuration's shape, its service-made fields (`id`,

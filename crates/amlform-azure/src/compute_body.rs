@@ -67,6 +67,26 @@ pub fn compute_body(
             "idle_seconds_before_scaledown" => value
                 .as_i64()
                 .map(|seconds| json!(seconds_duration(seconds))),
+            // `InstanceTypeSchema`: `nodeSelector`, and `resources` of requests and limits.
+            "instance_types" => value.as_object().map(|types| {
+                Value::Object(
+                    types
+                        .iter()
+                        .map(|(name, shape)| {
+                            let mut schema = json!({});
+                            if !shape["node_selector"].is_null() {
+                                schema["nodeSelector"] = shape["node_selector"].clone();
+                            }
+                            for part in ["requests", "limits"] {
+                                if !shape[part].is_null() {
+                                    schema["resources"][part] = shape[part].clone();
+                                }
+                            }
+                            (name.clone(), schema)
+                        })
+                        .collect(),
+                )
+            }),
             "schedules" => value
                 .as_array()
                 .map(|schedules| Value::Array(schedules.iter().map(schedule_body).collect())),
@@ -334,5 +354,29 @@ mod tests {
             json!("Completed");
         body["name"] = json!("nb-ada");
         assert_eq!(attributes(kind, &body)["schedules"], values["schedules"]);
+    }
+
+    /// Instance types go out as `InstanceTypeSchema` and come back without the service's
+    /// `null` entries (`examples/Compute/get/KubernetesCompute.json` has them).
+    #[test]
+    fn kubernetes_instance_types_both_ways() {
+        let kind = kind_of("Kubernetes").unwrap();
+        let values: BTreeMap<String, Value> = serde_json::from_value(json!({
+            "resource_id": "/subscriptions/s/resourceGroups/r/providers/Microsoft.Kubernetes/connectedClusters/arc",
+            "instance_types": {"gpu": {"requests": {"cpu": "4", "nvidia.com/gpu": "1"}, "limits": {"cpu": "4"}}}
+        }))
+        .unwrap();
+        let mut body = compute_body(kind, &values, &CONTEXT, &|_| None);
+        let gpu = &body["properties"]["properties"]["instanceTypes"]["gpu"];
+        assert_eq!(gpu["resources"]["requests"]["nvidia.com/gpu"], "1");
+        assert!(gpu.get("nodeSelector").is_none(), "{gpu}");
+        body["properties"]["properties"]["instanceTypes"]["gpu"]["nodeSelector"] = Value::Null;
+        body["properties"]["properties"]["instanceTypes"]["gpu"]["resources"]["limits"]["memory"] =
+            Value::Null;
+        body["name"] = json!("arc");
+        assert_eq!(
+            attributes(kind, &body)["instance_types"],
+            values["instance_types"]
+        );
     }
 }

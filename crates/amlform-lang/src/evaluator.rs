@@ -1295,6 +1295,10 @@ impl<'c> Evaluator<'c> {
                     format!("write `{name} = [\"...\"]`"),
                 ),
             },
+            AttrType::InstanceTypes => match crate::instance_types::typed_instance_types(&value) {
+                Ok(typed) => Some(typed),
+                Err((message, hint)) => wrong(self, codes::WRONG_TYPE, message, hint),
+            },
             AttrType::Schedules => match crate::schedules::typed_schedules(&value) {
                 Ok(typed) => Some(typed),
                 Err((message, hint)) => wrong(self, codes::WRONG_TYPE, message, hint),

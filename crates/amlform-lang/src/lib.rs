@@ -13,6 +13,7 @@ mod evaluated_config;
 mod evaluator;
 mod formatter;
 mod functions;
+mod instance_types;
 mod loader;
 mod local_file;
 mod module;

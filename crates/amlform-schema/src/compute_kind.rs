@@ -140,6 +140,9 @@ pub enum AttrType {
     /// A compute instance's start and stop schedules: a list of objects (`action`, `cron` or
     /// `recurrence`, `time_zone`, `enabled`), checked by the language.
     Schedules,
+    /// A Kubernetes compute's instance types: by name, `node_selector`, `requests` and
+    /// `limits` as maps of strings, checked by the language.
+    InstanceTypes,
 }
 
 impl AttrType {
@@ -153,6 +156,7 @@ impl AttrType {
             AttrType::StringList => "list of strings".into(),
             AttrType::StringMap => "map of strings".into(),
             AttrType::Schedules => "list of schedules".into(),
+            AttrType::InstanceTypes => "map of instance types".into(),
         }
     }
 }

@@ -5,7 +5,7 @@
 //! (`properties` is the compute resource's, `properties.properties` the kind-specific schema).
 
 use crate::compute_kind::{
-    AttrType::{self, Bool, Enum, Integer, Schedules, StringList, StringMap},
+    AttrType::{self, Bool, Enum, InstanceTypes, Integer, Schedules, StringList, StringMap},
     Attribute, ComputeKind,
     DefaultValue::{self, Bool as DefaultBool, Integer as DefaultInt},
     Family, Mode,
@@ -396,6 +396,9 @@ pub const COMPUTE_KINDS: &[ComputeKind] = &[
                 .doc("Kubernetes namespace the workloads run in"),
             Attribute::new("default_instance_type", STRING)
                 .rest("properties.properties.defaultInstanceType"),
+            Attribute::new("instance_types", InstanceTypes)
+                .rest("properties.properties.instanceTypes")
+                .doc("By name, the node selector and resource requests and limits of its pods (`InstanceTypeSchema`)"),
             Attribute::new("extension_instance_release_train", STRING)
                 .rest("properties.properties.extensionInstanceReleaseTrain")
                 .doc("Release train of the Azure ML extension (`stable`, `preview`)"),
