@@ -16,11 +16,12 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// The longest backoff this client chooses itself.
     pub max_delay: Duration,
-    /// The longest `Retry-After` of a refusal (429, 5xx) that is honoured; the service's word
-    /// goes past `max_delay`, since ARM's throttling windows can be a minute or more.
+    /// The longest `Retry-After` honoured, of a refusal (429, 5xx) or of a long-running
+    /// operation's answer; the service's word goes past `max_delay` and `max_poll_interval`,
+    /// since ARM's throttling windows and operation polls can ask for a minute or more.
     pub max_retry_after: Duration,
-    /// The longest wait between two polls of a long-running operation (the service's
-    /// `Retry-After` is honoured up to this).
+    /// The longest wait between two polls of a long-running operation when the service gives
+    /// no `Retry-After` (its own word is honoured up to `max_retry_after`).
     pub max_poll_interval: Duration,
     /// How long a long-running operation may take before the client gives up on it.
     pub operation_timeout: Duration,

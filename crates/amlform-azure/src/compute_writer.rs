@@ -450,9 +450,9 @@ fn own_poll_ceiling(policy: &RetryPolicy) -> Duration {
     policy.max_poll_interval.min(Duration::from_secs(15))
 }
 
-/// The pause before each poll: the service's `Retry-After` when it gave one (up to the
-/// policy's `max_poll_interval`), else 1 s growing to [`own_poll_ceiling`]; and the operation
-/// timeout.
+/// The pause before each poll: the service's `Retry-After` when it gave one (as long as it
+/// asks, up to the policy's `max_retry_after`: ARM asks for a minute or more on long
+/// operations), else 1 s growing to [`own_poll_ceiling`]; and the operation timeout.
 struct Poller<'a> {
     policy: RetryPolicy,
     started: Instant,
@@ -485,7 +485,7 @@ impl<'a> Poller<'a> {
             });
         }
         let pause = match self.asked.take() {
-            Some(asked) => asked.min(self.policy.max_poll_interval),
+            Some(asked) => asked.min(self.policy.max_retry_after),
             None => {
                 let pause = self.own;
                 self.own = (self.own * 2).min(own_poll_ceiling(&self.policy));

@@ -422,3 +422,73 @@ async fn a_next_link_without_an_api_version_gets_one() {
     let items = client.list("/page1", Value::clone).await.unwrap();
     assert_eq!(items, [json!(1), json!(amlform_azure::API_VERSION)]);
 }
+
+/// The service's `Retry-After` on a long-running operation is honoured as asked, past the
+/// client's own poll interval: polling sooner spends the read budget ARM limits.
+#[tokio::test]
+async fn an_operation_is_polled_when_the_service_says() {
+    use std::sync::{Arc, Mutex};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    let status_url = format!("{endpoint}/operations/op-1");
+    let first_poll: Arc<Mutex<Option<std::time::Instant>>> = Arc::default();
+    let seen = first_poll.clone();
+    let resource = json!({"id": "/x/computes/cpu", "name": "cpu", "properties": {"computeType": "AmlCompute", "provisioningState": "Succeeded"}});
+    let answer = resource.clone();
+    let router = axum::Router::new()
+        .route(
+            "/{*path}",
+            axum::routing::put(move || {
+                let status_url = status_url.clone();
+                async move {
+                    (
+                        axum::http::StatusCode::CREATED,
+                        [
+                            ("azure-asyncoperation", status_url),
+                            ("retry-after-ms", "300".to_owned()),
+                        ],
+                    )
+                }
+            })
+            .get(move || {
+                let answer = answer.clone();
+                async move { axum::Json(answer) }
+            }),
+        )
+        .route(
+            "/operations/op-1",
+            axum::routing::get(move || {
+                let seen = seen.clone();
+                async move {
+                    seen.lock()
+                        .unwrap()
+                        .get_or_insert_with(std::time::Instant::now);
+                    axum::Json(json!({"status": "Succeeded"}))
+                }
+            }),
+        );
+    tokio::spawn(axum::serve(listener, router).into_future());
+    let provider = AzureProvider::new(
+        ArmClient::new(ArmClientOptions {
+            endpoint,
+            token: "t".to_owned(),
+            retry: RetryPolicy {
+                max_poll_interval: Duration::from_millis(5),
+                ..RetryPolicy::default()
+            },
+            ..Default::default()
+        })
+        .unwrap(),
+    );
+    let sent = std::time::Instant::now();
+    provider
+        .put_compute(&workspace(), "cpu", &cluster(1))
+        .await
+        .unwrap();
+    let polled = first_poll.lock().unwrap().expect("polled");
+    assert!(
+        polled.duration_since(sent) >= Duration::from_millis(300),
+        "polled after {:?}, asked for 300 ms",
+        polled.duration_since(sent)
+    );
+}
