@@ -10,11 +10,7 @@ use amlform_schema::AttributeMap;
 use amlform_schema::{COMPUTE_KINDS, ComputeKind};
 use serde_json::Value;
 
-use crate::InstanceState;
-
-/// The computed value holding a compute instance's state in the service's words
-/// (`JobRunning`), beside the declared `state` it maps to (`running`).
-pub const INSTANCE_STATE: &str = "instance_state";
+use amlform_provider::{INSTANCE_STATE, InstanceState};
 
 /// The kind of a `computeType`, or `None` for types amlform does not manage.
 pub fn kind_of(compute_type: &str) -> Option<&'static ComputeKind> {

@@ -69,7 +69,7 @@ impl AzureProvider {
         };
         // An operation that ended well for a compute that did not is still a failure.
         is_final(&resource).map_err(|error| named(error, &what))?;
-        Ok(RemoteCompute::from_resource(&resource))
+        Ok(crate::remote_compute(&resource))
     }
 
     /// DELETE the compute with `underlyingResourceAction`, and wait until it is gone.

@@ -15,7 +15,6 @@ pub mod compute_attributes;
 mod compute_body;
 mod compute_writer;
 mod credential;
-mod instance_state;
 mod provider;
 mod request_pacer;
 
@@ -24,9 +23,10 @@ pub use azure_error::AzureError;
 pub use compute_body::{BodyContext, compute_body};
 pub use compute_writer::{PowerAction, UnderlyingAction};
 pub use credential::{Cloud, Credential, CredentialKind};
-pub use instance_state::InstanceState;
-pub use provider::{
-    AzureProvider, Provider, RemoteCompute, RemoteWorkspace, StateObserver, Usage, VmSizeInfo,
+// The provider boundary's data, as the rest of amlform has always named it here.
+pub use amlform_provider::{
+    INSTANCE_STATE, InstanceState, RemoteCompute, RemoteWorkspace, Usage, VmSizeInfo,
     WorkspaceTarget,
 };
+pub use provider::{AzureProvider, Provider, StateObserver, remote_compute};
 pub use request_pacer::ClientRateLimits;

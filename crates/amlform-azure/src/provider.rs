@@ -1,137 +1,52 @@
 //! The [`Provider`] boundary (the read side), and its ARM implementation.
 
-use amlform_schema::AttributeMap;
 use std::future::Future;
 
-use amlform_schema::ComputeKind;
+use amlform_provider::{RemoteCompute, RemoteWorkspace, Usage, VmSizeInfo, WorkspaceTarget};
 use serde_json::Value;
 
 use crate::compute_attributes;
 use crate::{ArmClient, AzureError};
 
-/// A workspace as the configuration names it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct WorkspaceTarget {
-    /// The workspace block's label.
-    pub label: String,
-    pub subscription_id: String,
-    pub resource_group: String,
-    pub name: String,
-}
-
-impl WorkspaceTarget {
-    pub fn path(&self) -> String {
-        format!(
-            "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.MachineLearningServices/workspaces/{}",
-            self.subscription_id, self.resource_group, self.name
-        )
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct RemoteWorkspace {
-    pub location: String,
-}
-
-/// A compute as the service reports it, in configuration terms.
-#[derive(Debug, Clone)]
-pub struct RemoteCompute {
-    pub name: String,
-    pub arm_id: String,
-    /// `None` for compute types amlform does not manage (Kubernetes, Synapse, ...).
-    pub kind: Option<&'static ComputeKind>,
-    pub compute_type: String,
-    pub provisioning_state: String,
-    /// `code: message` of each provisioning error.
-    pub provisioning_errors: Vec<String>,
-    pub is_attached: bool,
-    pub resource_id: Option<String>,
-    pub attributes: AttributeMap<&'static str, Value>,
-}
-
-impl RemoteCompute {
-    /// The attributes keyed as a state record keeps them.
-    pub fn owned_attributes(&self) -> AttributeMap<String, Value> {
-        (self.attributes.iter())
-            .map(|(name, value)| ((*name).to_owned(), value.clone()))
-            .collect()
-    }
-
-    pub fn from_resource(resource: &Value) -> RemoteCompute {
-        let text = |path: &str| {
-            compute_attributes::at_path(resource, path)
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-        };
-        let compute_type = text("properties.computeType").unwrap_or_default();
-        let kind = compute_attributes::kind_of(&compute_type);
-        let provisioning_errors =
-            compute_attributes::at_path(resource, "properties.provisioningErrors")
-                .and_then(Value::as_array)
-                .map(|errors| {
-                    errors
-                        .iter()
-                        .map(|error| {
-                            format!(
-                                "{}: {}",
-                                error["error"]["code"].as_str().unwrap_or("Unknown"),
-                                error["error"]["message"].as_str().unwrap_or("")
-                            )
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-        RemoteCompute {
-            name: text("name").unwrap_or_default(),
-            arm_id: text("id").unwrap_or_default(),
-            kind,
-            attributes: kind
-                .map(|kind| compute_attributes::attributes(kind, resource))
-                .unwrap_or_default(),
-            compute_type,
-            provisioning_state: text("properties.provisioningState").unwrap_or_default(),
-            provisioning_errors,
-            is_attached: compute_attributes::at_path(resource, "properties.isAttachedCompute")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-            resource_id: text("properties.resourceId"),
-        }
-    }
-}
-
-/// A VM size of a region, with what the planner needs: validity, cores, price.
-#[derive(Debug, Clone, PartialEq)]
-pub struct VmSizeInfo {
-    pub name: String,
-    pub family: String,
-    pub vcpus: u64,
-    /// Linux pay-as-you-go price per hour (dedicated, low priority), when the service gives it.
-    pub price_per_hour: Option<f64>,
-    pub low_priority_price_per_hour: Option<f64>,
-}
-
-/// One quota's use in a region (`usages`).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Usage {
-    /// What the row counts: `Microsoft.MachineLearningServices/vmFamily/usages` (a VM family),
-    /// `.../dedicatedCores/usages` (the region's dedicated total), `.../lowPriorityCores/usages`,
-    /// `.../totalCores/usages` (clusters), or a workspace's or compute's share
-    /// (`.../workspaces/usages`, `.../workspaces/computes/usages`), as `examples/Usage/list.json`.
-    pub kind: String,
-    /// `Standard DSv2 Family Cluster Dedicated vCPUs`.
-    pub name: String,
-    pub current: u64,
-    /// `u64::MAX` where the service says `-1` (no limit).
-    pub limit: u64,
-}
-
-impl Usage {
-    /// Whether the row is of this type (`vmFamily`, `dedicatedCores`, ...).
-    pub fn is(&self, kind: &str) -> bool {
-        self.kind
-            .strip_prefix("Microsoft.MachineLearningServices/")
-            .and_then(|rest| rest.strip_suffix("/usages"))
-            .is_some_and(|rest| rest.eq_ignore_ascii_case(kind))
+/// A compute resource as ARM reports it, in the configuration's terms.
+pub fn remote_compute(resource: &Value) -> RemoteCompute {
+    let text = |path: &str| {
+        compute_attributes::at_path(resource, path)
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    };
+    let compute_type = text("properties.computeType").unwrap_or_default();
+    let kind = compute_attributes::kind_of(&compute_type);
+    let provisioning_errors =
+        compute_attributes::at_path(resource, "properties.provisioningErrors")
+            .and_then(Value::as_array)
+            .map(|errors| {
+                errors
+                    .iter()
+                    .map(|error| {
+                        format!(
+                            "{}: {}",
+                            error["error"]["code"].as_str().unwrap_or("Unknown"),
+                            error["error"]["message"].as_str().unwrap_or("")
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+    RemoteCompute {
+        name: text("name").unwrap_or_default(),
+        arm_id: text("id").unwrap_or_default(),
+        kind,
+        attributes: kind
+            .map(|kind| compute_attributes::attributes(kind, resource))
+            .unwrap_or_default(),
+        compute_type,
+        provisioning_state: text("properties.provisioningState").unwrap_or_default(),
+        provisioning_errors,
+        is_attached: compute_attributes::at_path(resource, "properties.isAttachedCompute")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        resource_id: text("properties.resourceId"),
     }
 }
 
@@ -215,10 +130,7 @@ impl Provider for AzureProvider {
 
     async fn computes(&self, target: &WorkspaceTarget) -> Result<Vec<RemoteCompute>, AzureError> {
         self.client
-            .list(
-                &format!("{}/computes", target.path()),
-                RemoteCompute::from_resource,
-            )
+            .list(&format!("{}/computes", target.path()), remote_compute)
             .await
     }
 

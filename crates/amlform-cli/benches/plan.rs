@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use amlform_azure::RemoteCompute;
 use amlform_emulator::Emulator;
 use amlform_state::{ChangeSet, LocalStore, RecordStatus, StateRecord, StateStore};
 use axum::body::Body;
@@ -127,7 +126,7 @@ async fn prepare(computes: usize, workspaces: usize) -> PathBuf {
     }
     let mut records = Vec::new();
     for resource in emulator.computes() {
-        let remote = RemoteCompute::from_resource(&resource);
+        let remote = amlform_azure::remote_compute(&resource);
         let id = resource["id"].as_str().unwrap();
         let workspace = id
             .split("/workspaces/ml-ws")

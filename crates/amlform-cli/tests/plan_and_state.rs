@@ -555,7 +555,7 @@ aml_compute "gpu" {
             .computes()
             .iter()
             .map(|resource| {
-                let remote = amlform_azure::RemoteCompute::from_resource(resource);
+                let remote = amlform_azure::remote_compute(resource);
                 StateRecord {
                     address: format!("aml_compute.{}", remote.name),
                     kind: "aml_compute".to_owned(),

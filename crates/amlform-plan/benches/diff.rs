@@ -52,7 +52,7 @@ fn main() {
                 "scaleSettings": {"maxNodeCount": 2, "minNodeCount": 0, "nodeIdleTimeBeforeScaleDown": "PT120S"}
             }}
         });
-        let compute = RemoteCompute::from_resource(&resource);
+        let compute = amlform_azure::remote_compute(&resource);
         state.push(StateRecord {
             address: format!("aml_compute.c{index}"),
             kind: "aml_compute".to_owned(),

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use amlform_azure::RemoteCompute;
+use amlform_provider::RemoteCompute;
 use amlform_state::{ChangeSet, RecordStatus, StateRecord};
 
 /// The state change that makes every record of a refreshed workspace match the service.
@@ -110,7 +110,7 @@ mod tests {
         let resource = json!({"id": "/x/computes/a", "name": "a", "properties": {"computeType": "AmlCompute", "properties": {"scaleSettings": {"maxNodeCount": 9}}}});
         let remote = BTreeMap::from([(
             "dev".to_owned(),
-            vec![RemoteCompute::from_resource(&resource)],
+            vec![amlform_azure::remote_compute(&resource)],
         )]);
         let change = accept_drift(&state, &remote);
         assert_eq!(change.put.len(), 1);
@@ -135,7 +135,7 @@ mod tests {
         let resource = json!({"id": "/x/computes/a", "name": "a", "properties": {"computeType": "AmlCompute", "properties": {"scaleSettings": {"maxNodeCount": 2}}}});
         let remote = BTreeMap::from([(
             "dev".to_owned(),
-            vec![RemoteCompute::from_resource(&resource)],
+            vec![amlform_azure::remote_compute(&resource)],
         )]);
         let change = reconcile_interrupted(&state, &remote);
         assert_eq!(

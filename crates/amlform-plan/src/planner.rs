@@ -6,10 +6,9 @@ use foldhash::{HashMap, HashSet};
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 
-use amlform_azure::compute_attributes::INSTANCE_STATE;
-use amlform_azure::{InstanceState, RemoteCompute};
 use amlform_graph::in_parallel;
 use amlform_lang::{ComputeInstance, EvaluatedConfig, Value as ConfigValue};
+use amlform_provider::{INSTANCE_STATE, InstanceState, RemoteCompute};
 use amlform_schema::{Attribute, AttributeMap, Family, Mode, Update, compute_kind};
 use amlform_state::StateRecord;
 use serde_json::Value;

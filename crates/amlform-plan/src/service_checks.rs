@@ -5,8 +5,8 @@
 use foldhash::{HashMap, HashMapExt};
 use std::collections::{BTreeMap, BTreeSet};
 
-use amlform_azure::{RemoteCompute, Usage, VmSizeInfo};
 use amlform_lang::{ComputeInstance, EvaluatedConfig};
+use amlform_provider::{RemoteCompute, Usage, VmSizeInfo};
 
 use crate::plan::{Plan, PlanError};
 

@@ -85,7 +85,7 @@ fn refreshed(emulator: &Emulator, module: &Module) -> BTreeMap<String, Vec<Remot
         remote
             .entry(label)
             .or_default()
-            .push(RemoteCompute::from_resource(&resource));
+            .push(amlform_azure::remote_compute(&resource));
     }
     remote
 }
