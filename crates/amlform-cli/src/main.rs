@@ -34,14 +34,14 @@ fn main() -> ExitCode {
         }
     };
     let cli = Cli::parse_from(args);
-    if let Some(dir) = &cli.chdir {
-        if let Err(error) = std::env::set_current_dir(dir) {
-            eprintln!(
-                "error: cannot change to directory {}: {error}",
-                dir.display()
-            );
-            return ExitCode::from(1);
-        }
+    if let Some(dir) = &cli.chdir
+        && let Err(error) = std::env::set_current_dir(dir)
+    {
+        eprintln!(
+            "error: cannot change to directory {}: {error}",
+            dir.display()
+        );
+        return ExitCode::from(1);
     }
     if let Some(credential) = &cli.credential {
         let _ = connection::CREDENTIAL_OVERRIDE.set(credential.clone());

@@ -31,10 +31,11 @@ impl Service {
         let failure = operation.planned_failure.clone();
         let (workspace, name) = (operation.workspace.clone(), operation.compute.clone());
         if let Action::Delete { delete_underlying } = operation.action {
-            if let Some(removed) = self.store.remove_compute(&workspace, &name)? {
-                if delete_underlying && let Some(resource_id) = &removed.resource_id {
-                    self.store.set_underlying(resource_id, false)?;
-                }
+            if let Some(removed) = self.store.remove_compute(&workspace, &name)?
+                && delete_underlying
+                && let Some(resource_id) = &removed.resource_id
+            {
+                self.store.set_underlying(resource_id, false)?;
             }
         } else if let Some(compute) = self.store.compute_mut(&workspace, &name) {
             if compute.operation.as_deref() == Some(id) {

@@ -157,10 +157,10 @@ impl<'c> Evaluator<'c> {
         let config = self.config;
         let mut given: BTreeMap<String, (Value, Option<Span>)> = BTreeMap::new();
         for (name, raw) in &inputs.env {
-            if let Some(variable) = config.variable(name) {
-                if let Some(value) = self.raw_value(name, raw, &variable.ty, "the environment") {
-                    given.insert(name.clone(), (value, None));
-                }
+            if let Some(variable) = config.variable(name)
+                && let Some(value) = self.raw_value(name, raw, &variable.ty, "the environment")
+            {
+                given.insert(name.clone(), (value, None));
             }
         }
         for file in &inputs.files {

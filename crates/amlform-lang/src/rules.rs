@@ -260,14 +260,13 @@ fn node_counts(compute: &ComputeInstance, diagnostics: &mut Diagnostics) {
     if let (Some(min), Some(max)) = (
         compute.value("min_nodes").as_integer(),
         compute.value("max_nodes").as_integer(),
-    ) {
-        if min > max {
-            diagnostics.push(
+    ) && min > max
+    {
+        diagnostics.push(
                 Diagnostic::error(codes::NODE_COUNTS, format!("`min_nodes` ({min}) is greater than `max_nodes` ({max})"))
                     .at(compute.span_of("min_nodes"))
                     .hint("lower `min_nodes` or raise `max_nodes`; `min_nodes` nodes stay on (and billed) when idle"),
             );
-        }
     }
 }
 
@@ -624,14 +623,21 @@ pub(crate) fn check_secret_source(
         return;
     }
     for reference in refs {
-        if let ("var", Some(name)) = (reference.root(), reference.name()) {
-            if config.variable(name).is_some_and(|v| !v.sensitive) {
-                diagnostics.push(
-                    Diagnostic::warning(codes::PLAIN_SECRET, format!("secret `{attribute}` comes from variable `{name}`, which is not sensitive"))
-                        .at(reference.span.clone())
-                        .hint(format!("add `sensitive = true` to variable \"{name}\" so its value is never shown")),
-                );
-            }
+        if let ("var", Some(name)) = (reference.root(), reference.name())
+            && config.variable(name).is_some_and(|v| !v.sensitive)
+        {
+            diagnostics.push(
+                Diagnostic::warning(
+                    codes::PLAIN_SECRET,
+                    format!(
+                        "secret `{attribute}` comes from variable `{name}`, which is not sensitive"
+                    ),
+                )
+                .at(reference.span.clone())
+                .hint(format!(
+                    "add `sensitive = true` to variable \"{name}\" so its value is never shown"
+                )),
+            );
         }
     }
 }

@@ -220,10 +220,10 @@ impl Run<'_, '_> {
                 for arg in call.args.iter() {
                     args.push(self.eval(arg)?);
                 }
-                if call.args.expand_final() {
-                    if let Some(Value::List(last) | Value::Set(last)) = args.pop() {
-                        args.extend(last);
-                    }
+                if call.args.expand_final()
+                    && let Some(Value::List(last) | Value::Set(last)) = args.pop()
+                {
+                    args.extend(last);
                 }
                 let context = FunctionContext {
                     base_dir: self.scope.base_dir,

@@ -21,9 +21,7 @@ pub use markdown_view::{MARKDOWN_LIMIT, render_markdown};
 pub use plan::{
     Action, AttributeChange, Plan, PlanError, ResourceChange, ResourceDrift, Shown, Summary,
 };
-pub use planner::{
-    PlanInput, PlanOptions, is_attached_kind, managed_as, moved_hint, plan, shown, to_json,
-};
+pub use planner::{PlanInput, PlanOptions, managed_as, moved_hint, plan, shown, to_json};
 pub use saved_plan::{PlanInputs, SAVED_PLAN_VERSION, SavedPlan};
 pub use service_checks::{Region, RegionFacts, check_against_service, region_of};
 pub use text_view::render_text;

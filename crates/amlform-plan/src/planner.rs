@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use amlform_graph::in_parallel;
 use amlform_lang::{ComputeInstance, EvaluatedConfig, Value as ConfigValue};
 use amlform_provider::{INSTANCE_STATE, InstanceState, RemoteCompute};
-use amlform_schema::{Attribute, AttributeMap, Family, Mode, Update, compute_kind};
+use amlform_schema::{Attribute, AttributeMap, Mode, Update};
 use amlform_state::StateRecord;
 use serde_json::Value;
 
@@ -861,13 +861,4 @@ fn same_value(attribute: &str, a: &Value, b: &Value) -> bool {
         }
         (a, b) => a == b,
     }
-}
-
-/// Whether a kind of compute is attached (for state records, which keep no flag).
-pub fn is_attached_kind(kind: &str, attributes: &BTreeMap<String, Value>) -> bool {
-    compute_kind(kind).is_some_and(|kind| match kind.family {
-        Family::Managed => false,
-        Family::Attached => true,
-        Family::CreateOrAttach => attributes.contains_key("resource_id"),
-    })
 }

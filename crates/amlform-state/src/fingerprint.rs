@@ -22,7 +22,7 @@ pub fn fingerprint(key: &[u8], secret: &[u8]) -> String {
 
 /// The bytes of hex digits; `None` if `text` is not an even number of them.
 pub fn from_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len() / 2)
