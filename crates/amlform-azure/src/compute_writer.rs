@@ -38,17 +38,6 @@ impl AzureProvider {
             .await
     }
 
-    /// PATCH an AmlCompute's scale settings, wait, and read it back.
-    pub async fn patch_compute(
-        &self,
-        target: &WorkspaceTarget,
-        name: &str,
-        body: &Value,
-    ) -> Result<RemoteCompute, AzureError> {
-        self.write_compute(Method::PATCH, target, name, body, "updating")
-            .await
-    }
-
     async fn write_compute(
         &self,
         method: Method,

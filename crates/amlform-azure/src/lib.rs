@@ -5,7 +5,7 @@
 //! 5xx honouring `Retry-After`, connection errors, with jittered backoff) and follows
 //! `nextLink`; [`AzureProvider`] implements [`Provider`], reading a workspace's computes in
 //! one paged list and translating each into the configuration's attribute names
-//! ([`compute_attributes`]); its write methods (`put_compute`, `patch_compute`,
+//! ([`compute_attributes`]); its write methods (`put_compute`,
 //! `delete_compute`, `power`) follow each long-running operation to its end, and
 //! [`compute_body`] builds what they send.
 
@@ -25,8 +25,7 @@ pub use compute_writer::{PowerAction, UnderlyingAction};
 pub use credential::{Cloud, Credential, CredentialKind};
 // The provider boundary's data, as the rest of amlform has always named it here.
 pub use amlform_provider::{
-    INSTANCE_STATE, InstanceState, RemoteCompute, RemoteWorkspace, Usage, VmSizeInfo,
-    WorkspaceTarget,
+    INSTANCE_STATE, InstanceState, RemoteCompute, Usage, VmSizeInfo, WorkspaceTarget,
 };
 pub use provider::{AzureProvider, Provider, StateObserver, remote_compute};
 pub use request_pacer::ClientRateLimits;

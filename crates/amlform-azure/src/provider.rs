@@ -2,7 +2,7 @@
 
 use std::future::Future;
 
-use amlform_provider::{RemoteCompute, RemoteWorkspace, Usage, VmSizeInfo, WorkspaceTarget};
+use amlform_provider::{RemoteCompute, Usage, VmSizeInfo, WorkspaceTarget};
 use serde_json::Value;
 
 use crate::compute_attributes;
@@ -52,10 +52,6 @@ pub fn remote_compute(resource: &Value) -> RemoteCompute {
 
 /// What amlform reads from the service. Async, so refreshes of many workspaces overlap.
 pub trait Provider: Send + Sync {
-    fn workspace(
-        &self,
-        target: &WorkspaceTarget,
-    ) -> impl Future<Output = Result<RemoteWorkspace, AzureError>> + Send;
     /// Every compute of the workspace, in one paged list (not one request per compute).
     fn computes(
         &self,
@@ -121,13 +117,6 @@ impl AzureProvider {
 }
 
 impl Provider for AzureProvider {
-    async fn workspace(&self, target: &WorkspaceTarget) -> Result<RemoteWorkspace, AzureError> {
-        let body = self.client.get(&target.path()).await?;
-        Ok(RemoteWorkspace {
-            location: body["location"].as_str().unwrap_or_default().to_owned(),
-        })
-    }
-
     async fn computes(&self, target: &WorkspaceTarget) -> Result<Vec<RemoteCompute>, AzureError> {
         self.client
             .list(&format!("{}/computes", target.path()), remote_compute)

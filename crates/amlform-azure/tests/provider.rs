@@ -72,10 +72,6 @@ async fn lists_every_page_in_configuration_terms() {
     assert_eq!(third.attributes["vm_priority"], "lowpriority");
     assert_eq!(third.attributes["idle_seconds_before_scaledown"], 120);
     assert!(third.arm_id.ends_with("/computes/cpu2"));
-    assert_eq!(
-        provider.workspace(&workspace).await.unwrap().location,
-        "eastus"
-    );
     let sizes = provider
         .vm_sizes(&workspace.subscription_id, "eastus")
         .await

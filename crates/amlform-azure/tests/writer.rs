@@ -86,7 +86,7 @@ async fn creates_updates_and_deletes(style: LroStyle) {
     assert_eq!(created.attributes["max_nodes"], 2);
 
     let scaled = provider
-        .patch_compute(&target, "cpu", &json!({"properties": {"properties": {"scaleSettings": {"maxNodeCount": 5, "minNodeCount": 0}}}}))
+        .put_compute(&target, "cpu", &json!({"properties": {"computeType": "AmlCompute", "properties": {"scaleSettings": {"maxNodeCount": 5, "minNodeCount": 0}}}}))
         .await
         .unwrap();
     assert_eq!(scaled.attributes["max_nodes"], 5);
@@ -316,7 +316,7 @@ async fn a_write_while_another_operation_runs_waits_for_it() {
         .unwrap();
     assert_eq!(started.body["properties"]["provisioningState"], "Creating");
     let scaled = provider
-        .patch_compute(&target, "cpu", &json!({"properties": {"properties": {"scaleSettings": {"maxNodeCount": 5, "minNodeCount": 0}}}}))
+        .put_compute(&target, "cpu", &json!({"properties": {"computeType": "AmlCompute", "properties": {"scaleSettings": {"maxNodeCount": 5, "minNodeCount": 0}}}}))
         .await
         .unwrap();
     assert_eq!(scaled.attributes["max_nodes"], 5);

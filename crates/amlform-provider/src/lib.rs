@@ -36,11 +36,6 @@ impl WorkspaceTarget {
     }
 }
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct RemoteWorkspace {
-    pub location: String,
-}
-
 /// A compute as the service reports it, in configuration terms.
 #[derive(Debug, Clone)]
 pub struct RemoteCompute {
