@@ -1,6 +1,6 @@
 //! The built-in function library.
 
-use crate::value::{Value, format_number};
+use crate::value::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -41,7 +41,7 @@ const FUNCTIONS: &[(&str, usize, Option<usize>, Function)] = &[
     ("format", 1, None, format),
     ("join", 2, Some(2), join),
     ("jsonencode", 1, Some(1), |a, _| {
-        Ok(Value::String(to_json(&a[0]).to_string()))
+        Ok(Value::String(a[0].to_json().to_string()))
     }),
     ("keys", 1, Some(1), |a, _| {
         Ok(Value::List(
@@ -390,19 +390,6 @@ fn tostring(args: &[Value], _: &FunctionContext<'_>) -> Result<Value, String> {
             .to_template_string()
             .map(Value::String)
             .ok_or_else(|| format!("a {} cannot be converted to a string", other.type_name())),
-    }
-}
-
-fn to_json(value: &Value) -> serde_json::Value {
-    match value {
-        Value::Null | Value::Unknown => serde_json::Value::Null,
-        Value::Bool(b) => serde_json::Value::Bool(*b),
-        Value::Number(n) => {
-            serde_json::from_str(&format_number(*n)).unwrap_or(serde_json::Value::Null)
-        }
-        Value::String(s) => serde_json::Value::String(s.clone()),
-        Value::List(items) | Value::Set(items) => items.iter().map(to_json).collect(),
-        Value::Map(map) => map.iter().map(|(k, v)| (k.clone(), to_json(v))).collect(),
     }
 }
 

@@ -37,6 +37,28 @@ impl Value {
         }
     }
 
+    /// The value as JSON, the inverse of [`Value::from_json`]: whole numbers as integers,
+    /// unknown as `null`. The one conversion the planner, the engine and `jsonencode` share.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null | Value::Unknown => serde_json::Value::Null,
+            Value::Bool(flag) => serde_json::Value::Bool(*flag),
+            Value::Number(number) if number.fract() == 0.0 && number.abs() < 9.0e15 => {
+                serde_json::Value::from(*number as i64)
+            }
+            Value::Number(number) => serde_json::Value::from(*number),
+            Value::String(text) => serde_json::Value::String(text.clone()),
+            Value::List(items) | Value::Set(items) => {
+                serde_json::Value::Array(items.iter().map(Value::to_json).collect())
+            }
+            Value::Map(map) => serde_json::Value::Object(
+                map.iter()
+                    .map(|(key, value)| (key.clone(), value.to_json()))
+                    .collect(),
+            ),
+        }
+    }
+
     pub fn type_name(&self) -> &'static str {
         match self {
             Value::Null => "null",
@@ -191,5 +213,18 @@ impl From<&str> for Value {
 impl From<String> for Value {
     fn from(s: String) -> Value {
         Value::String(s)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_both_ways() {
+        let json = serde_json::json!({"n": 3, "x": 2.5, "big": 4_000_000_000_000_000i64, "l": [true, null, "s"]});
+        assert_eq!(Value::from_json(&json).to_json(), json);
+        assert_eq!(Value::Unknown.to_json(), serde_json::Value::Null);
+        assert_eq!(Value::Number(f64::NAN).to_json(), serde_json::Value::Null);
     }
 }

@@ -794,25 +794,9 @@ pub fn shown(value: &ConfigValue) -> Shown {
     }
 }
 
-/// A configuration value as JSON (whole numbers as integers).
+/// A configuration value as JSON (whole numbers as integers): [`ConfigValue::to_json`].
 pub fn to_json(value: &ConfigValue) -> Value {
-    match value {
-        ConfigValue::Null | ConfigValue::Unknown => Value::Null,
-        ConfigValue::Bool(flag) => Value::Bool(*flag),
-        ConfigValue::Number(number) if number.fract() == 0.0 && number.abs() < 9.0e15 => {
-            Value::from(*number as i64)
-        }
-        ConfigValue::Number(number) => Value::from(*number),
-        ConfigValue::String(text) => Value::from(text.clone()),
-        ConfigValue::List(items) | ConfigValue::Set(items) => {
-            Value::Array(items.iter().map(to_json).collect())
-        }
-        ConfigValue::Map(map) => Value::Object(
-            map.iter()
-                .map(|(key, value)| (key.clone(), to_json(value)))
-                .collect(),
-        ),
-    }
+    value.to_json()
 }
 
 /// Equal for planning: ids and sizes without regard to case, lists of ids as sets.
