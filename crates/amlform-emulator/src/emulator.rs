@@ -177,12 +177,12 @@ impl Emulator {
 
     /// The axum router for plain HTTP.
     pub fn router(&self) -> Router {
-        routes::router(self.shared.clone(), Scheme::Http)
+        routes::router(self.shared.clone(), Scheme::Http, levers())
     }
 
     /// The axum router for HTTPS (links it hands out say `https`).
     pub fn https_router(&self) -> Router {
-        routes::router(self.shared.clone(), Scheme::Https)
+        routes::router(self.shared.clone(), Scheme::Https, levers())
     }
 
     /// Changes the fault probabilities from now on.
@@ -346,7 +346,12 @@ impl Emulator {
 
 /// `POST /_emulator/drift` with `{"computeId", "action", ...}`: the drift levers over HTTP,
 /// for tests that drive a standalone emulator from another process.
-pub(crate) async fn drift_endpoint(
+/// The emulator's own levers over HTTP, for a client in another process.
+fn levers() -> Router<Arc<Shared>> {
+    Router::new().route("/_emulator/drift", axum::routing::post(drift_endpoint))
+}
+
+async fn drift_endpoint(
     State(shared): State<Arc<Shared>>,
     Json(request): Json<Value>,
 ) -> Result<Json<Value>, ArmError> {

@@ -49,7 +49,9 @@ pub enum Scheme {
     Https,
 }
 
-pub fn router(shared: Arc<Shared>, scheme: Scheme) -> Router {
+/// ARM's paths, the emulator's own health check, and `extra` (the emulator's levers, which
+/// it adds so this module need not know them), behind the pipeline.
+pub fn router(shared: Arc<Shared>, scheme: Scheme, extra: Router<Arc<Shared>>) -> Router {
     let compute = format!("{WORKSPACE}/computes/{{compute}}");
     let arm = Router::new()
         .route(WORKSPACE, get(get_workspace).put(put_workspace))
@@ -79,7 +81,7 @@ pub fn router(shared: Arc<Shared>, scheme: Scheme) -> Router {
             get(operation_result),
         )
         .route("/_emulator/health", get(health))
-        .route("/_emulator/drift", post(crate::emulator::drift_endpoint))
+        .merge(extra)
         .fallback(unknown_path)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::extract::DefaultBodyLimit::max(MAX_REQUEST_BYTES))
