@@ -12,11 +12,12 @@ use serde_json::{Value, json};
 use crate::arm_error::ArmError;
 use crate::clock::now_ms;
 use crate::compute_request::{
-    ComputeRequest, check_compute_name, check_node_settings, check_scale_settings, check_ssl,
-    check_vm_size, check_workspace_name, is_in_place, resolve_remote_login, with_kept_settings,
+    ComputeRequest, check_compute_name, check_scale_settings, check_ssl, check_vm_size,
+    check_workspace_name, is_in_place, resolve_remote_login, with_kept_settings,
 };
 use crate::compute_types::{self, Family};
 use crate::compute_view::{render_compute, render_workspace, strip_read_only};
+use crate::node_settings::check_node_settings;
 use crate::random::Random;
 use crate::settings::Settings;
 use crate::store::{Action, Compute, Store, Workspace};

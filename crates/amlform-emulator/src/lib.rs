@@ -24,6 +24,7 @@ mod compute_service;
 mod compute_types;
 mod compute_view;
 mod emulator;
+mod node_settings;
 mod operations;
 mod quota_ledger;
 mod random;
