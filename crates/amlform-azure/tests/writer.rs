@@ -48,6 +48,14 @@ fn workspace() -> WorkspaceTarget {
     }
 }
 
+/// An emulator without rate limits whose operations answer in `style` and take `millis`.
+fn service(style: LroStyle, millis: u64) -> amlform_emulator::EmulatorBuilder {
+    Emulator::builder()
+        .without_rate_limits()
+        .provisioning_delay(Duration::from_millis(millis))
+        .lro_style(style)
+}
+
 fn cluster(max: u64) -> Value {
     json!({"location": "eastus", "properties": {"computeType": "AmlCompute", "properties": {"vmSize": "STANDARD_D2_V2", "scaleSettings": {"maxNodeCount": max}}}})
 }
@@ -60,12 +68,7 @@ async fn creates_updates_and_deletes_through_long_running_operations() {
 }
 
 async fn creates_updates_and_deletes(style: LroStyle) {
-    let emulator = Emulator::builder()
-        .without_rate_limits()
-        .provisioning_delay(Duration::from_millis(40))
-        .lro_style(style)
-        .build()
-        .unwrap();
+    let emulator = service(style, 40).build().unwrap();
     let provider = provider(&emulator).await;
     let target = workspace();
 
@@ -112,12 +115,7 @@ async fn instances_stop_and_start_and_attachments_detach() {
 }
 
 async fn stop_start_and_detach(style: LroStyle) {
-    let emulator = Emulator::builder()
-        .without_rate_limits()
-        .provisioning_delay(Duration::from_millis(30))
-        .lro_style(style)
-        .build()
-        .unwrap();
+    let emulator = service(style, 30).build().unwrap();
     let provider = provider(&emulator).await;
     let target = workspace();
     let instance = json!({"location": "eastus", "properties": {"computeType": "ComputeInstance", "properties": {"vmSize": "STANDARD_DS3_V2"}}});
@@ -163,10 +161,7 @@ async fn stop_start_and_detach(style: LroStyle) {
 #[tokio::test]
 async fn failures_carry_the_service_code_and_idempotent_writes_are_retried() {
     for style in STYLES {
-        let emulator = Emulator::builder()
-            .without_rate_limits()
-            .provisioning_delay(Duration::from_millis(20))
-            .lro_style(style)
+        let emulator = service(style, 20)
             .faults(Faults {
                 failed_provisioning: 1.0,
                 ..Default::default()
@@ -326,11 +321,7 @@ async fn a_write_while_another_operation_runs_waits_for_it() {
 /// schedule, or the studio) is waited out before the stop; one already stopped is left alone.
 #[tokio::test]
 async fn power_actions_read_the_instance_state_first() {
-    let emulator = Emulator::builder()
-        .without_rate_limits()
-        .lro_style(LroStyle::Resource)
-        .build()
-        .unwrap();
+    let emulator = service(LroStyle::Resource, 0).build().unwrap();
     let provider = provider(&emulator).await;
     let target = workspace();
     let instance = json!({"location": "eastus", "properties": {"computeType": "ComputeInstance", "properties": {"vmSize": "STANDARD_DS3_V2"}}});

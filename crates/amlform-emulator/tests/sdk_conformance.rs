@@ -9,7 +9,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use amlform_emulator::{ServeArgs, ServeInfo};
+mod common;
+
+use amlform_emulator::ServeArgs;
 use clap::Parser;
 
 #[derive(Debug, Parser)]
@@ -53,21 +55,7 @@ async fn the_official_python_sdk_runs_every_kinds_life_in_every_lro_style() {
             style,
         ])
         .serve;
-        let (ready_sender, ready) = tokio::sync::oneshot::channel::<ServeInfo>();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(async move {
-            amlform_emulator::serve(
-                &args,
-                move |info| {
-                    let _ = ready_sender.send(info.clone());
-                },
-                async move {
-                    let _ = stopped.await;
-                },
-            )
-            .await
-        });
-        let info = ready.await.expect("the emulator listens");
+        let (info, stop, server) = common::serve_standalone(args).await;
         let (python, script) = (python.clone(), script.clone());
         let output = tokio::task::spawn_blocking(move || {
             Command::new(python)

@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use amlform_emulator::{ServeArgs, ServeInfo};
+mod common;
+
+use amlform_emulator::ServeArgs;
 use clap::Parser;
 use tokio_rustls::rustls;
 
@@ -30,21 +32,7 @@ async fn https_with_the_printed_ca_and_http_on_loopback() {
     ])
     .serve;
 
-    let (ready_sender, ready) = tokio::sync::oneshot::channel::<ServeInfo>();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        amlform_emulator::serve(
-            &args,
-            move |info| {
-                let _ = ready_sender.send(info.clone());
-            },
-            async move {
-                let _ = stopped.await;
-            },
-        )
-        .await
-    });
-    let info = ready.await.expect("the server reported where it listens");
+    let (info, stop, server) = common::serve_standalone(args).await;
     assert!(info.https.ip().is_loopback());
     assert!(info.http.unwrap().ip().is_loopback());
     assert!(info.ca_path.starts_with(&dir));

@@ -217,6 +217,18 @@ impl From<String> for Value {
 }
 
 #[cfg(test)]
+impl Value {
+    /// An object of these entries, for tests.
+    pub(crate) fn object(pairs: &[(&str, Value)]) -> Value {
+        Value::Map(
+            (pairs.iter())
+                .map(|(key, value)| ((*key).to_owned(), value.clone()))
+                .collect(),
+        )
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

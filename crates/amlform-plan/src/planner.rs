@@ -823,9 +823,6 @@ fn same_value(attribute: &str, a: &Value, b: &Value) -> bool {
         "vm_size" | "resource_id" | "identity_id" | "identity_type"
     );
     match (a, b) {
-        (Value::String(a), Value::String(b)) if attribute == "identity_type" => {
-            a.replace(' ', "").eq_ignore_ascii_case(&b.replace(' ', ""))
-        }
         (Value::String(a), Value::String(b)) if case_insensitive => a.eq_ignore_ascii_case(b),
         (Value::Number(a), Value::Number(b)) => a.as_f64() == b.as_f64(),
         (Value::Array(a), Value::Array(b)) if attribute == "identity_id" => {

@@ -261,3 +261,30 @@ pub fn attached_vm(resource_id: &str) -> Value {
         }
     })
 }
+
+/// The standalone server of `args`, started in the background: where it listens, the sender
+/// that stops it, and its task (which ends once in-flight requests are done).
+pub async fn serve_standalone(
+    args: amlform_emulator::ServeArgs,
+) -> (
+    amlform_emulator::ServeInfo,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let (ready_sender, ready) = tokio::sync::oneshot::channel();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(async move {
+        amlform_emulator::serve(
+            &args,
+            move |info| {
+                let _ = ready_sender.send(info.clone());
+            },
+            async move {
+                let _ = stopped.await;
+            },
+        )
+        .await
+    });
+    let info = ready.await.expect("the server reported where it listens");
+    (info, stop, server)
+}
