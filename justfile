@@ -8,6 +8,10 @@ build:
 test:
     cargo test --workspace
 
+# Every test, the slow ones (kill loops, real delays) too, as .ci/run runs them.
+test-all:
+    AMLFORM_SLOW_TESTS=1 cargo test --workspace
+
 # Formatting and lints, as CI checks them.
 lint:
     cargo fmt --all -- --check

@@ -1,0 +1,3 @@
+//! The integration tests of amlform-engine, in one binary (one link instead of one per file).
+
+mod apply;
