@@ -6,29 +6,16 @@ use std::time::{Duration, Instant};
 use reqwest::Method;
 use serde_json::Value;
 
+use amlform_provider::{PowerAction, UnderlyingAction};
+
 use crate::arm_client::ArmResponse;
 use crate::{
     AzureError, AzureProvider, InstanceState, RemoteCompute, RetryPolicy, WorkspaceTarget,
 };
 
-/// What a DELETE does to the resource behind a compute.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnderlyingAction {
-    /// Delete the compute and what the workspace created for it (managed computes).
-    Delete,
-    /// Only remove the attachment; the VM or cluster stays (attached computes, always).
-    Detach,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PowerAction {
-    Start,
-    Stop,
-}
-
 impl AzureProvider {
-    /// PUT the compute (create, attach or update), wait for it, and read it back.
-    pub async fn put_compute(
+    /// PUT the compute's ARM body (create, attach or update), wait for it, and read it back.
+    pub async fn put_body(
         &self,
         target: &WorkspaceTarget,
         name: &str,

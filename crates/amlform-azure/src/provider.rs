@@ -1,12 +1,16 @@
-//! The [`Provider`] boundary (the read side), and its ARM implementation.
+//! [`AzureProvider`]: the [`Provider`] boundary over ARM's REST API (the read side here, the
+//! write side in `compute_writer`).
 
-use std::future::Future;
+use std::sync::Arc;
 
-use amlform_provider::{RemoteCompute, Usage, VmSizeInfo, WorkspaceTarget};
+use amlform_provider::{
+    ComputeRequest, PowerAction, Provider, ProviderError, RemoteCompute, StateObserver,
+    UnderlyingAction, Usage, VmSizeInfo, WorkspaceTarget,
+};
 use serde_json::Value;
 
 use crate::compute_attributes;
-use crate::{ArmClient, AzureError};
+use crate::{ArmClient, AzureError, BodyContext, compute_body};
 
 /// A compute resource as ARM reports it, in the configuration's terms.
 pub fn remote_compute(resource: &Value) -> RemoteCompute {
@@ -50,35 +54,12 @@ pub fn remote_compute(resource: &Value) -> RemoteCompute {
     }
 }
 
-/// What amlform reads from the service. Async, so refreshes of many workspaces overlap.
-pub trait Provider: Send + Sync {
-    /// Every compute of the workspace, in one paged list (not one request per compute).
-    fn computes(
-        &self,
-        target: &WorkspaceTarget,
-    ) -> impl Future<Output = Result<Vec<RemoteCompute>, AzureError>> + Send;
-    fn vm_sizes(
-        &self,
-        subscription_id: &str,
-        location: &str,
-    ) -> impl Future<Output = Result<Vec<VmSizeInfo>, AzureError>> + Send;
-    fn usages(
-        &self,
-        subscription_id: &str,
-        location: &str,
-    ) -> impl Future<Output = Result<Vec<Usage>, AzureError>> + Send;
-}
-
 /// The provider over Azure Resource Manager (or the emulator).
 #[derive(Clone)]
 pub struct AzureProvider {
     client: ArmClient,
     observer: Option<StateObserver>,
 }
-
-/// Told the service's state of an operation as it goes: the compute's `provisioningState`
-/// when a write is accepted (`Creating`, `Updating`, `Deleting`), then each poll's status.
-pub type StateObserver = std::sync::Arc<dyn Fn(&str) + Send + Sync>;
 
 impl std::fmt::Debug for AzureProvider {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -116,14 +97,19 @@ impl AzureProvider {
     }
 }
 
-impl Provider for AzureProvider {
-    async fn computes(&self, target: &WorkspaceTarget) -> Result<Vec<RemoteCompute>, AzureError> {
+impl AzureProvider {
+    /// Every compute of the workspace, in one paged list (not one request per compute).
+    pub async fn computes(
+        &self,
+        target: &WorkspaceTarget,
+    ) -> Result<Vec<RemoteCompute>, AzureError> {
         self.client
             .list(&format!("{}/computes", target.path()), remote_compute)
             .await
     }
 
-    async fn vm_sizes(
+    /// The region's VM sizes, with their Linux prices.
+    pub async fn vm_sizes(
         &self,
         subscription_id: &str,
         location: &str,
@@ -160,7 +146,9 @@ impl Provider for AzureProvider {
             })
             .unwrap_or_default())
     }
-    async fn usages(
+
+    /// The region's quota rows and their use.
+    pub async fn usages(
         &self,
         subscription_id: &str,
         location: &str,
@@ -184,5 +172,83 @@ impl Provider for AzureProvider {
                 },
             )
             .await
+    }
+}
+
+impl From<AzureError> for ProviderError {
+    fn from(error: AzureError) -> ProviderError {
+        let status = match &error {
+            AzureError::Service { status, .. } => Some(*status),
+            _ => None,
+        };
+        ProviderError {
+            status,
+            message: error.to_string(),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Provider for AzureProvider {
+    async fn computes(
+        &self,
+        target: &WorkspaceTarget,
+    ) -> Result<Vec<RemoteCompute>, ProviderError> {
+        Ok(AzureProvider::computes(self, target).await?)
+    }
+
+    async fn vm_sizes(
+        &self,
+        subscription_id: &str,
+        location: &str,
+    ) -> Result<Vec<VmSizeInfo>, ProviderError> {
+        Ok(AzureProvider::vm_sizes(self, subscription_id, location).await?)
+    }
+
+    async fn usages(
+        &self,
+        subscription_id: &str,
+        location: &str,
+    ) -> Result<Vec<Usage>, ProviderError> {
+        Ok(AzureProvider::usages(self, subscription_id, location).await?)
+    }
+
+    async fn put_compute(
+        &self,
+        request: &ComputeRequest<'_>,
+    ) -> Result<RemoteCompute, ProviderError> {
+        let body = compute_body(
+            request.kind,
+            request.values,
+            &BodyContext {
+                subscription_id: &request.target.subscription_id,
+                resource_group: &request.target.resource_group,
+                location: request.location,
+            },
+            request.read_file,
+        );
+        Ok(self.put_body(request.target, request.name, &body).await?)
+    }
+
+    async fn delete_compute(
+        &self,
+        target: &WorkspaceTarget,
+        name: &str,
+        action: UnderlyingAction,
+    ) -> Result<(), ProviderError> {
+        Ok(AzureProvider::delete_compute(self, target, name, action).await?)
+    }
+
+    async fn power(
+        &self,
+        target: &WorkspaceTarget,
+        name: &str,
+        action: PowerAction,
+    ) -> Result<(), ProviderError> {
+        Ok(AzureProvider::power(self, target, name, action).await?)
+    }
+
+    fn observed(&self, observer: StateObserver) -> Arc<dyn Provider> {
+        Arc::new(AzureProvider::observed(self, observer))
     }
 }

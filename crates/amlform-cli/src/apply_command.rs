@@ -2,27 +2,28 @@
 //! make it happen, printing a line per resource as it starts and finishes. Exit 0 when every
 //! change succeeded, 1 otherwise (the summary says what was done and what was not).
 
-use std::collections::BTreeMap;
+use crate::exit_status::ExitStatus;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use amlform_engine::{ApplyContext, ApplyEvent, Interrupt, WorkspaceBinding};
+use amlform_engine::PlanFile;
+use amlform_engine::{ApplyContext, ApplyEvent, Interrupt, Workspaces};
 use amlform_lang::Module;
-use amlform_plan::{Action, Plan, PlanOptions, SavedPlan};
+use amlform_plan::{Action, Plan, PlanOptions};
 use amlform_state::{LocalStore, RecordStatus, StateStore};
 use serde_json::json;
 use tokio::sync::watch;
 
 use crate::apply_progress::{Progress, ProgressStyle, STILL_RUNNING_EVERY, summary_json};
 use crate::cli::ApplyArgs;
-use crate::plan_command::{
-    Planned, check_files, open_state, plan_inputs, prepare, print_diagnostics,
-};
+use crate::plan_command::{Planned, check_files, open_state, prepare};
+use crate::printer::PlanForm;
+use crate::settings::Settings;
 use crate::{connection, output_command};
 use amlform_lang::expand_home;
 
-pub fn run(args: &ApplyArgs, destroy: bool, color: bool) -> anyhow::Result<u8> {
+pub fn run(args: &ApplyArgs, destroy: bool, settings: &Settings) -> anyhow::Result<ExitStatus> {
     if let Some(file) = &args.plan_file {
         if destroy {
             anyhow::bail!(
@@ -31,7 +32,7 @@ pub fn run(args: &ApplyArgs, destroy: bool, color: bool) -> anyhow::Result<u8> {
                 file.display()
             );
         }
-        return apply_saved(args, file, color);
+        return apply_saved(args, file, settings);
     }
     if args.json && !args.auto_approve {
         anyhow::bail!(
@@ -49,54 +50,55 @@ pub fn run(args: &ApplyArgs, destroy: bool, color: bool) -> anyhow::Result<u8> {
         module,
         mut store,
         plan,
-        bindings,
-        remote,
+        workspaces,
+        refreshed,
         runtime,
     }) = prepare(
         &args.variables,
         args.lock_timeout,
         operation,
         options,
-        color,
+        settings,
         &mut timings,
     )?
     else {
-        return Ok(1);
+        return Ok(ExitStatus::Failure);
     };
     if !plan.errors.is_empty() {
-        crate::plan_command::print_plan_errors(&module, &plan, args.json, false, color)?;
-        return Ok(1);
+        let form = PlanForm::of(args.json, false);
+        settings.printer.plan_errors(&module, &plan, form)?;
+        return Ok(ExitStatus::Failure);
     }
     if args.json {
         let planned = json!({"type": "planned_changes", "plan": amlform_plan::render_json(&plan)});
         println!("{planned}");
     } else {
-        print!("{}", amlform_plan::render_text(&plan, color));
+        settings.printer.plan(&plan, PlanForm::Text)?;
     }
     if !plan.has_changes() {
-        return Ok(0);
+        return Ok(ExitStatus::Success);
     }
     if !args.auto_approve && !confirmed(destroy)? {
         println!(
             "\n{} cancelled; nothing was changed.",
             if destroy { "Destroy" } else { "Apply" }
         );
-        return Ok(1);
+        return Ok(ExitStatus::Failure);
     }
     if !args.json {
         println!();
     }
     if plan.refresh_only {
         store.write_backup()?;
-        let change = amlform_plan::accept_drift(&store.records()?, &remote);
+        let change = amlform_plan::accept_drift(&store.records()?, &refreshed.remote);
         let (updated, forgotten) = (change.put.len(), change.remove.len());
         let serial = store.commit(change)?;
         println!(
             "Apply complete! The state accepts {updated} changed and forgets {forgotten} deleted compute(s) (serial {serial}); no compute was changed."
         );
-        return Ok(0);
+        return Ok(ExitStatus::Success);
     }
-    let code = execute(&plan, &module, store, &bindings, &runtime, args, destroy)?;
+    let code = execute(&plan, &module, store, &workspaces, &runtime, args, destroy)?;
     timings.phase("apply");
     timings.report();
     Ok(code)
@@ -105,15 +107,15 @@ pub fn run(args: &ApplyArgs, destroy: bool, color: bool) -> anyhow::Result<u8> {
 /// `amlform apply FILE`: exactly the changes of a plan saved with `plan --out`, without asking
 /// (reviewing the saved plan was the approval), refused when the state, the configuration or
 /// the variable values have changed since it was made.
-fn apply_saved(args: &ApplyArgs, file: &Path, color: bool) -> anyhow::Result<u8> {
-    let saved = SavedPlan::read(file).map_err(anyhow::Error::msg)?;
+fn apply_saved(args: &ApplyArgs, file: &Path, settings: &Settings) -> anyhow::Result<ExitStatus> {
+    let saved = PlanFile::read(file)?;
     let mut module = crate::module_loader::load(&args.variables)?;
     check_files(&mut module);
-    if !print_diagnostics(&module, color) {
-        return Ok(1);
+    if !settings.printer.diagnostics(&module) {
+        return Ok(ExitStatus::Failure);
     }
-    let store = open_state("apply", args.lock_timeout)?;
-    let inputs = plan_inputs(&module, &store);
+    let store = open_state("apply", args.lock_timeout, settings)?;
+    let inputs = amlform_engine::plan_inputs(&module, &|bytes| store.fingerprint(bytes));
     if let Some(why) = saved.staleness(store.lineage(), store.serial(), &inputs) {
         anyhow::bail!(
             "the saved plan {} is stale: {why}; applying it could undo or repeat changes\nhint: make and review a new one with `amlform plan --out {}`",
@@ -147,7 +149,7 @@ fn apply_saved(args: &ApplyArgs, file: &Path, color: bool) -> anyhow::Result<u8>
     }
     if !plan.has_changes() {
         println!("The saved plan has no changes; nothing to do.");
-        return Ok(0);
+        return Ok(ExitStatus::Success);
     }
     let summary = plan.summary();
     if !args.json {
@@ -162,15 +164,17 @@ fn apply_saved(args: &ApplyArgs, file: &Path, color: bool) -> anyhow::Result<u8>
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let connections = runtime.block_on(connection::connect(&module.evaluated))?;
-    let bindings = connections.bindings(&module.evaluated);
+    let workspaces = runtime.block_on(connection::connect(
+        &module.evaluated,
+        settings.credential.as_deref(),
+    ))?;
     let destroy = plan.changes.iter().all(|change| {
         matches!(
             change.action,
             Action::Delete | Action::Detach | Action::NoOp
         )
     });
-    execute(&plan, &module, store, &bindings, &runtime, args, destroy)
+    execute(&plan, &module, store, &workspaces, &runtime, args, destroy)
 }
 
 /// Applies `plan`, printing a line per resource as it starts and finishes, then the summary.
@@ -179,11 +183,11 @@ fn execute(
     plan: &Plan,
     module: &Module,
     store: LocalStore,
-    bindings: &BTreeMap<String, WorkspaceBinding>,
+    workspaces: &Workspaces,
     runtime: &tokio::runtime::Runtime,
     args: &ApplyArgs,
     destroy: bool,
-) -> anyhow::Result<u8> {
+) -> anyhow::Result<ExitStatus> {
     store.write_backup()?;
     let read_file = |path: &str| amlform_lang::read_text_file(&expand_home(path)).ok();
     let style = if args.json {
@@ -217,7 +221,7 @@ fn execute(
     };
     let context = ApplyContext {
         config: &module.evaluated,
-        workspaces: bindings,
+        workspaces,
         parallelism: usize::from(args.parallelism),
         read_file: &read_file,
         on_event: &on_event,
@@ -248,7 +252,7 @@ fn execute(
         let operation = if destroy { "destroy" } else { "apply" };
         let summary = summary_json(operation, [added, changed, destroyed], &report);
         println!("{summary}");
-        return Ok(u8::from(!report.is_success()));
+        return Ok(ExitStatus::from_success(report.is_success()));
     }
     if !report.not_started.is_empty() || !report.abandoned.is_empty() {
         println!(
@@ -263,7 +267,7 @@ fn execute(
         println!(
             "Run `amlform plan` to see what is left; it settles what was in flight by reading the service."
         );
-        return Ok(1);
+        return Ok(ExitStatus::Failure);
     }
     if report.is_success() {
         println!(
@@ -279,7 +283,7 @@ fn execute(
             let module = crate::module_loader::load_knowing(&args.variables, known)?;
             println!("\nOutputs:\n\n{}", output_command::render_outputs(&module));
         }
-        Ok(0)
+        Ok(ExitStatus::Success)
     } else {
         println!(
             "\n{verb} incomplete: {added} added, {changed} changed, {destroyed} destroyed; {} failed, {} skipped because something they depend on failed.",
@@ -292,7 +296,7 @@ fn execute(
         println!(
             "Run `amlform plan` to see what is left; the state records everything that was done."
         );
-        Ok(1)
+        Ok(ExitStatus::Failure)
     }
 }
 

@@ -3,59 +3,30 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 
 use amlform_azure::{
     ArmClient, ArmClientOptions, AzureProvider, ClientRateLimits, Cloud, Credential,
-    CredentialKind, WorkspaceTarget,
+    CredentialKind, Provider, WorkspaceTarget,
 };
+use amlform_emulator::Emulator;
+use amlform_engine::{WorkspaceBinding, Workspaces};
 use amlform_lang::EvaluatedConfig;
 use anyhow::{Context, bail};
-use serde_json::json;
 
 /// Where the embedded emulator keeps its state, under the configuration directory.
 pub const EMBEDDED_STATE_DIR: &str = ".amlform/emulator";
 
-/// One provider per distinct endpoint, and the workspaces each serves.
-#[derive(Debug)]
-pub struct Connections {
-    pub by_endpoint: BTreeMap<String, (AzureProvider, Vec<WorkspaceTarget>)>,
-}
-
-impl Connections {
-    /// Each workspace's provider, ARM coordinates and region, by label (for apply).
-    pub fn bindings(
-        &self,
-        config: &EvaluatedConfig,
-    ) -> BTreeMap<String, amlform_engine::WorkspaceBinding> {
-        self.by_endpoint
-            .values()
-            .flat_map(|(provider, targets)| {
-                targets.iter().map(move |target| {
-                    let location = config
-                        .workspaces
-                        .get(&target.label)
-                        .and_then(|workspace| workspace.attribute("location"))
-                        .unwrap_or("eastus")
-                        .to_owned();
-                    (
-                        target.label.clone(),
-                        amlform_engine::WorkspaceBinding {
-                            provider: provider.clone(),
-                            target: target.clone(),
-                            location,
-                        },
-                    )
-                })
-            })
-            .collect()
-    }
-}
-
-/// `--credential`: overrides every workspace's `credential`.
-pub static CREDENTIAL_OVERRIDE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-
-pub async fn connect(config: &EvaluatedConfig) -> anyhow::Result<Connections> {
-    let mut by_endpoint: BTreeMap<String, (AzureProvider, Vec<WorkspaceTarget>)> = BTreeMap::new();
+/// Every workspace's provider, ARM coordinates and region, by label. Workspaces share a
+/// provider (and its client and pacing) when they share the endpoint and the credential.
+/// `credential_override` is `--credential`, which overrides every workspace's `credential`.
+pub async fn connect(
+    config: &EvaluatedConfig,
+    credential_override: Option<&str>,
+) -> anyhow::Result<Workspaces> {
+    let mut providers: BTreeMap<String, Arc<dyn Provider>> = BTreeMap::new();
+    let mut embedded: Option<Emulator> = None;
+    let mut workspaces = Workspaces::new();
     for (label, workspace) in &config.workspaces {
         let cloud_name = workspace.attribute("cloud").unwrap_or("public");
         let Some(cloud) = Cloud::parse(cloud_name) else {
@@ -68,9 +39,7 @@ pub async fn connect(config: &EvaluatedConfig) -> anyhow::Result<Connections> {
             .attribute("endpoint")
             .unwrap_or(cloud.resource_manager())
             .to_owned();
-        let credential = CREDENTIAL_OVERRIDE
-            .get()
-            .map(String::as_str)
+        let credential = credential_override
             .or(workspace.attribute("credential"))
             .unwrap_or("default")
             .to_owned();
@@ -86,33 +55,39 @@ pub async fn connect(config: &EvaluatedConfig) -> anyhow::Result<Connections> {
                 .to_owned(),
             name: workspace.attribute("name").unwrap_or(label).to_owned(),
         };
-        // Workspaces share a client when they share the endpoint and the credential.
+        let location = workspace
+            .attribute("location")
+            .unwrap_or("eastus")
+            .to_owned();
         let key = format!("{endpoint} {credential} {cloud_name}");
-        if !by_endpoint.contains_key(&key) {
-            let provider = provider_for(&endpoint, &credential, cloud)
+        if !providers.contains_key(&key) {
+            let provider = provider_for(&endpoint, &credential, cloud, &mut embedded)
                 .await
                 .with_context(|| format!("cannot connect workspace {label}"))?;
-            by_endpoint.insert(key.clone(), (provider, Vec::new()));
+            providers.insert(key.clone(), Arc::new(provider));
         }
-        let (provider, targets) = by_endpoint.get_mut(&key).expect("inserted above");
-        if endpoint == "embedded" {
+        if let (Some(emulator), "embedded") = (&embedded, endpoint.as_str()) {
             // The embedded world starts empty: its workspaces exist as the configuration says.
-            let location = workspace.attribute("location").unwrap_or("eastus");
-            provider
-                .client()
-                .send(
-                    reqwest::Method::PUT,
-                    &target.path(),
-                    Some(&json!({ "location": location })),
+            emulator
+                .ensure_workspace(
+                    &target.subscription_id,
+                    &target.resource_group,
+                    &target.name,
+                    &location,
                 )
-                .await
+                .map_err(|error| anyhow::anyhow!("{}: {}", error.code, error.message))
                 .with_context(|| {
                     format!("cannot prepare workspace {label} on the embedded emulator")
                 })?;
         }
-        targets.push(target);
+        let binding = WorkspaceBinding {
+            provider: providers[&key].clone(),
+            target,
+            location,
+        };
+        workspaces.insert(label.clone(), binding);
     }
-    Ok(Connections { by_endpoint })
+    Ok(workspaces)
 }
 
 /// A client for `endpoint`: the embedded emulator; a fixed token from `AMLFORM_ACCESS_TOKEN`
@@ -122,9 +97,12 @@ async fn provider_for(
     endpoint: &str,
     credential: &str,
     cloud: Cloud,
+    embedded: &mut Option<Emulator>,
 ) -> anyhow::Result<AzureProvider> {
     let options = if endpoint == "embedded" {
-        let (endpoint, rate_limits) = start_embedded(Path::new(EMBEDDED_STATE_DIR)).await?;
+        let (emulator, endpoint, rate_limits) =
+            start_embedded(Path::new(EMBEDDED_STATE_DIR)).await?;
+        *embedded = Some(emulator);
         ArmClientOptions {
             endpoint,
             token: "embedded".to_owned(),
@@ -189,9 +167,11 @@ struct EmbeddedSettings {
 
 const EMBEDDED_SETTINGS_VARIABLE: &str = "AMLFORM_EMBEDDED_EMULATOR";
 
-/// Starts the emulator on a free loopback port for the life of this process; its URL, and
-/// its rate limits for the client to pace itself by.
-async fn start_embedded(dir: &Path) -> anyhow::Result<(String, Option<ClientRateLimits>)> {
+/// Starts the emulator on a free loopback port for the life of this process; the emulator,
+/// its URL, and its rate limits for the client to pace itself by.
+async fn start_embedded(
+    dir: &Path,
+) -> anyhow::Result<(Emulator, String, Option<ClientRateLimits>)> {
     use clap::Parser;
     let flags = std::env::var(EMBEDDED_SETTINGS_VARIABLE).unwrap_or_default();
     let mut settings = EmbeddedSettings::try_parse_from(flags.split_whitespace())
@@ -213,5 +193,5 @@ async fn start_embedded(dir: &Path) -> anyhow::Result<(String, Option<ClientRate
         write_burst: f64::from(settings.write_burst),
         write_per_second: settings.write_refill,
     });
-    Ok((format!("http://{address}"), rate_limits))
+    Ok((emulator, format!("http://{address}"), rate_limits))
 }

@@ -1,8 +1,9 @@
 //! `amlform emulator serve`: the emulator as a standalone server, until Ctrl-C.
 
+use crate::exit_status::ExitStatus;
 use amlform_emulator::{ServeArgs, ServeInfo};
 
-pub fn serve(args: &ServeArgs) -> anyhow::Result<u8> {
+pub fn serve(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -14,5 +15,5 @@ pub fn serve(args: &ServeArgs) -> anyhow::Result<u8> {
         },
     ))?;
     println!("emulator stopped");
-    Ok(0)
+    Ok(ExitStatus::Success)
 }

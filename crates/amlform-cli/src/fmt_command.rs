@@ -1,14 +1,13 @@
 //! `amlform fmt`: rewrite files canonically; `--check` exits 3 when a file would change.
 
 use crate::cli::FmtArgs;
+use crate::exit_status::ExitStatus;
+use crate::settings::Settings;
 use amlform_lang::{CONFIG_SUFFIX, VARS_SUFFIX, format_source};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 
-/// Exit code of `fmt --check` when a file is not formatted.
-const EXIT_WOULD_CHANGE: u8 = 3;
-
-pub fn run(args: &FmtArgs, color: bool) -> anyhow::Result<u8> {
+pub fn run(args: &FmtArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
     let roots = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -42,7 +41,10 @@ pub fn run(args: &FmtArgs, color: bool) -> anyhow::Result<u8> {
         changed += 1;
         println!("{}", path.display());
         if args.diff {
-            print!("{}", unified_diff(path, &text, &formatted, color));
+            print!(
+                "{}",
+                unified_diff(path, &text, &formatted, settings.color())
+            );
         }
         if !args.check {
             std::fs::write(path, &formatted)
@@ -50,11 +52,11 @@ pub fn run(args: &FmtArgs, color: bool) -> anyhow::Result<u8> {
         }
     }
     Ok(if failed > 0 {
-        1
+        ExitStatus::Failure
     } else if args.check && changed > 0 {
-        EXIT_WOULD_CHANGE
+        ExitStatus::Unformatted
     } else {
-        0
+        ExitStatus::Success
     })
 }
 

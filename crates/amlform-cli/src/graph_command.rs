@@ -1,28 +1,24 @@
 //! `amlform graph`: the dependency graph as Graphviz DOT, sorted so it diffs cleanly.
 //! Edges point from a compute to what it depends on.
 
+use crate::exit_status::ExitStatus;
+use crate::settings::Settings;
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use amlform_graph::Dag;
-use amlform_lang::RenderStyle;
 use amlform_plan::PlanOptions;
 use amlform_state::StateStore;
 
 use crate::cli::{GraphArgs, GraphKind};
 
-pub fn run(args: &GraphArgs, color: bool) -> anyhow::Result<u8> {
+pub fn run(args: &GraphArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
     match args.kind {
         GraphKind::Plan => {
             let module = crate::module_loader::load(&args.variables)?;
             if module.diagnostics.has_errors() {
-                eprint!(
-                    "{}",
-                    module
-                        .diagnostics
-                        .render(&module.sources, RenderStyle::for_terminal(color))
-                );
-                return Ok(1);
+                settings.printer.diagnostics(&module);
+                return Ok(ExitStatus::Failure);
             }
             let mut dag = Dag::new();
             let mut labels = BTreeMap::new();
@@ -45,11 +41,11 @@ pub fn run(args: &GraphArgs, color: bool) -> anyhow::Result<u8> {
                 args.lock_timeout,
                 "graph",
                 PlanOptions::default(),
-                color,
+                settings,
                 &mut timings,
             )?
             else {
-                return Ok(1);
+                return Ok(ExitStatus::Failure);
             };
             let records = planned
                 .store
@@ -82,7 +78,7 @@ pub fn run(args: &GraphArgs, color: bool) -> anyhow::Result<u8> {
             );
         }
     }
-    Ok(0)
+    Ok(ExitStatus::Success)
 }
 
 /// A DOT quoted string: `aml_compute.pool["big"]` keeps its quotes, a line break is `\n`.

@@ -1,5 +1,6 @@
-//! The `amlform` command-line tool: parses arguments, runs one command, prints its result and
-//! picks the exit code. It is the only crate that prints.
+//! The `amlform` command-line tool: clap's types ([`cli`]) resolve into [`settings::Settings`],
+//! one function per command runs it through the engine, a [`printer::Printer`] shows the
+//! result, and an [`exit_status::ExitStatus`] ends it. It is the only crate that prints.
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -8,13 +9,16 @@ mod apply_progress;
 mod cli;
 mod connection;
 mod emulator_command;
+mod exit_status;
 mod fmt_command;
 mod graph_command;
 mod import_command;
 mod module_loader;
 mod output_command;
 mod plan_command;
+mod printer;
 mod refresh_command;
+mod settings;
 mod show_command;
 mod state_command;
 mod terraform_flags;
@@ -23,6 +27,9 @@ mod validate_command;
 
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
+use exit_status::ExitStatus;
+use printer::Printer;
+use settings::Settings;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -43,29 +50,31 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(1);
     }
-    if let Some(credential) = &cli.credential {
-        let _ = connection::CREDENTIAL_OVERRIDE.set(credential.clone());
-    }
-    let color = cli.color_enabled();
+    let settings = Settings {
+        printer: Printer {
+            color: cli.color_enabled(),
+        },
+        credential: cli.credential.clone(),
+    };
     let status = match cli.command {
-        Command::Validate(args) => validate_command::run(&args, color),
-        Command::Fmt(args) => fmt_command::run(&args, color),
-        Command::Plan(args) => plan_command::run(&args, color),
-        Command::Apply(args) => apply_command::run(&args, false, color),
-        Command::Destroy(args) => apply_command::run(&args, true, color),
-        Command::Refresh(args) => refresh_command::run(&args, color),
-        Command::Graph(args) => graph_command::run(&args, color),
-        Command::Import(args) => import_command::run(&args, color),
-        Command::Show(args) => show_command::run(&args, color),
-        Command::Output(args) => output_command::run(&args, color),
-        Command::State(command) => state_command::run(&command),
+        Command::Validate(args) => validate_command::run(&args, &settings),
+        Command::Fmt(args) => fmt_command::run(&args, &settings),
+        Command::Plan(args) => plan_command::run(&args, &settings),
+        Command::Apply(args) => apply_command::run(&args, false, &settings),
+        Command::Destroy(args) => apply_command::run(&args, true, &settings),
+        Command::Refresh(args) => refresh_command::run(&args, &settings),
+        Command::Graph(args) => graph_command::run(&args, &settings),
+        Command::Import(args) => import_command::run(&args, &settings),
+        Command::Show(args) => show_command::run(&args, &settings),
+        Command::Output(args) => output_command::run(&args, &settings),
+        Command::State(command) => state_command::run(&command, &settings),
         Command::Emulator(cli::EmulatorCommand::Serve(args)) => emulator_command::serve(&args),
     };
     match status {
-        Ok(code) => ExitCode::from(code),
+        Ok(status) => status.into(),
         Err(error) => {
             eprintln!("error: {error:#}");
-            ExitCode::from(1)
+            ExitStatus::Failure.into()
         }
     }
 }

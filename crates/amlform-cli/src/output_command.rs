@@ -2,6 +2,7 @@
 //! compute's `id`) as the state knows them. A sensitive output shows as `(sensitive value)`
 //! in every form: amlform never prints a secret.
 
+use crate::exit_status::ExitStatus;
 use std::collections::BTreeMap;
 
 use amlform_lang::{EvaluatedOutput, Module, Value};
@@ -10,14 +11,15 @@ use serde_json::json;
 
 use crate::cli::OutputArgs;
 use crate::module_loader::load_knowing;
-use crate::plan_command::{open_state, print_diagnostics};
+use crate::plan_command::open_state;
+use crate::settings::Settings;
 use amlform_engine::known_values;
 
-pub fn run(args: &OutputArgs, color: bool) -> anyhow::Result<u8> {
-    let records = open_state("output", args.lock_timeout)?.records()?;
+pub fn run(args: &OutputArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
+    let records = open_state("output", args.lock_timeout, settings)?.records()?;
     let module = load_knowing(&args.variables, known_values(&records))?;
-    if !print_diagnostics(&module, color) {
-        return Ok(1);
+    if !settings.printer.diagnostics(&module) {
+        return Ok(ExitStatus::Failure);
     }
     let outputs = &module.evaluated.outputs;
     let chosen: BTreeMap<&String, &EvaluatedOutput> = match &args.name {
@@ -48,7 +50,7 @@ pub fn run(args: &OutputArgs, color: bool) -> anyhow::Result<u8> {
     } else {
         print!("{}", render_outputs(&module));
     }
-    Ok(0)
+    Ok(ExitStatus::Success)
 }
 
 /// `name = value` lines, sorted by name; empty when there are no outputs.

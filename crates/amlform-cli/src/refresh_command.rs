@@ -1,36 +1,32 @@
 //! `amlform refresh`: read the service and write what changed outside amlform into the state
 //! (Terraform's `apply -refresh-only -auto-approve`). No compute is changed.
 
-use amlform_lang::RenderStyle;
+use crate::exit_status::ExitStatus;
 use amlform_state::StateStore;
 
 use crate::cli::RefreshArgs;
+use crate::settings::Settings;
 
-pub fn run(args: &RefreshArgs, color: bool) -> anyhow::Result<u8> {
+pub fn run(args: &RefreshArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
     let module = crate::module_loader::load(&args.variables)?;
     if module.diagnostics.has_errors() {
-        eprint!(
-            "{}",
-            module
-                .diagnostics
-                .render(&module.sources, RenderStyle::for_terminal(color))
-        );
-        return Ok(1);
+        settings.printer.diagnostics(&module);
+        return Ok(ExitStatus::Failure);
     }
-    let mut store = crate::plan_command::open_state("refresh", args.lock_timeout)?;
+    let mut store = crate::plan_command::open_state("refresh", args.lock_timeout, settings)?;
     let records = store.records()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
-    let connections = runtime.block_on(crate::connection::connect(&module.evaluated))?;
-    let (remote, _, _) = runtime.block_on(crate::plan_command::refresh(
+    let workspaces = runtime.block_on(crate::connection::connect(
         &module.evaluated,
-        &connections,
+        settings.credential.as_deref(),
     ))?;
-    let change = amlform_plan::accept_drift(&records, &remote);
+    let refreshed = runtime.block_on(amlform_engine::refresh(&module.evaluated, &workspaces))?;
+    let change = amlform_plan::accept_drift(&records, &refreshed.remote);
     if change.put.is_empty() && change.remove.is_empty() {
         println!("No changes. The state already matches the service.");
-        return Ok(0);
+        return Ok(ExitStatus::Success);
     }
     for record in &change.put {
         println!(
@@ -43,5 +39,5 @@ pub fn run(args: &RefreshArgs, color: bool) -> anyhow::Result<u8> {
     }
     let serial = store.commit(change)?;
     println!("State updated (serial {serial}).");
-    Ok(0)
+    Ok(ExitStatus::Success)
 }

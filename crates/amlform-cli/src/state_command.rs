@@ -1,5 +1,7 @@
 //! `amlform state list | show | pull | rm | mv | history | restore`: what the state remembers.
 
+use crate::exit_status::ExitStatus;
+use crate::settings::Settings;
 use std::path::Path;
 
 use amlform_state::{ChangeSet, LocalStore, STATE_DIR, StateError, StateRecord, StateStore};
@@ -7,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::cli::{StateArgs, StateCommand};
 
-pub fn run(command: &StateCommand) -> anyhow::Result<u8> {
+pub fn run(command: &StateCommand, settings: &Settings) -> anyhow::Result<ExitStatus> {
     let (operation, args) = match command {
         StateCommand::List(args) => ("state list", args),
         StateCommand::Show { state, .. } => ("state show", state),
@@ -18,7 +20,7 @@ pub fn run(command: &StateCommand) -> anyhow::Result<u8> {
         StateCommand::Restore { force, state } => return restore(*force, state),
     };
     let StateArgs { lock_timeout } = args;
-    let mut store = crate::plan_command::open_state(operation, *lock_timeout)?;
+    let mut store = crate::plan_command::open_state(operation, *lock_timeout, settings)?;
     match command {
         StateCommand::List(_) => {
             for record in store.records()? {
@@ -95,11 +97,11 @@ pub fn run(command: &StateCommand) -> anyhow::Result<u8> {
             }
         }
     }
-    Ok(0)
+    Ok(ExitStatus::Success)
 }
 
 /// `amlform state restore`: the state is damaged, so it is not opened; the backup replaces it.
-fn restore(force: bool, args: &StateArgs) -> anyhow::Result<u8> {
+fn restore(force: bool, args: &StateArgs) -> anyhow::Result<ExitStatus> {
     let (store, backup) = LocalStore::restore(Path::new(STATE_DIR), args.lock_timeout, force)?;
     println!(
         "Restored the state from its backup ({}): lineage {}, now serial {}.",
@@ -110,7 +112,7 @@ fn restore(force: bool, args: &StateArgs) -> anyhow::Result<u8> {
     println!(
         "Run `amlform plan`: a compute the last apply made after the backup shows as not managed, and `amlform import` adopts it."
     );
-    Ok(0)
+    Ok(ExitStatus::Success)
 }
 
 /// A record as HCL-like text; secrets only as `(sensitive value)`.

@@ -2,9 +2,11 @@
 //! can be read); exit 0 when clean, 1 with errors.
 
 use crate::cli::ValidateArgs;
+use crate::exit_status::ExitStatus;
+use crate::settings::Settings;
 use amlform_lang::RenderStyle;
 
-pub fn run(args: &ValidateArgs, color: bool) -> anyhow::Result<u8> {
+pub fn run(args: &ValidateArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
     let mut module = crate::module_loader::load(&args.variables)?;
     // The files a plan reads are checked here too, so validate finds what plan would refuse.
     crate::plan_command::check_files(&mut module);
@@ -22,7 +24,7 @@ pub fn run(args: &ValidateArgs, color: bool) -> anyhow::Result<u8> {
     } else {
         eprint!(
             "{}",
-            diagnostics.render(&module.sources, RenderStyle::for_terminal(color))
+            diagnostics.render(&module.sources, RenderStyle::for_terminal(settings.color()))
         );
         if valid {
             let computes = module.evaluated.computes.len();
@@ -42,5 +44,5 @@ pub fn run(args: &ValidateArgs, color: bool) -> anyhow::Result<u8> {
             );
         }
     }
-    Ok(if valid { 0 } else { 1 })
+    Ok(ExitStatus::from_success(valid))
 }

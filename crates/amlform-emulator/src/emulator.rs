@@ -175,6 +175,27 @@ impl Emulator {
             .expect("an in-memory store cannot fail to open")
     }
 
+    /// Creates the workspace in `location` unless it exists, by the rules of a workspace PUT:
+    /// an existing workspace in another region is refused (a workspace cannot move). How a
+    /// caller that starts the emulator in its own process (amlform's embedded endpoint) makes
+    /// the workspaces its configuration names, without a request.
+    pub fn ensure_workspace(
+        &self,
+        subscription: &str,
+        resource_group: &str,
+        name: &str,
+        location: &str,
+    ) -> Result<(), ArmError> {
+        let path = crate::compute_service::WorkspacePath {
+            subscription: subscription.to_owned(),
+            resource_group: resource_group.to_owned(),
+            workspace: name.to_owned(),
+        };
+        (self.shared.lock())
+            .put_workspace(&path, &json!({ "location": location }))
+            .map(drop)
+    }
+
     /// The axum router for plain HTTP.
     pub fn router(&self) -> Router {
         routes::router(self.shared.clone(), Scheme::Http, levers())

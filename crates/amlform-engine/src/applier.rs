@@ -7,15 +7,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use amlform_azure::{
-    AzureError, AzureProvider, BodyContext, PowerAction, Provider, RemoteCompute, UnderlyingAction,
-    WorkspaceTarget, compute_body,
-};
+use std::sync::Arc;
+
 use amlform_graph::{Dag, Order, Walk};
 use amlform_lang::{
     AttributeMap, ComputeInstance, EvaluatedConfig, Value as ConfigValue, block_of,
 };
 use amlform_plan::{Action, Plan, ResourceChange};
+use amlform_provider::{
+    ComputeRequest, PowerAction, Provider, ProviderError, RemoteCompute, StateObserver,
+    UnderlyingAction, WorkspaceTarget,
+};
 use amlform_state::{ChangeSet, RecordStatus, StateError, StateRecord, StateStore};
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
@@ -24,7 +26,7 @@ use serde_json::Value;
 /// Where a workspace's computes go: its provider, its ARM coordinates and region.
 #[derive(Debug, Clone)]
 pub struct WorkspaceBinding {
-    pub provider: AzureProvider,
+    pub provider: Arc<dyn Provider>,
     pub target: WorkspaceTarget,
     pub location: String,
 }
@@ -129,31 +131,42 @@ impl std::fmt::Debug for ApplyContext<'_> {
 }
 
 /// Why an apply could not start, or could not go on recording its results.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
-    State(StateError),
+    #[error(transparent)]
+    State(#[from] StateError),
     /// The order of the changes has a cycle (each one named), so none was started.
+    #[error(
+        "the changes cannot be ordered, so none was made: {0}\n  hint: the dependencies come from the configuration, or from the state for computes no longer in it; remove the `depends_on` or reference that closes the cycle, or `amlform state rm` the record whose remembered dependency does"
+    )]
     Cycle(String),
 }
 
-impl std::fmt::Display for ApplyError {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ApplyError::State(error) => error.fmt(formatter),
-            ApplyError::Cycle(cycles) => write!(
-                formatter,
-                "the changes cannot be ordered, so none was made: {cycles}\n  hint: the dependencies come from the configuration, or from the state for computes no longer in it; remove the `depends_on` or reference that closes the cycle, or `amlform state rm` the record whose remembered dependency does"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for ApplyError {}
-
-impl From<StateError> for ApplyError {
-    fn from(error: StateError) -> ApplyError {
-        ApplyError::State(error)
-    }
+/// Why one change failed; the walk skips what depends on it and goes on with the rest.
+#[derive(Debug, thiserror::Error)]
+enum ChangeError {
+    #[error(transparent)]
+    Provider(#[from] ProviderError),
+    #[error("the result could not be recorded: {0}")]
+    State(#[from] StateError),
+    #[error("workspace {0} is not connected")]
+    NotConnected(String),
+    #[error("{0} is not in the configuration")]
+    NotInConfiguration(String),
+    #[error("{0} could not be evaluated again with what apply made")]
+    NotResolved(String),
+    #[error(
+        "{attribute} of {address} is still unknown after everything it depends on was applied, so it cannot be sent"
+    )]
+    StillUnknown { attribute: String, address: String },
+    #[error(
+        "the replacement {name} is in place, but the old compute {old_name} could not be removed and is no longer tracked: {error}; delete it with `az ml compute delete --name {old_name}`"
+    )]
+    OldNotRemoved {
+        name: String,
+        old_name: String,
+        error: ProviderError,
+    },
 }
 
 fn describe_cycles(cycles: &[amlform_graph::Cycle<String>]) -> String {
@@ -261,7 +274,8 @@ pub async fn apply<S: StateStore + Send>(
                         arm_id,
                     });
                 }
-                Err(message) => {
+                Err(error) => {
+                    let message = error.to_string();
                     for skipped in walk.fail(&address) {
                         (context.on_event)(ApplyEvent::Skipped {
                             address: skipped.clone(),
@@ -421,12 +435,12 @@ async fn run_change<S: StateStore>(
     context: &ApplyContext<'_>,
     store: &Mutex<S>,
     previous: Option<&StateRecord>,
-    observer: amlform_azure::StateObserver,
-) -> Result<Option<String>, String> {
+    observer: StateObserver,
+) -> Result<Option<String>, ChangeError> {
     let binding = context
         .workspaces
         .get(&change.workspace)
-        .ok_or_else(|| format!("workspace {} is not connected", change.workspace))?;
+        .ok_or_else(|| ChangeError::NotConnected(change.workspace.clone()))?;
     let binding = &WorkspaceBinding {
         provider: binding.provider.observed(observer),
         ..binding.clone()
@@ -455,8 +469,7 @@ async fn run_change<S: StateStore>(
             binding
                 .provider
                 .delete_compute(&binding.target, name, how)
-                .await
-                .map_err(|error| error.to_string())?;
+                .await?;
             commit(
                 store,
                 ChangeSet {
@@ -473,21 +486,19 @@ async fn run_change<S: StateStore>(
             } else {
                 PowerAction::Stop
             };
-            binding
-                .provider
-                .power(&binding.target, name, power)
-                .await
-                .map_err(|error| error.to_string())?;
+            binding.provider.power(&binding.target, name, power).await?;
             let instance = instance(context, change)?;
-            let refreshed = binding
-                .provider
-                .computes(&binding.target)
-                .await
-                .map_err(|error| error.to_string())?;
+            let refreshed = binding.provider.computes(&binding.target).await?;
             let found = refreshed
                 .into_iter()
                 .find(|compute| compute.name.eq_ignore_ascii_case(name));
-            record_result(store, context, instance, found.as_ref(), previous)
+            Ok(record_result(
+                store,
+                context,
+                instance,
+                found.as_ref(),
+                previous,
+            )?)
         }
         Action::Replace {
             attached,
@@ -516,16 +527,17 @@ async fn run_change<S: StateStore>(
                     .provider
                     .delete_compute(&binding.target, &old_name, how)
                     .await
-                    .map_err(|error| error.to_string())
             };
             if create_before_destroy && !old_name.eq_ignore_ascii_case(name) {
                 // The new one first, so the capacity never goes away; then the old one.
                 let created = put(change, context, binding, store, previous).await?;
-                remove_old().await.map_err(|error| {
-                    format!(
-                        "the replacement {name} is in place, but the old compute {old_name} could not be removed and is no longer tracked: {error}; delete it with `az ml compute delete --name {old_name}`"
-                    )
-                })?;
+                remove_old()
+                    .await
+                    .map_err(|error| ChangeError::OldNotRemoved {
+                        name: name.to_owned(),
+                        old_name: old_name.clone(),
+                        error,
+                    })?;
                 Ok(created)
             } else {
                 // Names are unique in a workspace: with the same name the old one must go
@@ -547,24 +559,19 @@ async fn put<S: StateStore>(
     binding: &WorkspaceBinding,
     store: &Mutex<S>,
     previous: Option<&StateRecord>,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, ChangeError> {
     let resolved: ComputeInstance;
     let mut instance = instance(context, change)?;
     if instance.unknown_setting().is_some() {
         // Everything it depends on has finished: its values are known now.
-        let records = lock(store).records().map_err(|error| error.to_string())?;
-        resolved =
-            (context.resolve)(&change.address, &known_values(&records)).ok_or_else(|| {
-                format!(
-                    "{} could not be evaluated again with what apply made",
-                    change.address
-                )
-            })?;
+        let records = lock(store).records()?;
+        resolved = (context.resolve)(&change.address, &known_values(&records))
+            .ok_or_else(|| ChangeError::NotResolved(change.address.clone()))?;
         if let Some(name) = resolved.unknown_setting() {
-            return Err(format!(
-                "{name} of {} is still unknown after everything it depends on was applied, so it cannot be sent",
-                change.address
-            ));
+            return Err(ChangeError::StillUnknown {
+                attribute: name.to_owned(),
+                address: change.address.clone(),
+            });
         }
         instance = &resolved;
     }
@@ -579,25 +586,20 @@ async fn put<S: StateStore>(
     // body shows (`examples/Compute/createOrUpdate/AmlCompute.json`).
     let creating = !matches!(change.action, Action::Update | Action::Import);
     let values = config_values(instance, creating);
-    let body = compute_body(
-        instance.kind,
-        &values,
-        &BodyContext {
-            subscription_id: &binding.target.subscription_id,
-            resource_group: &binding.target.resource_group,
-            location: &binding.location,
-        },
-        context.read_file,
-    );
     let result = binding
         .provider
-        .put_compute(&binding.target, &change.name, &body)
+        .put_compute(&ComputeRequest {
+            target: &binding.target,
+            name: &change.name,
+            kind: instance.kind,
+            location: &binding.location,
+            values: &values,
+            read_file: context.read_file,
+        })
         .await;
     let mut created = match result {
         Ok(created) => created,
-        Err(AzureError::Service { status, .. })
-            if (400..500).contains(&status) && previous.is_none() =>
-        {
+        Err(error) if error.is_refusal() && previous.is_none() => {
             // Refused before anything existed: forget the intent.
             commit(
                 store,
@@ -607,12 +609,9 @@ async fn put<S: StateStore>(
                     operation: "apply".to_owned(),
                 },
             )?;
-            return Err(result
-                .err()
-                .map(|error| error.to_string())
-                .unwrap_or_default());
+            return Err(error.into());
         }
-        Err(error) => return Err(error.to_string()),
+        Err(error) => return Err(error.into()),
     };
     // A compute instance is created running; stop it if the configuration says so.
     if instance.kind.block_name == "compute_instance"
@@ -622,22 +621,27 @@ async fn put<S: StateStore>(
         binding
             .provider
             .power(&binding.target, &change.name, PowerAction::Stop)
-            .await
-            .map_err(|error| error.to_string())?;
+            .await?;
         created.attributes.insert("state", Value::from("stopped"));
     }
-    record_result(store, context, instance, Some(&created), previous)
+    Ok(record_result(
+        store,
+        context,
+        instance,
+        Some(&created),
+        previous,
+    )?)
 }
 
 fn instance<'a>(
     context: &ApplyContext<'a>,
     change: &ResourceChange,
-) -> Result<&'a ComputeInstance, String> {
+) -> Result<&'a ComputeInstance, ChangeError> {
     context
         .config
         .computes
         .get(&change.address)
-        .ok_or_else(|| format!("{} is not in the configuration", change.address))
+        .ok_or_else(|| ChangeError::NotInConfiguration(change.address.clone()))
 }
 
 /// The computed values (`id`, `resource_id`, `provisioning_state`) the state knows, by
@@ -698,7 +702,7 @@ fn record_intent<S: StateStore>(
     change: &ResourceChange,
     previous: Option<&StateRecord>,
     operation: &str,
-) -> Result<(), String> {
+) -> Result<(), StateError> {
     let mut record = match (previous, context.config.computes.get(&change.address)) {
         (Some(previous), _) => previous.clone(),
         (None, Some(instance)) if change.action != Action::Import => {
@@ -742,19 +746,17 @@ fn record_result<S: StateStore>(
     instance: &ComputeInstance,
     found: Option<&RemoteCompute>,
     previous: Option<&StateRecord>,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, StateError> {
     let mut guard = lock(store);
     let record = state_record(instance, found, previous, context.read_file, &|bytes| {
         guard.fingerprint(bytes)
     });
     let arm_id = found.map(|found| found.arm_id.clone());
-    guard
-        .commit(ChangeSet {
-            put: vec![record],
-            remove: vec![],
-            operation: "apply".to_owned(),
-        })
-        .map_err(|error| error.to_string())?;
+    guard.commit(ChangeSet {
+        put: vec![record],
+        remove: vec![],
+        operation: "apply".to_owned(),
+    })?;
     Ok(arm_id)
 }
 
@@ -809,9 +811,6 @@ fn recorded_dependencies(instance: &ComputeInstance) -> Vec<String> {
     dependencies.into_iter().cloned().collect()
 }
 
-fn commit<S: StateStore>(store: &Mutex<S>, change: ChangeSet) -> Result<(), String> {
-    lock(store)
-        .commit(change)
-        .map(|_| ())
-        .map_err(|error| error.to_string())
+fn commit<S: StateStore>(store: &Mutex<S>, change: ChangeSet) -> Result<(), StateError> {
+    lock(store).commit(change).map(|_| ())
 }

@@ -1,10 +1,34 @@
-//! The engine: makes a [`amlform_plan::Plan`] happen. [`apply`] builds its graph from the
-//! plan (not from the configuration), walks it with bounded parallelism through the
-//! provider's write side, and records every intent and result in the state as it goes.
+//! The engine: what `amlform` does, as a library the CLI and the tests call alike.
+//!
+//! - [`refresh_settled`] and [`plan`]: read every workspace through its provider, settle what an
+//!   interrupted apply left pending, and make the [`amlform_plan::Plan`] (Terraform's
+//!   `Context.Plan(config, prior state, options)`);
+//! - [`apply`]: make a plan happen. It builds its graph from the plan (not from the
+//!   configuration), walks it with bounded parallelism through the providers' write side, and
+//!   records every intent and result in the state as it goes;
+//! - [`import`]: adopt a compute the service has into the state;
+//! - [`PlanFile`]: a saved plan, in a versioned file format of its own.
+//!
+//! The engine holds each workspace's provider as an `Arc<dyn Provider>` ([`WorkspaceBinding`]);
+//! it never prints, and never speaks HTTP itself.
 
 mod applier;
+mod import;
+mod plan_file;
+mod planning;
+
+use std::collections::BTreeMap;
 
 pub use applier::{
     ApplyContext, ApplyError, ApplyEvent, ApplyGraph, ApplyReport, Interrupt, KnownValues,
     WorkspaceBinding, apply, apply_graph, known_values, no_interrupt, state_record,
 };
+pub use import::{ImportError, check_import, import, parse_compute_id};
+pub use plan_file::{PLAN_FILE_VERSION, PlanFile, PlanFileError, PlanInputs};
+pub use planning::{
+    PlanError, PlanEvent, Refreshed, location, plan, plan_inputs, refresh, refresh_settled,
+    settle_interrupted, still_running,
+};
+
+/// Every workspace's provider, ARM coordinates and region, by the workspace block's label.
+pub type Workspaces = BTreeMap<String, WorkspaceBinding>;

@@ -2,7 +2,8 @@
 //! the refreshed service attribute by attribute, using the schema's knowledge of what can
 //! change in place, into a [`Plan`]: pure data that `text_view`, `json_view` and `markdown_view` render.
 //!
-//! No I/O happens here: the caller refreshes, reads secrets' fingerprints and prints.
+//! No I/O happens here: the engine refreshes, reads secrets' fingerprints and saves plans
+//! (in a file format of its own, `amlform_engine::PlanFile`); the CLI prints.
 
 mod accept_drift;
 mod json_view;
@@ -10,7 +11,6 @@ mod markdown_view;
 mod moves;
 mod plan;
 mod planner;
-mod saved_plan;
 mod service_checks;
 mod text_view;
 mod vm_prices;
@@ -22,7 +22,6 @@ pub use plan::{
     Action, AttributeChange, Plan, PlanError, ResourceChange, ResourceDrift, Shown, Summary,
 };
 pub use planner::{PlanInput, PlanOptions, managed_as, moved_hint, plan, shown, to_json};
-pub use saved_plan::{PlanInputs, SAVED_PLAN_VERSION, SavedPlan};
 pub use service_checks::{Region, RegionFacts, check_against_service, region_of};
 pub use text_view::render_text;
 pub use vm_prices::hourly_price;

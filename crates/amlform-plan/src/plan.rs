@@ -3,11 +3,10 @@
 
 use std::borrow::Cow;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// What will happen to one resource.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Action {
     NoOp,
     Create,
@@ -73,7 +72,7 @@ impl Action {
 }
 
 /// A value as a plan may show it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Shown {
     Absent,
     Value(Value),
@@ -81,7 +80,7 @@ pub enum Shown {
     KnownAfterApply,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AttributeChange {
     /// Schema attribute names are borrowed; names read back from state are owned.
     pub name: Cow<'static, str>,
@@ -93,7 +92,7 @@ pub struct AttributeChange {
     pub forces_replacement: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ResourceChange {
     pub address: String,
     /// The block name (`aml_compute`).
@@ -113,7 +112,6 @@ pub struct ResourceChange {
     /// Hourly cost of always-on nodes, before and after (`min_nodes` x price).
     pub hourly_cost: Option<(f64, f64)>,
     /// The address the state knew it by, when a `moved` block gave it this one.
-    #[serde(default)]
     pub previous_address: Option<String>,
 }
 
@@ -138,7 +136,7 @@ impl ResourceChange {
 }
 
 /// Something that changed outside amlform since the state was written.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ResourceDrift {
     pub address: String,
     pub kind: String,
@@ -149,7 +147,7 @@ pub struct ResourceDrift {
 }
 
 /// A problem that makes the plan unusable (`prevent_destroy`, a name taken in the region).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PlanError {
     pub address: String,
     pub message: String,
@@ -157,11 +155,10 @@ pub struct PlanError {
     /// `file:line:column` of the block, when known.
     pub location: Option<String>,
     /// The attribute the error is about (its line is the one shown), when there is one.
-    #[serde(default)]
     pub attribute: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Plan {
     pub changes: Vec<ResourceChange>,
     pub drift: Vec<ResourceDrift>,

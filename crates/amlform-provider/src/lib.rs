@@ -1,17 +1,22 @@
-//! The provider boundary: what amlform knows of a compute service, as plain data.
+//! The provider boundary: what amlform reads from a compute service and asks of it.
 //!
-//! A workspace as the configuration names it ([`WorkspaceTarget`]), a compute as the service
-//! reports it in the configuration's terms ([`RemoteCompute`]), a region's VM sizes and
-//! usages, and what a compute instance's state means ([`InstanceState`]). The planner reads
-//! these and nothing else of the service; `amlform-azure` makes them from ARM's answers.
-//! No HTTP, no I/O.
+//! The [`Provider`] trait (list computes, VM sizes, usages; put, delete, start and stop), and
+//! its data: a workspace as the configuration names it ([`WorkspaceTarget`]), a compute as the
+//! service reports it in the configuration's terms ([`RemoteCompute`]), a region's VM sizes
+//! and usages, and what a compute instance's state means ([`InstanceState`]). The planner
+//! reads these and nothing else of the service; the engine drives an `Arc<dyn Provider>`;
+//! `amlform-azure` implements it over ARM's REST API. No HTTP, no I/O.
 
 mod instance_state;
+mod provider;
 
 use amlform_schema::{AttributeMap, ComputeKind};
 use serde_json::Value;
 
 pub use instance_state::InstanceState;
+pub use provider::{
+    ComputeRequest, PowerAction, Provider, ProviderError, StateObserver, UnderlyingAction,
+};
 
 /// The computed value holding a compute instance's state in the service's words
 /// (`JobRunning`), beside the declared `state` it maps to (`running`).

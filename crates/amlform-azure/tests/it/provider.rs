@@ -3,9 +3,7 @@
 
 use std::time::Duration;
 
-use amlform_azure::{
-    ArmClient, ArmClientOptions, AzureProvider, Provider, RetryPolicy, WorkspaceTarget,
-};
+use amlform_azure::{ArmClient, ArmClientOptions, AzureProvider, RetryPolicy, WorkspaceTarget};
 use amlform_emulator::{Emulator, Faults};
 use reqwest::Method;
 use serde_json::json;

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use amlform_azure::{
-    ArmClient, ArmClientOptions, AzureError, AzureProvider, PowerAction, Provider, RetryPolicy,
+    ArmClient, ArmClientOptions, AzureError, AzureProvider, PowerAction, RetryPolicy,
     UnderlyingAction, WorkspaceTarget,
 };
 use amlform_emulator::{Emulator, Faults, LroStyle};
@@ -73,7 +73,7 @@ async fn creates_updates_and_deletes(style: LroStyle) {
     let target = workspace();
 
     let created = provider
-        .put_compute(&target, "cpu", &cluster(2))
+        .put_body(&target, "cpu", &cluster(2))
         .await
         .unwrap();
     assert_eq!(
@@ -89,7 +89,7 @@ async fn creates_updates_and_deletes(style: LroStyle) {
     assert_eq!(created.attributes["max_nodes"], 2);
 
     let scaled = provider
-        .put_compute(&target, "cpu", &json!({"properties": {"computeType": "AmlCompute", "properties": {"scaleSettings": {"maxNodeCount": 5, "minNodeCount": 0}}}}))
+        .put_body(&target, "cpu", &json!({"properties": {"computeType": "AmlCompute", "properties": {"scaleSettings": {"maxNodeCount": 5, "minNodeCount": 0}}}}))
         .await
         .unwrap();
     assert_eq!(scaled.attributes["max_nodes"], 5);
@@ -121,7 +121,7 @@ async fn stop_start_and_detach(style: LroStyle) {
     let instance = json!({"location": "eastus", "properties": {"computeType": "ComputeInstance", "properties": {"vmSize": "STANDARD_DS3_V2"}}});
     assert_eq!(
         provider
-            .put_compute(&target, "nb1", &instance)
+            .put_body(&target, "nb1", &instance)
             .await
             .unwrap()
             .attributes["state"],
@@ -146,7 +146,7 @@ async fn stop_start_and_detach(style: LroStyle) {
 
     let vm = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1";
     let attach = json!({"location": "eastus", "properties": {"computeType": "VirtualMachine", "resourceId": vm, "properties": {"administratorAccount": {"username": "u", "password": "p"}}}});
-    provider.put_compute(&target, "vm", &attach).await.unwrap();
+    provider.put_body(&target, "vm", &attach).await.unwrap();
     provider
         .delete_compute(&target, "vm", UnderlyingAction::Detach)
         .await
@@ -169,7 +169,7 @@ async fn failures_carry_the_service_code_and_idempotent_writes_are_retried() {
             .build()
             .unwrap();
         let provider = provider(&emulator).await;
-        match provider.put_compute(&workspace(), "cpu", &cluster(2)).await {
+        match provider.put_body(&workspace(), "cpu", &cluster(2)).await {
             Err(AzureError::OperationFailed { code, what, .. }) => {
                 assert_eq!(code, "ProvisioningFailed", "{style:?}");
                 assert!(what.contains("cpu"), "{style:?}: {what}");
@@ -189,12 +189,12 @@ async fn failures_carry_the_service_code_and_idempotent_writes_are_retried() {
     let target = workspace();
     assert!(
         provider
-            .put_compute(&target, "cpu", &cluster(2))
+            .put_body(&target, "cpu", &cluster(2))
             .await
             .is_err()
     );
     let unknown_size = json!({"properties": {"computeType": "AmlCompute", "properties": {"vmSize": "Standard_Nope", "scaleSettings": {"maxNodeCount": 1}}}});
-    match provider.put_compute(&target, "bad", &unknown_size).await {
+    match provider.put_body(&target, "bad", &unknown_size).await {
         Err(error) => assert_eq!(error.code(), Some("InvalidVmSize")),
         Ok(_) => panic!("an unknown size was accepted"),
     }
@@ -207,7 +207,7 @@ async fn failures_carry_the_service_code_and_idempotent_writes_are_retried() {
     });
     for index in 0..10 {
         let created = provider
-            .put_compute(&target, &format!("c{index}"), &cluster(1))
+            .put_body(&target, &format!("c{index}"), &cluster(1))
             .await
             .unwrap();
         assert_eq!(created.provisioning_state, "Succeeded");
@@ -311,7 +311,7 @@ async fn a_write_while_another_operation_runs_waits_for_it() {
         .unwrap();
     assert_eq!(started.body["properties"]["provisioningState"], "Creating");
     let scaled = provider
-        .put_compute(&target, "cpu", &json!({"properties": {"computeType": "AmlCompute", "properties": {"scaleSettings": {"maxNodeCount": 5, "minNodeCount": 0}}}}))
+        .put_body(&target, "cpu", &json!({"properties": {"computeType": "AmlCompute", "properties": {"scaleSettings": {"maxNodeCount": 5, "minNodeCount": 0}}}}))
         .await
         .unwrap();
     assert_eq!(scaled.attributes["max_nodes"], 5);
@@ -325,10 +325,7 @@ async fn power_actions_read_the_instance_state_first() {
     let provider = provider(&emulator).await;
     let target = workspace();
     let instance = json!({"location": "eastus", "properties": {"computeType": "ComputeInstance", "properties": {"vmSize": "STANDARD_DS3_V2"}}});
-    provider
-        .put_compute(&target, "nb1", &instance)
-        .await
-        .unwrap();
+    provider.put_body(&target, "nb1", &instance).await.unwrap();
     let id = format!("{}/computes/nb1", target.path());
     let service_state = || {
         emulator.compute(&id).unwrap()["properties"]["properties"]["state"]
@@ -473,7 +470,7 @@ async fn an_operation_is_polled_when_the_service_says() {
     );
     let sent = std::time::Instant::now();
     provider
-        .put_compute(&workspace(), "cpu", &cluster(1))
+        .put_body(&workspace(), "cpu", &cluster(1))
         .await
         .unwrap();
     let polled = first_poll.lock().unwrap().expect("polled");

@@ -3,17 +3,14 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use amlform_azure::{
-    ArmClient, ArmClientOptions, AzureProvider, Provider, RetryPolicy, WorkspaceTarget,
-};
+use amlform_azure::{ArmClient, ArmClientOptions, AzureProvider, RetryPolicy, WorkspaceTarget};
 use amlform_emulator::{Emulator, Faults};
-use amlform_engine::{ApplyContext, ApplyReport, WorkspaceBinding, apply};
-use amlform_lang::{ComputeInstance, LoadOptions, Module};
-use amlform_plan::{Action, Plan, PlanInput, PlanOptions};
-use amlform_schema::Attribute;
+use amlform_engine::{ApplyContext, ApplyReport, WorkspaceBinding, Workspaces, apply};
+use amlform_lang::{LoadOptions, Module};
+use amlform_plan::{Action, Plan, PlanOptions};
 use amlform_state::{LocalStore, StateStore};
 
 const WORKSPACE: &str = r#"
@@ -73,7 +70,7 @@ remote_compute "vm" {{
 
 struct World {
     emulator: Emulator,
-    bindings: BTreeMap<String, WorkspaceBinding>,
+    bindings: Workspaces,
     store: Mutex<LocalStore>,
     _dir: tempfile::TempDir,
 }
@@ -113,7 +110,7 @@ async fn world(name: &str, emulator: Emulator) -> World {
         bindings: BTreeMap::from([(
             "dev".to_owned(),
             WorkspaceBinding {
-                provider,
+                provider: Arc::new(provider),
                 target,
                 location: "eastus".to_owned(),
             },
@@ -124,30 +121,19 @@ async fn world(name: &str, emulator: Emulator) -> World {
 }
 
 impl World {
+    /// The plan as the CLI makes it: the engine's refresh and plan.
     async fn plan(&self, module: &Module, destroy: bool) -> Plan {
-        let binding = &self.bindings["dev"];
-        let remote = BTreeMap::from([(
-            "dev".to_owned(),
-            binding.provider.computes(&binding.target).await.unwrap(),
-        )]);
+        let refreshed = amlform_engine::refresh(&module.evaluated, &self.bindings)
+            .await
+            .unwrap();
         let store = self.store.lock().unwrap();
         let records = store.records().unwrap();
-        let fingerprint = |instance: &ComputeInstance, attribute: &Attribute| {
-            instance
-                .str(attribute.name)
-                .map(|value| store.fingerprint(value.as_bytes()))
+        let options = PlanOptions {
+            destroy,
+            ..PlanOptions::default()
         };
-        amlform_plan::plan(&PlanInput {
-            config: &module.evaluated,
-            state: &records,
-            remote: &remote,
-            fingerprint: &fingerprint,
-            locate: &|_| None,
-            options: PlanOptions {
-                destroy,
-                ..PlanOptions::default()
-            },
-        })
+        let fingerprint = |bytes: &[u8]| store.fingerprint(bytes);
+        amlform_engine::plan(module, &records, &refreshed, &fingerprint, options)
     }
 
     async fn apply(&self, module: &Module, plan: &Plan) -> ApplyReport {
