@@ -21,7 +21,6 @@ use crate::plan_command::{Planned, check_files, open_state, prepare};
 use crate::printer::PlanForm;
 use crate::settings::Settings;
 use crate::{connection, output_command};
-use amlform_lang::expand_home;
 
 pub fn run(args: &ApplyArgs, destroy: bool, settings: &Settings) -> anyhow::Result<ExitStatus> {
     if let Some(file) = &args.plan_file {
@@ -189,7 +188,6 @@ fn execute(
     destroy: bool,
 ) -> anyhow::Result<ExitStatus> {
     store.write_backup()?;
-    let read_file = |path: &str| amlform_lang::read_text_file(&expand_home(path)).ok();
     let style = if args.json {
         ProgressStyle::Json
     } else if std::io::stdout().is_terminal() && std::io::stderr().is_terminal() {
@@ -223,7 +221,7 @@ fn execute(
         config: &module.evaluated,
         workspaces,
         parallelism: usize::from(args.parallelism),
-        read_file: &read_file,
+        read_file: &amlform_engine::read_config_file,
         on_event: &on_event,
         resolve: &resolve,
         interrupt: interrupt_on_ctrl_c(runtime),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use amlform_azure::{
     ArmClient, ArmClientOptions, AzureProvider, ClientRateLimits, Cloud, Credential,
-    CredentialKind, Provider, WorkspaceTarget,
+    CredentialKind, Provider,
 };
 use amlform_emulator::Emulator;
 use amlform_engine::{WorkspaceBinding, Workspaces};
@@ -43,22 +43,7 @@ pub async fn connect(
             .or(workspace.attribute("credential"))
             .unwrap_or("default")
             .to_owned();
-        let target = WorkspaceTarget {
-            label: label.clone(),
-            subscription_id: workspace
-                .attribute("subscription_id")
-                .unwrap_or_default()
-                .to_owned(),
-            resource_group: workspace
-                .attribute("resource_group")
-                .unwrap_or_default()
-                .to_owned(),
-            name: workspace.attribute("name").unwrap_or(label).to_owned(),
-        };
-        let location = workspace
-            .attribute("location")
-            .unwrap_or("eastus")
-            .to_owned();
+        let (target, location) = amlform_engine::workspace_target(label, workspace);
         let key = format!("{endpoint} {credential} {cloud_name}");
         if !providers.contains_key(&key) {
             let provider = provider_for(&endpoint, &credential, cloud, &mut embedded)

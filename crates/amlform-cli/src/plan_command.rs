@@ -8,7 +8,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use amlform_engine::PlanFile;
-use amlform_engine::{Refreshed, Workspaces};
+use amlform_engine::{PlanRequest, Refreshed, Workspaces};
 use amlform_lang::Module;
 use amlform_plan::{Plan, PlanOptions};
 use amlform_state::{LocalStore, STATE_DIR, StateError, StateRecord, StateStore};
@@ -150,13 +150,14 @@ pub fn prepare(
         &|event| printer.plan_event(&event),
     ))?;
     timings.phase("refresh");
-    let plan = amlform_engine::plan(
-        &module,
-        &records,
-        &refreshed,
-        &|bytes| store.fingerprint(bytes),
+    let plan = amlform_engine::plan(PlanRequest {
+        module: &module,
+        records: &records,
+        refreshed: &refreshed,
+        fingerprint: &|bytes| store.fingerprint(bytes),
+        read_file: &amlform_engine::read_config_file,
         options,
-    );
+    });
     // Thousands of records are spent once diffed: free them beside what follows (printing
     // the plan, or applying it), not before it.
     std::thread::spawn(move || drop(records));

@@ -68,6 +68,10 @@ pub struct Service {
     /// restart made an operation begun before it never end), so seeded from the clock and the
     /// process as well as the seed. Fault rolls stay on `random`, replayable by seed.
     pub(crate) operation_ids: Random,
+    /// What the service makes up for a compute (an AKS cluster's name suffix, identities'
+    /// principal ids): a stream of its own, so the same creations get the same values however
+    /// many requests (polls, request ids, fault rolls) came between them.
+    pub(crate) generated: Random,
 }
 
 /// A seed no earlier run of this emulator used: the seed, the time in nanoseconds and the
@@ -97,6 +101,9 @@ impl Service {
                 settings.seed ^ (store.operations.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15),
             ),
             operation_ids: Random::new(unique_seed(settings.seed)),
+            generated: Random::new(
+                settings.seed ^ (store.operations.len() as u64).wrapping_mul(0xD1B5_4A32_D192_ED03),
+            ),
             throttle: settings.rate_limits.map(Throttle::new),
             store,
             settings,
@@ -412,7 +419,7 @@ impl Service {
             }
         } else if kind.name == "AKS" {
             // Created by the workspace: the service makes the cluster and reports its id.
-            let suffix = self.random.next_u64() & 0xf_ffff;
+            let suffix = self.generated.next_u64() & 0xf_ffff;
             request.resource_id = Some(format!(
                 "/subscriptions/{}/resourcegroups/{}/providers/Microsoft.ContainerService/managedClusters/{}-{suffix:05x}",
                 workspace.subscription, workspace.resource_group, name
@@ -818,7 +825,7 @@ impl Service {
             .unwrap_or("None")
             .to_owned();
         if kind.contains("SystemAssigned") {
-            identity["principalId"] = json!(self.random.uuid());
+            identity["principalId"] = json!(self.generated.uuid());
             identity["tenantId"] = json!("00000000-0000-0000-0000-000000000000");
         }
         if let Some(assigned) = identity
@@ -826,8 +833,7 @@ impl Service {
             .and_then(Value::as_object_mut)
         {
             for value in assigned.values_mut() {
-                *value =
-                    json!({ "principalId": self.random.uuid(), "clientId": self.random.uuid() });
+                *value = json!({ "principalId": self.generated.uuid(), "clientId": self.generated.uuid() });
             }
         }
         identity

@@ -7,29 +7,20 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use std::sync::Arc;
-
 use amlform_graph::{Dag, Order, Walk};
 use amlform_lang::{
     AttributeMap, ComputeInstance, EvaluatedConfig, Value as ConfigValue, block_of,
 };
 use amlform_plan::{Action, Plan, ResourceChange};
 use amlform_provider::{
-    ComputeRequest, PowerAction, Provider, ProviderError, RemoteCompute, StateObserver,
-    UnderlyingAction, WorkspaceTarget,
+    ComputeRequest, PowerAction, ProviderError, RemoteCompute, StateObserver, UnderlyingAction,
 };
 use amlform_state::{ChangeSet, RecordStatus, StateError, StateRecord, StateStore};
+
+use crate::WorkspaceBinding;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use serde_json::Value;
-
-/// Where a workspace's computes go: its provider, its ARM coordinates and region.
-#[derive(Debug, Clone)]
-pub struct WorkspaceBinding {
-    pub provider: Arc<dyn Provider>,
-    pub target: WorkspaceTarget,
-    pub location: String,
-}
 
 /// What the walk reports as it goes, for progress output.
 #[derive(Debug, Clone, PartialEq)]

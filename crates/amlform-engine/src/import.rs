@@ -143,11 +143,13 @@ pub async fn import<S: StateStore>(
             block: instance.kind.block_name,
         });
     }
-    let read_file =
-        |path: &str| amlform_lang::read_text_file(&amlform_lang::expand_home(path)).ok();
-    let record = crate::state_record(instance, Some(&found), None, &read_file, &|bytes| {
-        store.fingerprint(bytes)
-    });
+    let record = crate::state_record(
+        instance,
+        Some(&found),
+        None,
+        &crate::read_config_file,
+        &|bytes| store.fingerprint(bytes),
+    );
     store.commit(ChangeSet {
         put: vec![record],
         remove: vec![],

@@ -16,19 +16,16 @@ mod applier;
 mod import;
 mod plan_file;
 mod planning;
-
-use std::collections::BTreeMap;
+mod workspaces;
 
 pub use applier::{
-    ApplyContext, ApplyError, ApplyEvent, ApplyGraph, ApplyReport, Interrupt, KnownValues,
-    WorkspaceBinding, apply, apply_graph, known_values, no_interrupt, state_record,
+    ApplyContext, ApplyError, ApplyEvent, ApplyGraph, ApplyReport, Interrupt, KnownValues, apply,
+    apply_graph, known_values, no_interrupt, state_record,
 };
 pub use import::{ImportError, check_import, import, parse_compute_id};
 pub use plan_file::{PLAN_FILE_VERSION, PlanFile, PlanFileError, PlanInputs};
 pub use planning::{
-    PlanError, PlanEvent, Refreshed, location, plan, plan_inputs, refresh, refresh_settled,
-    settle_interrupted, still_running,
+    PlanError, PlanEvent, PlanRequest, Refreshed, location, plan, plan_inputs, read_config_file,
+    refresh, refresh_settled, settle_interrupted, still_running,
 };
-
-/// Every workspace's provider, ARM coordinates and region, by the workspace block's label.
-pub type Workspaces = BTreeMap<String, WorkspaceBinding>;
+pub use workspaces::{WorkspaceBinding, Workspaces, workspace_target};

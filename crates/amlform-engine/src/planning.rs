@@ -205,21 +205,50 @@ pub fn settle_interrupted<S: StateStore>(
     Ok(())
 }
 
-/// The plan of `module` against the state's `records` and what refresh read: the planner's
+/// What a plan is made from.
+pub struct PlanRequest<'a> {
+    pub module: &'a Module,
+    /// The state's records (settled: see [`refresh_settled`]).
+    pub records: &'a [StateRecord],
+    pub refreshed: &'a Refreshed,
+    /// The state's keyed fingerprint, so a secret is compared without being kept.
+    pub fingerprint: &'a (dyn Fn(&[u8]) -> String + Sync),
+    /// The contents of a file attribute's path (see [`read_config_file`]).
+    pub read_file: &'a (dyn Fn(&str) -> Option<String> + Sync),
+    pub options: PlanOptions,
+}
+
+impl std::fmt::Debug for PlanRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlanRequest")
+            .field("records", &self.records.len())
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A file attribute's contents as the CLI reads them: `~` expanded, relative to the working
+/// directory (the configuration's).
+pub fn read_config_file(path: &str) -> Option<String> {
+    amlform_lang::read_text_file(&expand_home(path)).ok()
+}
+
+/// The plan of the module against the state's records and what refresh read: the planner's
 /// diff, then (unless it destroys or only refreshes, which make nothing) the checks of what
 /// the configuration asks of the service (sizes, quota, free names), with refresh's warnings.
-/// `fingerprint` is the state's keyed fingerprint, so a secret is compared without being kept.
-pub fn plan(
-    module: &Module,
-    records: &[StateRecord],
-    refreshed: &Refreshed,
-    fingerprint: &(dyn Fn(&[u8]) -> String + Sync),
-    options: PlanOptions,
-) -> Plan {
+pub fn plan(request: PlanRequest<'_>) -> Plan {
+    let PlanRequest {
+        module,
+        records,
+        refreshed,
+        fingerprint,
+        read_file,
+        options,
+    } = request;
     let fingerprint = |instance: &ComputeInstance, attribute: &Attribute| -> Option<String> {
         let value = instance.str(attribute.name)?;
         if attribute.is_file_path {
-            let contents = amlform_lang::read_text_file(&expand_home(value)).ok()?;
+            let contents = read_file(value)?;
             Some(fingerprint(contents.as_bytes()))
         } else {
             Some(fingerprint(value.as_bytes()))

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use amlform_azure::{ArmClient, ArmClientOptions, AzureProvider, RetryPolicy, WorkspaceTarget};
 use amlform_emulator::{Emulator, Faults};
-use amlform_engine::{ApplyContext, ApplyReport, WorkspaceBinding, Workspaces, apply};
+use amlform_engine::{ApplyContext, ApplyReport, PlanRequest, WorkspaceBinding, Workspaces, apply};
 use amlform_lang::{LoadOptions, Module};
 use amlform_plan::{Action, Plan, PlanOptions};
 use amlform_state::{LocalStore, StateStore};
@@ -132,8 +132,14 @@ impl World {
             destroy,
             ..PlanOptions::default()
         };
-        let fingerprint = |bytes: &[u8]| store.fingerprint(bytes);
-        amlform_engine::plan(module, &records, &refreshed, &fingerprint, options)
+        amlform_engine::plan(PlanRequest {
+            module,
+            records: &records,
+            refreshed: &refreshed,
+            fingerprint: &|bytes| store.fingerprint(bytes),
+            read_file: &|_| None,
+            options,
+        })
     }
 
     async fn apply(&self, module: &Module, plan: &Plan) -> ApplyReport {

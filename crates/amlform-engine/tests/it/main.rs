@@ -1,3 +1,4 @@
 //! The integration tests of amlform-engine, in one binary (one link instead of one per file).
 
 mod apply;
+mod golden;
