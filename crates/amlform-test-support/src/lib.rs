@@ -1,8 +1,13 @@
 //! Dev-only helpers the integration tests share (never a dependency of a shipped crate):
 //! [`Cli`], which runs the `amlform` binary in a directory the way a user would and filters
-//! what varies between runs out of its output for snapshots; [`scratch`] directories that
-//! remove themselves; and [`slow_tests_enabled`], the gate in front of the tests that kill
-//! processes in loops or wait out real delays.
+//! what varies between runs out of its output for snapshots; [`FakeProvider`], an in-memory
+//! provider for fast engine tests; [`scratch`] directories that remove themselves; and
+//! [`slow_tests_enabled`], the gate in front of the tests that kill processes in loops or
+//! wait out real delays.
+
+mod fake_provider;
+
+pub use fake_provider::FakeProvider;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
