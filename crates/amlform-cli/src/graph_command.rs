@@ -100,9 +100,8 @@ fn quoted(text: &str) -> String {
 fn dot(clusters: &[(&str, &Dag<String>)], labels: &BTreeMap<String, String>) -> String {
     let mut out = String::from("digraph amlform {\n  rankdir = \"RL\";\n  node [shape = box];\n");
     for (index, (name, dag)) in clusters.iter().enumerate() {
-        let Ok(mut nodes) = dag.topological_order() else {
-            continue;
-        };
+        // Drawn even with a cycle: the picture is how one finds it.
+        let mut nodes: Vec<&String> = dag.nodes().collect();
         if nodes.is_empty() {
             continue;
         }
@@ -113,7 +112,10 @@ fn dot(clusters: &[(&str, &Dag<String>)], labels: &BTreeMap<String, String>) -> 
             quoted(name)
         );
         for node in &nodes {
-            let label = labels.get(node).cloned().unwrap_or_else(|| node.clone());
+            let label = labels
+                .get(*node)
+                .cloned()
+                .unwrap_or_else(|| (*node).clone());
             let _ = writeln!(out, "    {} [label = {}];", quoted(node), quoted(&label));
         }
         out.push_str("  }\n");

@@ -192,15 +192,15 @@ pub async fn apply<S: StateStore + Send>(
     let mut level = *interrupt.borrow_and_update();
     let ApplyGraph { removals, others } = apply_graph(plan, context.config, records);
     // Both graphs are checked before anything starts: a cycle changes nothing.
+    let check = |dag: Dag<String>| {
+        (dag.check()).map_err(|cycles| ApplyError::Cycle(describe_cycles(&cycles)))
+    };
+    let (removals, others) = (check(removals)?, check(others)?);
     let walks = [
         Walk::new(&removals, Order::DependentsFirst, context.parallelism),
         Walk::new(&others, Order::DependenciesFirst, context.parallelism),
     ];
-    let mut checked = Vec::with_capacity(walks.len());
-    for walk in walks {
-        checked.push(walk.map_err(|cycles| ApplyError::Cycle(describe_cycles(&cycles)))?);
-    }
-    for mut walk in checked {
+    for mut walk in walks {
         let mut running = FuturesUnordered::new();
         let mut in_flight = BTreeSet::new();
         let (states, mut state_reports) = tokio::sync::mpsc::unbounded_channel();

@@ -56,6 +56,11 @@ impl<N: Clone + Eq + Hash + Ord> Dag<N> {
         index
     }
 
+    /// Every node, in insertion order.
+    pub fn nodes(&self) -> impl Iterator<Item = &N> {
+        self.graph.node_weights()
+    }
+
     /// Records that `dependent` depends on `dependency` (adding both nodes if needed).
     pub fn add_dependency(&mut self, dependent: N, dependency: N) {
         let from = self.add_node(dependent);
@@ -148,9 +153,15 @@ impl<N: Clone + Eq + Hash + Ord> Dag<N> {
         Cycle(path.into_iter().map(|i| self.graph[i].clone()).collect())
     }
 
-    /// Every node, dependencies before their dependents; ties in insertion order.
-    /// `Err` carries every cycle.
-    pub fn topological_order(&self) -> Result<Vec<N>, Vec<Cycle<N>>> {
+    /// The graph, checked: every node in an order with dependencies before their dependents
+    /// (ties in insertion order), or every cycle that makes one impossible. Only a checked
+    /// graph can be walked ([`crate::Walk`]).
+    pub fn check(self) -> Result<CheckedDag<N>, Vec<Cycle<N>>> {
+        let order = self.topological_order()?;
+        Ok(CheckedDag { dag: self, order })
+    }
+
+    fn topological_order(&self) -> Result<Vec<N>, Vec<Cycle<N>>> {
         match toposort(&self.graph, None) {
             Ok(order) => Ok(order
                 .into_iter()
@@ -159,6 +170,28 @@ impl<N: Clone + Eq + Hash + Ord> Dag<N> {
                 .collect()),
             Err(_) => Err(self.cycles()),
         }
+    }
+}
+
+/// A [`Dag`] known to have no cycle, with its order (dependencies first).
+#[derive(Debug, Clone)]
+pub struct CheckedDag<N> {
+    dag: Dag<N>,
+    order: Vec<N>,
+}
+
+impl<N> CheckedDag<N> {
+    /// Every node, dependencies before their dependents.
+    pub fn order(&self) -> &[N] {
+        &self.order
+    }
+
+    pub fn into_order(self) -> Vec<N> {
+        self.order
+    }
+
+    pub fn dag(&self) -> &Dag<N> {
+        &self.dag
     }
 }
 
@@ -173,7 +206,8 @@ mod tests {
         dag.add_dependency("db", "network");
         dag.add_dependency("app", "network");
         dag.add_node("lonely");
-        let order = dag.topological_order().unwrap();
+        let checked = dag.clone().check().unwrap();
+        let order = checked.order();
         let position = |n| order.iter().position(|x| *x == n).unwrap();
         assert!(position("network") < position("db"));
         assert!(position("db") < position("app"));
@@ -190,7 +224,7 @@ mod tests {
         dag.add_dependency("c", "a");
         dag.add_dependency("x", "x");
         dag.add_dependency("d", "a");
-        let cycles = dag.topological_order().unwrap_err();
+        let cycles = dag.check().unwrap_err();
         assert_eq!(
             cycles,
             vec![Cycle(vec!["a", "b", "c", "a"]), Cycle(vec!["x", "x"])]

@@ -1,6 +1,7 @@
-//! A generic dependency graph on petgraph: build it from "depends on" edges, report every cycle
-//! with each of its edges, and walk it dependencies-first or dependents-first with a bound on
-//! how many nodes run at once ([`Walk`]).
+//! A generic dependency graph on petgraph: build it from "depends on" edges, check it (every
+//! cycle reported with each of its edges, or a [`CheckedDag`]), and walk a checked graph
+//! dependencies-first or dependents-first with a bound on how many nodes run at once
+//! ([`Walk`]). An unchecked graph cannot be walked: the types do not allow it.
 //!
 //! [`in_parallel`] runs independent work on all cores, results in order.
 //!
@@ -10,6 +11,6 @@ mod dag;
 mod parallel;
 mod walk;
 
-pub use dag::{Cycle, Dag};
+pub use dag::{CheckedDag, Cycle, Dag};
 pub use parallel::in_parallel;
 pub use walk::{Order, Walk};

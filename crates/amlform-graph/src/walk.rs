@@ -7,7 +7,7 @@ use foldhash::{HashMap, HashMapExt};
 use std::collections::BTreeSet;
 use std::hash::Hash;
 
-use crate::{Cycle, Dag};
+use crate::CheckedDag;
 
 /// Which way a walk goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,12 +34,12 @@ pub struct Walk<N> {
 }
 
 impl<N: Clone + Eq + Hash + Ord> Walk<N> {
-    /// A walk of every node of `dag`, or the cycles that make one impossible.
-    pub fn new(dag: &Dag<N>, order: Order, max_in_flight: usize) -> Result<Walk<N>, Vec<Cycle<N>>> {
-        let nodes = dag.topological_order()?;
+    /// A walk of every node of the checked graph.
+    pub fn new(checked: &CheckedDag<N>, order: Order, max_in_flight: usize) -> Walk<N> {
+        let (dag, nodes) = (checked.dag(), checked.order());
         let mut remaining = HashMap::new();
         let mut waiters: HashMap<N, Vec<N>> = HashMap::new();
-        for node in &nodes {
+        for node in nodes {
             let prerequisites = match order {
                 Order::DependenciesFirst => dag.dependencies(node),
                 Order::DependentsFirst => dag.dependents(node),
@@ -57,7 +57,7 @@ impl<N: Clone + Eq + Hash + Ord> Walk<N> {
             .filter(|(_, count)| **count == 0)
             .map(|(node, _)| node.clone())
             .collect();
-        Ok(Walk {
+        Walk {
             remaining,
             waiters,
             ready,
@@ -67,7 +67,7 @@ impl<N: Clone + Eq + Hash + Ord> Walk<N> {
             succeeded: Vec::new(),
             failed: Vec::new(),
             skipped: Vec::new(),
-        })
+        }
     }
 
     /// Starts as many ready nodes as the limit allows (smallest first) and returns them.
@@ -157,14 +157,15 @@ impl<N: Clone + Eq + Hash + Ord> Walk<N> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Cycle, Dag};
 
     /// app → db → net, and an independent `cache`.
-    fn graph() -> Dag<&'static str> {
+    fn graph() -> CheckedDag<&'static str> {
         let mut dag = Dag::new();
         dag.add_dependency("app", "db");
         dag.add_dependency("db", "net");
         dag.add_node("cache");
-        dag
+        dag.check().unwrap()
     }
 
     /// Runs the walk to the end, failing the nodes in `failing`; returns the start batches.
@@ -190,7 +191,7 @@ mod tests {
 
     #[test]
     fn dependencies_first_with_independent_nodes_together() {
-        let mut walk = Walk::new(&graph(), Order::DependenciesFirst, 10).unwrap();
+        let mut walk = Walk::new(&graph(), Order::DependenciesFirst, 10);
         assert_eq!(
             drive(&mut walk, &[]),
             vec![vec!["cache", "net"], vec!["db"], vec!["app"]]
@@ -200,7 +201,7 @@ mod tests {
 
     #[test]
     fn destroy_order_is_the_reverse() {
-        let mut walk = Walk::new(&graph(), Order::DependentsFirst, 10).unwrap();
+        let mut walk = Walk::new(&graph(), Order::DependentsFirst, 10);
         assert_eq!(
             drive(&mut walk, &[]),
             vec![vec!["app", "cache"], vec!["db"], vec!["net"]]
@@ -213,7 +214,7 @@ mod tests {
         for node in ["a", "b", "c", "d", "e"] {
             dag.add_node(node);
         }
-        let mut walk = Walk::new(&dag, Order::DependenciesFirst, 2).unwrap();
+        let mut walk = Walk::new(&dag.check().unwrap(), Order::DependenciesFirst, 2);
         assert_eq!(walk.start_ready(), vec!["a", "b"]);
         assert!(walk.start_ready().is_empty(), "two are in flight");
         walk.succeed(&"a");
@@ -223,7 +224,7 @@ mod tests {
 
     #[test]
     fn a_failure_skips_what_waits_on_it_and_nothing_else() {
-        let mut walk = Walk::new(&graph(), Order::DependenciesFirst, 10).unwrap();
+        let mut walk = Walk::new(&graph(), Order::DependenciesFirst, 10);
         drive(&mut walk, &["net"]);
         assert_eq!(walk.failed(), &["net"]);
         assert_eq!(walk.skipped(), &["app", "db"]);
@@ -232,7 +233,7 @@ mod tests {
 
     #[test]
     fn a_stop_starts_nothing_new() {
-        let mut walk = Walk::new(&graph(), Order::DependenciesFirst, 10).unwrap();
+        let mut walk = Walk::new(&graph(), Order::DependenciesFirst, 10);
         let first = walk.start_ready();
         walk.stop();
         for node in &first {
@@ -244,10 +245,10 @@ mod tests {
     }
 
     #[test]
-    fn cycles_are_refused() {
+    fn a_graph_with_a_cycle_never_becomes_walkable() {
         let mut dag = Dag::new();
         dag.add_dependency("a", "b");
         dag.add_dependency("b", "a");
-        assert!(Walk::new(&dag, Order::DependenciesFirst, 1).is_err());
+        assert_eq!(dag.check().unwrap_err(), vec![Cycle(vec!["a", "b", "a"])]);
     }
 }

@@ -564,8 +564,8 @@ impl<'c> Evaluator<'c> {
                 }
             }
         }
-        match dag.topological_order() {
-            Ok(order) if ok => Some(order),
+        match dag.check() {
+            Ok(checked) if ok => Some(checked.into_order()),
             Ok(_) => None,
             Err(cycles) => {
                 for cycle in cycles {

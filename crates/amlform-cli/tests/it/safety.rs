@@ -227,6 +227,13 @@ fn a_cycle_in_the_remembered_dependencies_fails_naming_it_and_changes_nothing() 
     }
     // Both blocks leave the configuration: only the state's edges order their deletion.
     std::fs::write(dir.join("main.aml.hcl"), WORKSPACE).unwrap();
+    // The apply graph still draws the cycle: the picture is how one finds it.
+    let dot = succeeds(dir, &["graph", "--type", "apply"]);
+    assert!(
+        dot.contains("\"aml_compute.a\" -> \"aml_compute.b\"")
+            && dot.contains("\"aml_compute.b\" -> \"aml_compute.a\""),
+        "{dot}"
+    );
     let output = amlform(dir, &["apply", "--auto-approve"]);
     let (stdout, stderr) = text(&output);
     assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
