@@ -11,7 +11,7 @@ use crate::evaluated_config::{
 use crate::loader::{WORKSPACE_ATTRIBUTES, suggest_kind};
 use crate::references::{Reference, references};
 use crate::rules;
-use crate::scope::{BlockInstances, ComputeBlocks, ComputeValues, Scope};
+use crate::interpreter::{BlockInstances, ComputeBlocks, ComputeValues, Scope};
 use crate::source_map::{FileId, Origin, SourceMap, Span};
 use crate::suggest::hint_for;
 use crate::value::Value;

@@ -1,4 +1,6 @@
-//! Evaluating one expression against the values known so far.
+//! The expression interpreter: an [`Interpreter`] evaluates one expression (references,
+//! operators, templates, `for` expressions, function calls) against a [`Scope`], the values
+//! known so far.
 
 use crate::codes;
 use crate::config::Expr;
@@ -104,17 +106,19 @@ impl ComputeValues<'_> {
 impl Scope<'_> {
     /// Evaluates `expr`; `None` means an error was reported to `diagnostics`.
     pub fn eval(&self, expr: &Expr, diagnostics: &mut Diagnostics) -> Option<Value> {
-        let mut run = Run {
+        let mut interpreter = Interpreter {
             scope: self,
             origin: expr.origin,
             bindings: Vec::new(),
             diagnostics,
         };
-        run.eval(&expr.expr)
+        interpreter.eval(&expr.expr)
     }
 }
 
-struct Run<'s, 'a> {
+/// One evaluation: the scope, where the expression came from, what `for` bound, and where
+/// errors go.
+struct Interpreter<'s, 'a> {
     scope: &'s Scope<'a>,
     origin: Origin,
     /// Names bound by `for` expressions, innermost last.
@@ -122,7 +126,7 @@ struct Run<'s, 'a> {
     diagnostics: &'s mut Diagnostics,
 }
 
-impl Run<'_, '_> {
+impl Interpreter<'_, '_> {
     fn span(&self, item: &impl hcl_edit::Span) -> Span {
         self.origin.span(item)
     }
