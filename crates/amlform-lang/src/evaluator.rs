@@ -8,10 +8,10 @@ use crate::evaluated_config::{
     ComputeInstance, EvaluatedAttribute, EvaluatedConfig, EvaluatedImport, EvaluatedMove,
     EvaluatedOutput, EvaluatedRemoval, EvaluatedVariable, EvaluatedWorkspace,
 };
+use crate::interpreter::{BlockInstances, ComputeBlocks, ComputeValues, Scope};
 use crate::loader::{WORKSPACE_ATTRIBUTES, suggest_kind};
 use crate::references::{Reference, references};
 use crate::rules;
-use crate::interpreter::{BlockInstances, ComputeBlocks, ComputeValues, Scope};
 use crate::source_map::{FileId, Origin, SourceMap, Span};
 use crate::suggest::hint_for;
 use crate::value::Value;
