@@ -1,14 +1,78 @@
-//! Wall-clock time as milliseconds since the Unix epoch and as ARM's ISO 8601 timestamps.
+//! [`Clock`]: the emulator's time, as milliseconds since the Unix epoch (and as ARM's ISO 8601
+//! timestamps). The wall clock, or a manual one a test moves, so operations that take an hour
+//! and throttling windows are tested without waiting for them.
 //!
 //! Wall-clock rather than monotonic time because operation deadlines are persisted and must
 //! still mean something to the next process that opens the same state directory.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+/// The wall clock's milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_millis() as u64)
+}
+
+/// Where the emulator reads the time: the wall clock (the default), or a manual clock that
+/// moves only when told to ([`Clock::advance`]). Clones share one time.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    manual: Option<Arc<ManualTime>>,
+}
+
+#[derive(Debug)]
+struct ManualTime {
+    /// Milliseconds since the epoch at the start, and the instant that stands for it.
+    start_ms: u64,
+    start: Instant,
+    elapsed_ms: AtomicU64,
+}
+
+impl Clock {
+    /// The wall clock.
+    pub fn system() -> Clock {
+        Clock::default()
+    }
+
+    /// A clock that starts at the wall clock's time and moves only by [`Clock::advance`].
+    pub fn manual() -> Clock {
+        Clock {
+            manual: Some(Arc::new(ManualTime {
+                start_ms: now_ms(),
+                start: Instant::now(),
+                elapsed_ms: AtomicU64::new(0),
+            })),
+        }
+    }
+
+    /// Moves a manual clock forward; the wall clock moves by itself, so it is not told.
+    pub fn advance(&self, by: Duration) {
+        let manual = self
+            .manual
+            .as_ref()
+            .expect("only a manual clock is advanced");
+        (manual.elapsed_ms).fetch_add(by.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    pub fn now_ms(&self) -> u64 {
+        match &self.manual {
+            Some(manual) => manual.start_ms + manual.elapsed_ms.load(Ordering::SeqCst),
+            None => now_ms(),
+        }
+    }
+
+    /// The same time as an [`Instant`], for the throttle's token buckets.
+    pub fn now_instant(&self) -> Instant {
+        match &self.manual {
+            Some(manual) => {
+                manual.start + Duration::from_millis(manual.elapsed_ms.load(Ordering::SeqCst))
+            }
+            None => Instant::now(),
+        }
+    }
 }
 
 /// `2021-04-01T22:00:00.0000000+00:00`, the shape the service uses for `createdOn`.
@@ -43,6 +107,17 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_manual_clock_moves_only_when_advanced() {
+        let clock = Clock::manual();
+        let (ms, instant) = (clock.now_ms(), clock.now_instant());
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!((clock.now_ms(), clock.now_instant()), (ms, instant));
+        clock.clone().advance(Duration::from_secs(3600));
+        assert_eq!(clock.now_ms(), ms + 3_600_000);
+        assert_eq!(clock.now_instant(), instant + Duration::from_secs(3600));
+    }
 
     #[test]
     fn formats_known_instants() {

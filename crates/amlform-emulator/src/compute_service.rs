@@ -10,7 +10,6 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::arm_error::ArmError;
-use crate::clock::now_ms;
 use crate::compute_request::{
     ComputeRequest, check_compute_name, check_scale_settings, check_ssl, check_vm_size,
     check_workspace_name, is_in_place, resolve_remote_login, with_kept_settings,
@@ -145,7 +144,7 @@ impl Service {
             resource_group: path.resource_group.clone(),
             name: path.workspace.clone(),
             location: location.to_ascii_lowercase(),
-            created_ms: now_ms(),
+            created_ms: self.settings.clock.now_ms(),
         };
         self.store
             .put_workspace(workspace.clone())
@@ -331,7 +330,7 @@ impl Service {
 
         // A new compute, or a failed one provisioned again.
         self.validate_new(&workspace, name, &mut request)?;
-        let now = now_ms();
+        let now = self.settings.clock.now_ms();
         let link = self.start_operation(&workspace, name, &request.location, Action::Create)?;
         let kind = request.kind;
         let compute = Compute {
@@ -543,7 +542,7 @@ impl Service {
         updated.tags = request.tags;
         updated.identity = identity;
         updated.provisioning_state = "Updating".to_owned();
-        updated.modified_ms = now_ms();
+        updated.modified_ms = self.settings.clock.now_ms();
         updated.operation = Some(link.id.clone());
         if request.secrets.is_some() {
             updated.secrets = request.secrets;
@@ -804,7 +803,7 @@ impl Service {
             return Ok(false);
         };
         compute.provisioning_state = "Failed".to_owned();
-        compute.modified_ms = now_ms();
+        compute.modified_ms = self.settings.clock.now_ms();
         compute.provisioning_errors = vec![json!({
             "error": {
                 "code": "AttachmentBroken",

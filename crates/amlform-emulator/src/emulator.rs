@@ -11,7 +11,7 @@ use axum::{Json, Router};
 use serde_json::{Value, json};
 
 use crate::arm_error::ArmError;
-use crate::clock::now_ms;
+use crate::clock::Clock;
 use crate::compute_service::Service;
 use crate::compute_view::render_compute;
 use crate::routes::{self, Scheme, Shared};
@@ -131,6 +131,13 @@ impl EmulatorBuilder {
         self
     }
 
+    /// The clock operations, timestamps and throttling go by: [`Clock::manual`] lets a test
+    /// move time instead of waiting for it.
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.settings.clock = clock;
+        self
+    }
+
     pub fn page_size(mut self, computes: usize) -> Self {
         self.settings.page_size = computes;
         self
@@ -151,7 +158,7 @@ impl EmulatorBuilder {
                     resource_group,
                     name,
                     location: location.to_ascii_lowercase(),
-                    created_ms: now_ms(),
+                    created_ms: self.settings.clock.now_ms(),
                 })?;
             }
         }
@@ -351,11 +358,12 @@ impl Emulator {
             return Ok(false);
         };
         let mut service = self.shared.lock();
+        let now = service.settings.clock.now_ms();
         let Some(compute) = service.store.compute_mut(&workspace, &name) else {
             return Ok(false);
         };
         change(compute);
-        compute.modified_ms = now_ms();
+        compute.modified_ms = now;
         service.store.save_compute(&workspace, &name)?;
         Ok(true)
     }

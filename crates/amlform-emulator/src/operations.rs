@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::arm_error::ArmError;
-use crate::clock::{now_ms, timestamp};
+use crate::clock::timestamp;
 use crate::compute_service::{OperationLink, Service, persist};
 use crate::compute_view::render_compute;
 use crate::store::{Action, Operation, OperationStatus, Workspace};
@@ -17,7 +17,7 @@ impl Service {
     /// Finishes every operation whose time has come. Called before each request is handled,
     /// so no background task is needed and a persisted state catches up when reopened.
     pub fn settle(&mut self) -> Result<(), ArmError> {
-        let now = now_ms();
+        let now = self.settings.clock.now_ms();
         for id in self.store.due_operations(now) {
             self.finish_operation(&id, now).map_err(persist)?;
         }
@@ -86,7 +86,7 @@ impl Service {
         location: &str,
         action: Action,
     ) -> Result<OperationLink, ArmError> {
-        let now = now_ms();
+        let now = self.settings.clock.now_ms();
         let fails = matches!(action, Action::Create | Action::Update)
             && self.random.chance(self.settings.faults.failed_provisioning);
         let planned_failure = fails.then(|| {

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::{Path, Query, Request, State};
@@ -240,10 +240,11 @@ fn admit(shared: &Shared, request: &Request) -> Result<Option<(RequestClass, u32
     check_api_version(request.uri()).map_err(|error| (error, None))?;
     let class = RequestClass::of(request.method());
     let mut remaining = None;
+    let now = service.settings.clock.now_instant();
     if let Some(subscription) = subscription_of(request.uri().path())
         && let Some(throttle) = service.throttle.as_mut()
     {
-        match throttle.admit(&subscription, class, Instant::now()) {
+        match throttle.admit(&subscription, class, now) {
             Ok(left) => remaining = Some((class, left)),
             Err(seconds) => {
                 return Err((throttled(&subscription, class, seconds), Some((class, 0))));

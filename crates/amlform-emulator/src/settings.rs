@@ -1,5 +1,6 @@
 //! What an emulator instance is configured with: delays, faults, limits, token, persistence.
 
+use crate::clock::Clock;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -73,6 +74,8 @@ pub struct Settings {
     /// Computes per page of a list.
     pub page_size: usize,
     pub lro_style: LroStyle,
+    /// The time operations, timestamps and throttling go by.
+    pub clock: Clock,
 }
 
 impl Default for Settings {
@@ -93,6 +96,7 @@ impl Default for Settings {
             family_quota_overrides: Vec::new(),
             page_size: 100,
             lro_style: LroStyle::default(),
+            clock: Clock::system(),
         }
     }
 }

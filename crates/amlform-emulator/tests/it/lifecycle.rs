@@ -5,7 +5,7 @@ use crate::common;
 
 use std::time::Duration;
 
-use amlform_emulator::Emulator;
+use amlform_emulator::{Clock, Emulator};
 use axum::http::StatusCode;
 use common::*;
 use serde_json::{Value, json};
@@ -58,12 +58,15 @@ async fn remove(client: &Client, workspace: &str, name: &str, action: &str) {
 
 #[tokio::test]
 async fn aml_compute_creates_scales_in_place_and_deletes() {
+    // Operations take half an hour, on a clock the client moves as it polls.
+    let clock = Clock::manual();
     let emulator = Emulator::builder()
         .without_rate_limits()
-        .provisioning_delay(Duration::from_millis(60))
+        .clock(clock.clone())
+        .provisioning_delay(Duration::from_secs(1800))
         .build()
         .unwrap();
-    let client = Client::new(&emulator);
+    let client = Client::with_clock(&emulator, clock.clone());
     let path = compute_path("mlws", "cpu-cluster");
 
     let created = client
@@ -71,10 +74,11 @@ async fn aml_compute_creates_scales_in_place_and_deletes() {
         .await;
     assert_eq!(created.status, StatusCode::CREATED);
     assert_eq!(created.body["properties"]["provisioningState"], "Creating");
+    clock.advance(Duration::from_secs(1799));
     let during = client.get(&path).await.body;
     assert_eq!(
         during["properties"]["provisioningState"], "Creating",
-        "still provisioning during the delay"
+        "still provisioning a second before the delay ends"
     );
     assert_eq!(client.wait(&created).await["status"], "Succeeded");
 
