@@ -1,12 +1,17 @@
 //! Dev-only helpers the integration tests share (never a dependency of a shipped crate):
 //! [`Cli`], which runs the `amlform` binary in a directory the way a user would and filters
-//! what varies between runs out of its output for snapshots; [`FakeProvider`], an in-memory
-//! provider for fast engine tests; [`scratch`] directories that remove themselves; and
+//! what varies between runs out of its output for snapshots; the emulator harness
+//! ([`emulator_provider`]: the emulator served on a loopback port, and a provider of it that
+//! retries in milliseconds); [`FakeProvider`], an in-memory provider for fast engine tests; [`scratch`] directories that remove themselves; and
 //! [`slow_tests_enabled`], the gate in front of the tests that kill processes in loops or
 //! wait out real delays.
 
+mod emulator_harness;
 mod fake_provider;
 
+pub use emulator_harness::{
+    emulator_client, emulator_provider, fast_retry, serve_emulator, test_workspace,
+};
 pub use fake_provider::FakeProvider;
 
 use std::path::{Path, PathBuf};

@@ -3,43 +3,14 @@
 
 use std::time::Duration;
 
-use amlform_azure::{ArmClient, ArmClientOptions, AzureProvider, RetryPolicy, WorkspaceTarget};
+use amlform_azure::{ArmClient, ArmClientOptions, AzureProvider, RetryPolicy};
 use amlform_emulator::{Emulator, Faults};
 use reqwest::Method;
 use serde_json::json;
 
-async fn serve(emulator: &Emulator) -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(axum::serve(listener, emulator.router()).into_future());
-    format!("http://{address}")
-}
-
-fn client(endpoint: String) -> ArmClient {
-    ArmClient::new(ArmClientOptions {
-        endpoint,
-        token: "test-token".to_owned(),
-        retry: RetryPolicy {
-            max_attempts: 30,
-            base_delay: Duration::from_millis(1),
-            max_delay: Duration::from_millis(20),
-            max_retry_after: Duration::from_millis(20),
-            max_poll_interval: Duration::from_millis(5),
-            ..RetryPolicy::default()
-        },
-        ..Default::default()
-    })
-    .unwrap()
-}
-
-fn target() -> WorkspaceTarget {
-    WorkspaceTarget {
-        label: "dev".to_owned(),
-        subscription_id: "00000000-0000-0000-0000-000000000000".to_owned(),
-        resource_group: "rg".to_owned(),
-        name: "mlws".to_owned(),
-    }
-}
+use amlform_test_support::{
+    emulator_client as client, serve_emulator as serve, test_workspace as target,
+};
 
 #[tokio::test]
 async fn lists_every_page_in_configuration_terms() {
@@ -121,7 +92,7 @@ async fn reads_retry_through_throttling_and_server_errors_but_actions_do_not() {
         "a POST action is not retried blindly: {error}"
     );
     let error = provider.computes(&workspace).await.unwrap_err();
-    assert!(error.to_string().contains("after 30 attempts"), "{error}");
+    assert!(error.to_string().contains("after 40 attempts"), "{error}");
     assert!(
         !format!("{client:?}").contains("test-token"),
         "the token never shows"

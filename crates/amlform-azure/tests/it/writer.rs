@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use amlform_azure::{
     ArmClient, ArmClientOptions, AzureError, AzureProvider, PowerAction, RetryPolicy,
-    UnderlyingAction, WorkspaceTarget,
+    UnderlyingAction,
 };
 use amlform_emulator::{Emulator, Faults, LroStyle};
 
@@ -17,36 +17,7 @@ const STYLES: [LroStyle; 3] = [
 ];
 use serde_json::{Value, json};
 
-async fn provider(emulator: &Emulator) -> AzureProvider {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(axum::serve(listener, emulator.router()).into_future());
-    AzureProvider::new(
-        ArmClient::new(ArmClientOptions {
-            endpoint,
-            token: "t".to_owned(),
-            retry: RetryPolicy {
-                max_attempts: 40,
-                base_delay: Duration::from_millis(1),
-                max_delay: Duration::from_millis(10),
-                max_retry_after: Duration::from_millis(10),
-                max_poll_interval: Duration::from_millis(5),
-                ..RetryPolicy::default()
-            },
-            ..Default::default()
-        })
-        .unwrap(),
-    )
-}
-
-fn workspace() -> WorkspaceTarget {
-    WorkspaceTarget {
-        label: "dev".to_owned(),
-        subscription_id: "00000000-0000-0000-0000-000000000000".to_owned(),
-        resource_group: "rg".to_owned(),
-        name: "mlws".to_owned(),
-    }
-}
+use amlform_test_support::{emulator_provider as provider, test_workspace as workspace};
 
 /// An emulator without rate limits whose operations answer in `style` and take `millis`.
 fn service(style: LroStyle, millis: u64) -> amlform_emulator::EmulatorBuilder {

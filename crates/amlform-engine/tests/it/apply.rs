@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use amlform_azure::{ArmClient, ArmClientOptions, AzureProvider, RetryPolicy, WorkspaceTarget};
+use amlform_azure::WorkspaceTarget;
 use amlform_emulator::{Emulator, Faults};
 use amlform_engine::{ApplyContext, ApplyReport, PlanRequest, WorkspaceBinding, Workspaces, apply};
 use amlform_lang::{LoadOptions, Module};
@@ -76,25 +76,7 @@ struct World {
 }
 
 async fn world(name: &str, emulator: Emulator) -> World {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(axum::serve(listener, emulator.router()).into_future());
-    let provider = AzureProvider::new(
-        ArmClient::new(ArmClientOptions {
-            endpoint,
-            token: "t".to_owned(),
-            retry: RetryPolicy {
-                max_attempts: 40,
-                base_delay: Duration::from_millis(1),
-                max_delay: Duration::from_millis(10),
-                max_retry_after: Duration::from_millis(10),
-                max_poll_interval: Duration::from_millis(5),
-                ..RetryPolicy::default()
-            },
-            ..Default::default()
-        })
-        .unwrap(),
-    );
+    let provider = amlform_test_support::emulator_provider(&emulator).await;
     let target = WorkspaceTarget {
         label: "dev".to_owned(),
         subscription_id: "00000000-0000-0000-0000-000000000000".to_owned(),

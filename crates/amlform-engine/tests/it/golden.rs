@@ -17,7 +17,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use amlform_azure::{ArmClient, ArmClientOptions, AzureProvider, RetryPolicy};
+use amlform_azure::AzureProvider;
 use amlform_emulator::Emulator;
 use amlform_engine::{ApplyContext, PlanRequest, WorkspaceBinding, Workspaces};
 use amlform_lang::{LoadOptions, Module};
@@ -27,21 +27,7 @@ use serde_json::{Value, json};
 
 /// The emulator on a loopback port, its provider, and a binding for every workspace of `module`.
 async fn serve(emulator: &Emulator, module: &Module) -> (AzureProvider, Workspaces) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(axum::serve(listener, emulator.router()).into_future());
-    let provider = AzureProvider::new(
-        ArmClient::new(ArmClientOptions {
-            endpoint,
-            token: "golden".to_owned(),
-            retry: RetryPolicy {
-                max_poll_interval: Duration::from_millis(5),
-                ..RetryPolicy::default()
-            },
-            ..Default::default()
-        })
-        .unwrap(),
-    );
+    let provider = amlform_test_support::emulator_provider(emulator).await;
     let shared: Arc<dyn amlform_azure::Provider> = Arc::new(provider.clone());
     let workspaces = (module.evaluated.workspaces.iter())
         .map(|(label, workspace)| {
