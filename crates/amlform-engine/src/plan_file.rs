@@ -44,15 +44,16 @@ pub struct PlanFile {
 /// Why a plan file cannot be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanFileError {
-    #[error("cannot read the plan file {}: {source}", path.display())]
+    // The I/O error is in the message, not a `source`: a chain would say it twice.
+    #[error("cannot read the plan file {}: {reason}", path.display())]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
-    #[error("cannot write the plan to {}: {source}", path.display())]
+    #[error("cannot write the plan to {}: {reason}", path.display())]
     Write {
         path: PathBuf,
-        source: std::io::Error,
+        reason: std::io::Error,
     },
     #[error("{} is not a plan file written by `amlform plan --out`", path.display())]
     NotAPlan { path: PathBuf },
@@ -84,17 +85,17 @@ impl PlanFile {
             plan: WirePlan::from(&self.plan),
         };
         let bytes = serde_json::to_vec_pretty(&wire).expect("a plan serialises");
-        std::fs::write(path, bytes).map_err(|source| PlanFileError::Write {
+        std::fs::write(path, bytes).map_err(|reason| PlanFileError::Write {
             path: path.to_owned(),
-            source,
+            reason,
         })
     }
 
     /// Reads a saved plan, saying what is wrong when it is not one of this version.
     pub fn read(path: &Path) -> Result<PlanFile, PlanFileError> {
-        let bytes = std::fs::read(path).map_err(|source| PlanFileError::Read {
+        let bytes = std::fs::read(path).map_err(|reason| PlanFileError::Read {
             path: path.to_owned(),
-            source,
+            reason,
         })?;
         let not_a_plan = || PlanFileError::NotAPlan {
             path: path.to_owned(),

@@ -27,11 +27,11 @@ pub struct Refreshed {
 /// Why a plan could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum PlanError {
-    #[error("cannot read the computes of workspace {label} ({name}): {source}")]
+    #[error("cannot read the computes of workspace {label} ({name}): {reason}")]
     Refresh {
         label: String,
         name: String,
-        source: ProviderError,
+        reason: ProviderError,
     },
     #[error(transparent)]
     State(#[from] StateError),
@@ -74,10 +74,10 @@ pub async fn refresh(
     let mut refreshed = Refreshed::default();
     while let Some(joined) = lists.join_next().await {
         let (target, computes) = joined.map_err(|error| PlanError::Task(error.to_string()))?;
-        let computes = computes.map_err(|source| PlanError::Refresh {
+        let computes = computes.map_err(|reason| PlanError::Refresh {
             label: target.label.clone(),
             name: target.name.clone(),
-            source,
+            reason,
         })?;
         refreshed.remote.insert(target.label, computes);
     }

@@ -118,6 +118,16 @@ fn fmt_check_exits_3_and_fmt_rewrites() {
 }
 
 #[test]
+fn show_names_a_missing_or_foreign_plan_file_once() {
+    let temp = scratch("show", &[("not-a-plan.json", "{\"format\": \"other\"}")]);
+    let dir = temp.path();
+    let missing = amlform(dir, &["show", "missing.plan"]);
+    assert_output_snapshot!("show_missing_plan", dir, missing);
+    let foreign = amlform(dir, &["show", "not-a-plan.json"]);
+    assert_output_snapshot!("show_foreign_plan", dir, foreign);
+}
+
+#[test]
 fn fmt_refuses_a_file_that_does_not_parse() {
     let temp = scratch("fmt-bad", &[("main.aml.hcl", "a {\n  b = \n}\n")]);
     let dir = temp.path();
