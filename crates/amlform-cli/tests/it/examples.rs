@@ -210,11 +210,24 @@ fn every_example_applies_updates_replaces_and_destroys_cleanly() {
         !every_dir.contains(&"untested"),
         "every example directory has a row here"
     );
-    for style in STYLES {
-        for example in EXAMPLES {
-            example_lifecycle(example, style);
+    // Each run is its own directory and embedded emulator, mostly waiting out provisioning
+    // delays: four at a time, a failure reported as its own panic.
+    let runs: Vec<(&Example, &str)> = (STYLES.iter())
+        .flat_map(|style| EXAMPLES.iter().map(move |example| (example, *style)))
+        .collect();
+    let next = std::sync::Mutex::new(runs.into_iter());
+    std::thread::scope(|scope| {
+        for _ in 0..4 {
+            scope.spawn(|| {
+                loop {
+                    let Some((example, style)) = next.lock().unwrap().next() else {
+                        return;
+                    };
+                    example_lifecycle(example, style);
+                }
+            });
         }
-    }
+    });
 }
 
 fn example_lifecycle(example: &Example, style: &str) {

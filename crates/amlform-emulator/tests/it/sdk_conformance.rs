@@ -38,41 +38,52 @@ fn sdk_python() -> Option<PathBuf> {
 async fn the_official_python_sdk_runs_every_kinds_life_in_every_lro_style() {
     let Some(python) = sdk_python() else { return };
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/sdk/conformance.py");
+    // The three styles at once: each is its own server and Python process.
+    let mut runs = tokio::task::JoinSet::new();
     for style in ["azure-async-operation", "location", "resource"] {
-        let temp = tempfile::tempdir().unwrap();
-        let args = Args::parse_from([
-            "serve",
-            "--port",
-            "0",
-            "--tls-dir",
-            temp.path().to_str().unwrap(),
-            "--no-rate-limits",
-            "--provisioning-delay",
-            "50ms",
-            "--lro-style",
-            style,
-        ])
-        .serve;
-        let (info, stop, server) = common::serve_standalone(args).await;
         let (python, script) = (python.clone(), script.clone());
-        let output = tokio::task::spawn_blocking(move || {
-            Command::new(python)
-                .arg(script)
-                .arg(format!("https://localhost:{}", info.https.port()))
-                .arg(&info.ca_path)
-                .output()
-                .unwrap()
-        })
-        .await
-        .unwrap();
-        let _ = stop.send(());
-        server.await.unwrap().unwrap();
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        assert!(
-            output.status.success() && stdout.contains(", 0 failed"),
-            "{style}: the SDK's run failed:\n{stdout}\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        eprintln!("{style}: {}", stdout.lines().last().unwrap_or_default());
+        runs.spawn(async move { conform(style, python, script).await });
     }
+    while let Some(run) = runs.join_next().await {
+        run.unwrap();
+    }
+}
+
+/// One style's run of the script against a server of its own; panics with the script's output
+/// unless every step passed.
+async fn conform(style: &'static str, python: PathBuf, script: PathBuf) {
+    let temp = tempfile::tempdir().unwrap();
+    let args = Args::parse_from([
+        "serve",
+        "--port",
+        "0",
+        "--tls-dir",
+        temp.path().to_str().unwrap(),
+        "--no-rate-limits",
+        "--provisioning-delay",
+        "50ms",
+        "--lro-style",
+        style,
+    ])
+    .serve;
+    let (info, stop, server) = common::serve_standalone(args).await;
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new(python)
+            .arg(script)
+            .arg(format!("https://localhost:{}", info.https.port()))
+            .arg(&info.ca_path)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains(", 0 failed"),
+        "{style}: the SDK's run failed:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    eprintln!("{style}: {}", stdout.lines().last().unwrap_or_default());
 }
