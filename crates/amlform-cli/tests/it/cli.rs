@@ -43,16 +43,6 @@ fn quickstart_copy(name: &str) -> TempDir {
 
 const BROKEN: &str = "workspace \"w\" {\n  name           = \"ws\"\n  resource_group = \"rg\"\n  location       = \"eastus\"\n  endpoint       = \"embedded\"\n}\n\naml_compute \"cpu\" {\n  vm_size   = \"STANDARD_D2_V2\"\n  max_nodes = 2\n  min_nodes = 5\n}\n";
 
-/// The command's exit code and both streams, snapshotted with what varies between runs
-/// (the scratch directory, durations) filtered out.
-macro_rules! assert_output_snapshot {
-    ($name:literal, $dir:expr, $output:expr) => {
-        amlform_test_support::snapshot_settings($dir).bind(|| {
-            insta::assert_snapshot!($name, amlform_test_support::describe(&$output));
-        })
-    };
-}
-
 #[test]
 fn validate_accepts_the_quickstart() {
     let output = amlform(&quickstart(), &["validate"]);

@@ -2,6 +2,16 @@
 
 #![allow(clippy::print_stdout)] // the runs report what they met, for the record
 
+/// The command's exit code and both streams, snapshotted with what varies between runs
+/// (the scratch directory, durations) filtered out.
+macro_rules! assert_output_snapshot {
+    ($name:literal, $dir:expr, $output:expr) => {
+        amlform_test_support::snapshot_settings($dir).bind(|| {
+            insta::assert_snapshot!($name, amlform_test_support::describe(&$output));
+        })
+    };
+}
+
 mod apply_resilience;
 mod cli;
 mod examples;

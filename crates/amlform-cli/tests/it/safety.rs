@@ -351,18 +351,21 @@ remote_compute "vm" {{
     std::fs::write(dir.join("id_test"), "key one").unwrap();
     succeeds(dir, &["apply", "--auto-approve"]);
     std::fs::remove_file(dir.join("id_test")).unwrap();
-    for args in [&["plan"][..], &["apply", "--auto-approve"], &["validate"]] {
-        let output = amlform(dir, args);
-        let (stdout, stderr) = text(&output);
-        assert_eq!(output.status.code(), Some(1), "{args:?}: {stdout}{stderr}");
-        assert!(stderr.contains("AML026"), "{stderr}");
-        assert!(
-            stderr.contains("private_key_file \"id_test\" cannot be read: it does not exist"),
-            "{stderr}"
-        );
-        assert!(stderr.contains("main.aml.hcl:13:"), "{stderr}");
-        assert!(!stdout.contains("replacement"), "{stdout}");
-    }
+    // The same error at its line from each command, and no plan.
+    let outputs: Vec<String> = [&["plan"][..], &["apply", "--auto-approve"], &["validate"]]
+        .iter()
+        .map(|args| {
+            let output = amlform(dir, args);
+            format!(
+                "$ amlform {}\n{}",
+                args.join(" "),
+                amlform_test_support::describe(&output)
+            )
+        })
+        .collect();
+    amlform_test_support::snapshot_settings(dir).bind(|| {
+        insta::assert_snapshot!("missing_key_file", outputs.join("\n"));
+    });
     // Not a regular file: a directory, and a FIFO (which would block a read for ever).
     std::fs::create_dir(dir.join("id_test")).unwrap();
     let (_, stderr) = text(&amlform(dir, &["plan"]));
@@ -386,38 +389,14 @@ fn plan_errors_point_at_the_line_and_leave_no_plan_body_or_file() {
     ));
     let dir = temp.path();
     let output = amlform(dir, &["plan", "--out", "tf.plan"]);
-    let (stdout, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(1));
-    assert_eq!(stdout, "", "no plan body");
     assert!(!dir.join("tf.plan").exists(), "no plan file");
-    assert!(stderr.contains("AML201"), "{stderr}");
-    assert!(stderr.contains("main.aml.hcl:11:15"), "{stderr}");
-    assert!(
-        stderr.contains(r#"vm_size   = "STANDARD_NOPE_V9""#),
-        "{stderr}"
-    );
-    assert!(stderr.contains("^^^^"), "{stderr}");
-
+    assert_output_snapshot!("plan_error_text", dir, output);
     let output = amlform(dir, &["plan", "--json"]);
-    assert_eq!(output.status.code(), Some(1));
-    let document: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(document["errored"], true);
-    assert_eq!(document["diagnostics"][0]["range"]["start"]["line"], 11);
-
+    assert_output_snapshot!("plan_error_json", dir, output);
     let output = amlform(dir, &["plan", "--markdown"]);
-    assert_eq!(output.status.code(), Some(1));
-    let (markdown, _) = text(&output);
-    assert!(
-        markdown.contains("amlform plan failed: 1 error(s)"),
-        "{markdown}"
-    );
-    assert!(markdown.contains("`main.aml.hcl:11`"), "{markdown}");
-
+    assert_output_snapshot!("plan_error_markdown", dir, output);
     let output = amlform(dir, &["apply", "--auto-approve"]);
-    let (stdout, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(1));
-    assert!(!stdout.contains("will be created"), "{stdout}");
-    assert!(stderr.contains("AML201"), "{stderr}");
+    assert_output_snapshot!("plan_error_apply", dir, output);
 }
 
 fn cluster_block(label: &str, name: &str) -> String {
