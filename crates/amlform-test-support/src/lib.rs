@@ -109,7 +109,8 @@ pub fn describe(output: &Output) -> String {
 }
 
 /// Insta settings that replace what differs from run to run in the CLI's output (the
-/// scratch directory, durations, ARM request ids) with fixed words, so it snapshots.
+/// scratch directory, durations, UUIDs, a state's lineage, timestamps) with fixed words, so
+/// it snapshots.
 pub fn snapshot_settings(dir: &Path) -> insta::Settings {
     let mut settings = insta::Settings::clone_current();
     settings.add_filter(&regex_escape(&dir.display().to_string()), "[DIR]");
@@ -117,6 +118,11 @@ pub fn snapshot_settings(dir: &Path) -> insta::Settings {
     settings.add_filter(
         r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
         "[UUID]",
+    );
+    settings.add_filter(r#""lineage": "[0-9a-f]+""#, r#""lineage": "[LINEAGE]""#);
+    settings.add_filter(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)?",
+        "[TIMESTAMP]",
     );
     settings.set_prepend_module_to_snapshot(false);
     settings

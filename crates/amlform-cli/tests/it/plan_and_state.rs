@@ -228,16 +228,16 @@ fn state_commands_list_show_pull_and_rm_without_secrets() {
         stdout(&amlform(dir, &["state", "list"])),
         "aml_compute.cpu\ndatabricks_compute.dbx\n"
     );
-    let shown = stdout(&amlform(dir, &["state", "show", "databricks_compute.dbx"]));
-    assert!(
-        shown.contains("access_token = (sensitive value)"),
-        "{shown}"
-    );
+    let shown = amlform(dir, &["state", "show", "databricks_compute.dbx"]);
+    assert_output_snapshot!("state_show", dir, shown);
     let pulled = stdout(&amlform(dir, &["state", "pull"]));
     assert!(
         !pulled.contains("hmac") && !pulled.contains("canary"),
         "{pulled}"
     );
+    amlform_test_support::snapshot_settings(dir).bind(|| {
+        insta::assert_snapshot!("state_pull", pulled);
+    });
     let pulled: Value = serde_json::from_str(&pulled).unwrap();
     assert_eq!(pulled["serial"], 1);
     assert_eq!(
@@ -246,8 +246,7 @@ fn state_commands_list_show_pull_and_rm_without_secrets() {
     );
 
     let missing = amlform(dir, &["state", "rm", "aml_compute.nope"]);
-    assert_eq!(missing.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("state list"));
+    assert_output_snapshot!("state_rm_missing", dir, missing);
     assert_eq!(
         amlform(dir, &["state", "rm", "aml_compute.cpu"])
             .status
@@ -286,8 +285,7 @@ fn state_commands_list_show_pull_and_rm_without_secrets() {
             "aml_compute.x",
         ],
     );
-    assert_eq!(wrong_kind.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&wrong_kind.stderr).contains("keeps its kind"));
+    assert_output_snapshot!("state_mv_other_kind", dir, wrong_kind);
     let history = stdout(&amlform(dir, &["state", "history"]));
     assert!(
         history.contains("state rm") && history.contains("state mv") && history.contains("apply"),
