@@ -97,7 +97,12 @@ pub fn run(args: &ApplyArgs, destroy: bool, settings: &Settings) -> anyhow::Resu
         );
         return Ok(ExitStatus::Success);
     }
-    let code = execute(&plan, &module, store, &workspaces, &runtime, args, destroy)?;
+    let how = How {
+        args,
+        destroy,
+        settings,
+    };
+    let code = execute(&plan, &module, store, &workspaces, &runtime, &how)?;
     timings.phase("apply");
     timings.report();
     Ok(code)
@@ -173,7 +178,19 @@ fn apply_saved(args: &ApplyArgs, file: &Path, settings: &Settings) -> anyhow::Re
             Action::Delete | Action::Detach | Action::NoOp
         )
     });
-    execute(&plan, &module, store, &workspaces, &runtime, args, destroy)
+    let how = How {
+        args,
+        destroy,
+        settings,
+    };
+    execute(&plan, &module, store, &workspaces, &runtime, &how)
+}
+
+/// How an apply was asked for: its flags, whether it destroys, and the global settings.
+struct How<'a> {
+    args: &'a ApplyArgs,
+    destroy: bool,
+    settings: &'a Settings,
 }
 
 /// Applies `plan`, printing a line per resource as it starts and finishes, then the summary.
@@ -184,12 +201,18 @@ fn execute(
     store: LocalStore,
     workspaces: &Workspaces,
     runtime: &tokio::runtime::Runtime,
-    args: &ApplyArgs,
-    destroy: bool,
+    how: &How<'_>,
 ) -> anyhow::Result<ExitStatus> {
+    let How {
+        args,
+        destroy,
+        settings,
+    } = *how;
     store.write_backup()?;
     let style = if args.json {
         ProgressStyle::Json
+    } else if settings.printer.quiet {
+        ProgressStyle::Quiet
     } else if std::io::stdout().is_terminal() && std::io::stderr().is_terminal() {
         ProgressStyle::Terminal
     } else {

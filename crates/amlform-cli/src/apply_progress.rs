@@ -24,6 +24,8 @@ pub enum ProgressStyle {
     /// Plain lines plus a progress bar on stderr.
     Terminal,
     Json,
+    /// `--quiet`: only failures.
+    Quiet,
 }
 
 #[derive(Debug)]
@@ -81,6 +83,7 @@ impl Progress {
         }
         let line = match self.style {
             ProgressStyle::Json => event_json(event).to_string(),
+            ProgressStyle::Quiet if !matches!(event, ApplyEvent::Failed { .. }) => return,
             _ => describe(event),
         };
         self.print(&mut tally, &[line]);
@@ -88,6 +91,9 @@ impl Progress {
 
     /// Says what has been in flight for a while (called every [`STILL_RUNNING_EVERY`]).
     pub fn tick(&self) {
+        if self.style == ProgressStyle::Quiet {
+            return;
+        }
         let mut tally = self.tally();
         let lines: Vec<String> = tally
             .in_flight

@@ -17,6 +17,10 @@ pub struct Cli {
     /// Never use colour (also: the NO_COLOR environment variable).
     #[arg(long, global = true)]
     pub no_color: bool,
+    /// Print only what the command is for: no notes, and no line per resource as an apply
+    /// goes (failures and the summary still print).
+    #[arg(short = 'q', long, global = true)]
+    pub quiet: bool,
     /// How to sign in to Azure, for every workspace: default (each of the others in turn),
     /// environment, workload_identity, managed_identity or azure_cli. Without it, each
     /// workspace's `credential` decides.

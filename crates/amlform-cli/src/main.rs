@@ -53,6 +53,7 @@ fn main() -> ExitCode {
     let settings = Settings {
         printer: Printer {
             color: cli.color_enabled(),
+            quiet: cli.quiet,
         },
         credential: cli.credential.clone(),
     };

@@ -54,11 +54,11 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
     if let Some(path) = &args.out {
         let inputs = amlform_engine::plan_inputs(module, &|bytes| store.fingerprint(bytes));
         PlanFile::new(plan.clone(), store.lineage(), store.serial(), inputs).write(path)?;
-        eprintln!(
+        settings.printer.note(&format!(
             "Saved the plan to {}; `amlform show {}` shows it again.",
             path.display(),
             path.display()
-        );
+        ));
     }
     settings.printer.plan(plan, form)?;
     timings.phase("render");

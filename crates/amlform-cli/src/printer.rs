@@ -1,5 +1,6 @@
-//! [`Printer`]: how results reach the terminal. It owns colour, and renders the diagnostics,
-//! plans and notes every command shares, so the commands say what to show, not how.
+//! [`Printer`]: how results reach the terminal. It owns colour and quiet, and renders the
+//! diagnostics, plans (as text, JSON or Markdown) and notes every command shares, so the
+//! commands say what to show, not how.
 
 use amlform_engine::PlanEvent;
 use amlform_lang::{Diagnostic, Module, RenderStyle, codes};
@@ -27,9 +28,18 @@ impl PlanForm {
 #[derive(Debug, Clone, Copy)]
 pub struct Printer {
     pub color: bool,
+    /// `--quiet`: no notes, no apply progress.
+    pub quiet: bool,
 }
 
 impl Printer {
+    /// A note on stderr (`note: ...`, a saved plan's name), unless quiet.
+    pub fn note(&self, note: &str) {
+        if !self.quiet {
+            eprintln!("{note}");
+        }
+    }
+
     /// Prints the configuration's diagnostics on stderr; false when there are errors.
     pub fn diagnostics(&self, module: &Module) -> bool {
         eprint!(
@@ -121,8 +131,8 @@ impl Printer {
 
     /// What the plan pipeline tells as it goes, as a note on stderr.
     pub fn plan_event(&self, event: &PlanEvent) {
-        match event {
-            PlanEvent::WaitingForInterrupted { addresses } => eprintln!(
+        self.note(&match event {
+            PlanEvent::WaitingForInterrupted { addresses } => format!(
                 "note: waiting for {} operation(s) an interrupted apply left running on the service to end ({})",
                 addresses.len(),
                 addresses.join(", ")
@@ -131,15 +141,11 @@ impl Printer {
                 adopted,
                 forgotten,
                 recorded,
-            } => eprintln!(
+            } => format!(
                 "note: an earlier apply was interrupted: {adopted} compute(s) it had started are adopted as the service reports them, {forgotten} it never created (or finished deleting) are forgotten{}",
-                if *recorded {
-                    ""
-                } else {
-                    " (apply records this)"
-                }
+                if *recorded { "" } else { " (apply records this)" }
             ),
-        }
+        });
     }
 
     /// Says so when the state's lock was taken over from a process that is no longer running.
@@ -148,16 +154,16 @@ impl Printer {
             return;
         };
         if stale.pid == 0 {
-            eprintln!(
-                "note: replaced a state lock file that was empty or unreadable (amlform never writes one like that, so no process held it)"
+            self.note(
+                "note: replaced a state lock file that was empty or unreadable (amlform never writes one like that, so no process held it)",
             );
             return;
         }
-        eprintln!(
+        self.note(&format!(
             "note: took over the state lock that pid {} left for `{}` {}; that process is no longer running. `amlform plan` reconciles anything it left unfinished.",
             stale.pid,
             stale.operation,
             stale.since()
-        );
+        ));
     }
 }

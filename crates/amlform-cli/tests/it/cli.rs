@@ -190,6 +190,23 @@ fn the_readme_first_command_plans_the_quickstart_on_the_embedded_emulator() {
 }
 
 #[test]
+fn quiet_prints_the_plan_and_the_summary_but_no_progress_or_notes() {
+    let temp = quickstart_copy("quiet");
+    let dir = temp.path();
+    let applied = amlform(dir, &["-q", "apply", "--auto-approve"]);
+    let stdout = String::from_utf8_lossy(&applied.stdout);
+    assert!(stdout.contains("Apply complete!"), "{stdout}");
+    assert!(!stdout.contains("Creating..."), "{stdout}");
+    // A saved plan is written without the note naming it.
+    crate::cli().succeeds(dir, &["destroy", "--auto-approve", "--quiet"]);
+    let planned = amlform(dir, &["plan", "--quiet", "--out", "q.plan"]);
+    assert!(dir.join("q.plan").exists());
+    assert_eq!(String::from_utf8_lossy(&planned.stderr), "");
+    let loud = amlform(dir, &["plan", "--out", "q.plan"]);
+    assert!(String::from_utf8_lossy(&loud.stderr).contains("Saved the plan to q.plan"));
+}
+
+#[test]
 fn apply_plan_destroy_on_the_quickstart() {
     let temp = quickstart_copy("apply");
     let dir = temp.path();
