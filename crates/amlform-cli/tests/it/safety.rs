@@ -414,39 +414,18 @@ fn a_renamed_block_is_refused_with_the_moved_block_to_add_and_moves_without_touc
     std::fs::write(dir.join("main.aml.hcl"), &renamed).unwrap();
 
     let output = amlform(dir, &["plan"]);
-    let (_, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("already managed by amlform"), "{stderr}");
-    assert!(stderr.contains("from = aml_compute.cpu"), "{stderr}");
-    assert!(
-        stderr.contains("to   = aml_compute.cpu_cluster"),
-        "{stderr}"
-    );
+    assert_output_snapshot!("renamed_block_plan", dir, output);
     // Following an import hint instead is refused, with the same way out.
     let id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-dev/computes/cpu-x";
     let output = amlform(dir, &["import", "aml_compute.cpu_cluster", id]);
-    let (stdout, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
-    assert!(
-        stderr.contains("to   = aml_compute.cpu_cluster"),
-        "{stderr}"
-    );
+    assert_output_snapshot!("renamed_block_import", dir, output);
 
     let moved = format!(
         "{renamed}\nmoved {{\n  from = aml_compute.cpu\n  to   = aml_compute.cpu_cluster\n}}\n"
     );
     std::fs::write(dir.join("main.aml.hcl"), &moved).unwrap();
     let plan = amlform(dir, &["plan", "--detailed-exitcode"]);
-    let (shown, _) = text(&plan);
-    assert_eq!(plan.status.code(), Some(2), "{shown}");
-    assert!(
-        shown.contains("# aml_compute.cpu has moved to aml_compute.cpu_cluster"),
-        "{shown}"
-    );
-    assert!(
-        shown.contains("0 to add, 0 to change, 0 to destroy"),
-        "{shown}"
-    );
+    assert_output_snapshot!("renamed_block_moved", dir, plan);
     let json: serde_json::Value =
         serde_json::from_slice(&amlform(dir, &["plan", "--json"]).stdout).unwrap();
     let change = &json["resource_changes"][0];
@@ -626,11 +605,7 @@ fn a_stale_saved_plan_names_the_variable_never_its_value() {
     );
     let output = amlform(dir, &["apply", "tf.plan"]);
     let (stdout, stderr) = text(&output);
-    assert_eq!(output.status.code(), Some(1), "{stdout}{stderr}");
-    assert!(
-        stderr.contains("variable `token` has another value"),
-        "{stderr}"
-    );
+    assert_output_snapshot!("stale_saved_plan_variable", dir, output);
     for canary in ["dapi-canary-given", "dapi-default-value"] {
         assert!(
             !stderr.contains(canary) && !stdout.contains(canary),
