@@ -2,7 +2,10 @@
 //! emulator, no rate limits) of independent clusters from an empty state:
 //! - 1,000 and 5,000 with no provisioning delay: amlform's own cost per compute (two state
 //!   commits, a PUT and a poll each), which should grow linearly;
-//! - 100 with 2 s provisioning at parallelism 10: ideally 10 waves of 2 s = 20 s.
+//! - 100 with 2 s provisioning at parallelism 10: ideally 10 waves of 2 s = 20 s;
+//! - 1,000 over 10 subscriptions with ARM's limits on (the emulator's per-subscription buckets,
+//!   and the client's pacing by them) and off: pacing each subscription on its own buckets
+//!   should cost little.
 //!
 //! Prints the apply phase, the whole command and the peak memory of each.
 
@@ -13,20 +16,28 @@ use std::process::Command;
 use std::time::Instant;
 
 fn main() {
+    println!("amlform apply from an empty state, release binary + embedded emulator");
     println!(
-        "amlform apply from an empty state, release binary + embedded emulator (no rate limits)"
-    );
-    println!(
-        "{:>9} {:>11} {:>11} {:>10} {:>12} {:>10} {:>9}",
-        "computes", "parallelism", "provision", "apply", "per compute", "command", "peak RSS"
+        "{:>9} {:>13} {:>11} {:>11} {:>7} {:>10} {:>12} {:>10} {:>9}",
+        "computes",
+        "subscriptions",
+        "parallelism",
+        "provision",
+        "limits",
+        "apply",
+        "per compute",
+        "command",
+        "peak RSS"
     );
     let only = std::env::var("AMLFORM_BENCH_ONLY").ok();
-    for (computes, parallelism, delay) in [
-        (1_000, 10, "0s"),
-        (1_000, 50, "0s"),
-        (5_000, 10, "0s"),
-        (5_000, 50, "0s"),
-        (100, 10, "2s"),
+    for (computes, subscriptions, parallelism, delay, limits) in [
+        (1_000, 1, 10, "0s", false),
+        (1_000, 1, 50, "0s", false),
+        (5_000, 1, 10, "0s", false),
+        (5_000, 1, 50, "0s", false),
+        (100, 1, 10, "2s", false),
+        (1_000, 10, 10, "0s", false),
+        (1_000, 10, 10, "0s", true),
     ] {
         if only
             .as_deref()
@@ -34,7 +45,8 @@ fn main() {
         {
             continue;
         }
-        let dir = prepare(computes);
+        let dir = prepare(computes, subscriptions);
+        let limits_flag = if limits { "" } else { "--no-rate-limits " };
         let started = Instant::now();
         let output = Command::new(env!("CARGO_BIN_EXE_amlform"))
             .arg("-C")
@@ -44,7 +56,7 @@ fn main() {
             .env("AMLFORM_TIMINGS", "1")
             .env(
                 "AMLFORM_EMBEDDED_EMULATOR",
-                format!("--no-rate-limits --family-quota 1000000000 --provisioning-delay {delay}"),
+                format!("{limits_flag}--family-quota 1000000000 --provisioning-delay {delay}"),
             )
             .output()
             .unwrap();
@@ -64,8 +76,9 @@ fn main() {
                 .unwrap_or(f64::NAN)
         };
         let apply_ms = timing("apply");
+        let limits = if limits { "on" } else { "off" };
         println!(
-            "{computes:>9} {parallelism:>11} {delay:>11} {:>8.2}s {:>10.2}ms {:>8.2}s {:>7.1}MiB",
+            "{computes:>9} {subscriptions:>13} {parallelism:>11} {delay:>11} {limits:>7} {:>8.2}s {:>10.2}ms {:>8.2}s {:>7.1}MiB",
             apply_ms / 1000.0,
             apply_ms / computes as f64,
             command.as_secs_f64(),
@@ -75,10 +88,11 @@ fn main() {
     }
 }
 
-/// `computes` independent clusters over 10 workspaces, nothing applied yet.
-fn prepare(computes: usize) -> PathBuf {
+/// `computes` independent clusters over 10 workspaces in `subscriptions` subscriptions,
+/// nothing applied yet.
+fn prepare(computes: usize, subscriptions: usize) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
-        "amlform-bench-apply-{computes}-{}",
+        "amlform-bench-apply-{computes}-{subscriptions}-{}",
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&dir);
@@ -87,7 +101,8 @@ fn prepare(computes: usize) -> PathBuf {
     let mut config = String::new();
     for workspace in 0..workspaces {
         config.push_str(&format!(
-            "workspace \"ws{workspace}\" {{\n  name           = \"ml-ws{workspace}\"\n  resource_group = \"ml-rg\"\n  location       = \"eastus\"\n  endpoint       = \"embedded\"\n}}\n\n"
+            "workspace \"ws{workspace}\" {{\n  subscription_id = \"{:08}-0000-0000-0000-000000000000\"\n  name            = \"ml-ws{workspace}\"\n  resource_group  = \"ml-rg\"\n  location        = \"eastus\"\n  endpoint        = \"embedded\"\n}}\n\n",
+            workspace % subscriptions
         ));
     }
     for index in 0..computes {
