@@ -198,7 +198,7 @@ impl ArmClient {
         loop {
             attempt += 1;
             if let Some(pacer) = &self.pacer {
-                pacer.wait_turn(&method).await;
+                pacer.wait_turn(&method, path).await;
             }
             let token = self.credential.token().await?;
             let mut request = self.http.request(method.clone(), &url).bearer_auth(token);

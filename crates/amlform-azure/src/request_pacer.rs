@@ -1,12 +1,13 @@
-//! A client-side token bucket per kind of request, matching ARM's per-subscription limits,
-//! so a big apply paces itself instead of storming into 429s. A request waits for a token;
+//! Client-side token buckets per subscription and kind of request, matching ARM's limits
+//! (which it keeps per subscription), so a big apply paces itself instead of storming into
+//! 429s. A request waits for a token;
 //! the service's own 429 + `Retry-After` stays the backstop.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
-use tokio::sync::Mutex;
 
 /// Burst and refill of reads and writes. The default is ARM's: reads 250 burst, 25/s;
 /// writes 200 burst, 10/s.
@@ -29,10 +30,18 @@ impl Default for ClientRateLimits {
     }
 }
 
+/// The client's buckets: a read and a write bucket per subscription, as ARM keeps them, so
+/// ten subscriptions behind one endpoint and credential are paced as ten, not as one.
 #[derive(Debug, Clone)]
 pub struct RequestPacer {
-    reads: Arc<Mutex<Bucket>>,
-    writes: Arc<Mutex<Bucket>>,
+    limits: ClientRateLimits,
+    subscriptions: Arc<Mutex<HashMap<String, Arc<Buckets>>>>,
+}
+
+#[derive(Debug)]
+struct Buckets {
+    reads: Mutex<Bucket>,
+    writes: Mutex<Bucket>,
 }
 
 #[derive(Debug)]
@@ -72,32 +81,68 @@ impl Bucket {
 impl RequestPacer {
     pub fn new(limits: ClientRateLimits) -> RequestPacer {
         RequestPacer {
-            reads: Arc::new(Mutex::new(Bucket::new(
-                limits.read_burst,
-                limits.read_per_second,
-            ))),
-            writes: Arc::new(Mutex::new(Bucket::new(
-                limits.write_burst,
-                limits.write_per_second,
-            ))),
+            limits,
+            subscriptions: Arc::default(),
         }
     }
 
-    /// Waits until a request of this method may go.
-    pub async fn wait_turn(&self, method: &Method) {
+    /// Waits until a request of this method to `path` (relative, or an absolute `nextLink`)
+    /// may go, by the buckets of the subscription it names. A path outside any subscription
+    /// (a tenant-level read) shares one bucket pair of its own.
+    pub async fn wait_turn(&self, method: &Method, path: &str) {
+        let buckets = self.buckets(subscription_of(path));
         let bucket = if method == Method::GET {
-            &self.reads
+            &buckets.reads
         } else {
-            &self.writes
+            &buckets.writes
         };
         loop {
-            let wait = bucket.lock().await.take(Instant::now());
+            let wait = lock(bucket).take(Instant::now());
             match wait {
                 None => return,
                 Some(wait) => tokio::time::sleep(wait).await,
             }
         }
     }
+
+    fn buckets(&self, subscription: &str) -> Arc<Buckets> {
+        // ARM compares subscription ids without case.
+        let subscription = subscription.to_ascii_lowercase();
+        let mut subscriptions = lock(&self.subscriptions);
+        if let Some(buckets) = subscriptions.get(&subscription) {
+            return buckets.clone();
+        }
+        let limits = self.limits;
+        let buckets = Arc::new(Buckets {
+            reads: Mutex::new(Bucket::new(limits.read_burst, limits.read_per_second)),
+            writes: Mutex::new(Bucket::new(limits.write_burst, limits.write_per_second)),
+        });
+        subscriptions.insert(subscription, buckets.clone());
+        buckets
+    }
+}
+
+/// The subscription id a request path names, as written; empty for a path outside any
+/// subscription.
+fn subscription_of(path: &str) -> &str {
+    let lower_start = path
+        .as_bytes()
+        .windows(15)
+        .position(|window| window.eq_ignore_ascii_case(b"/subscriptions/"));
+    match lower_start {
+        Some(start) => {
+            let rest = &path[start + 15..];
+            rest.split(['/', '?']).next().unwrap_or_default()
+        }
+        None => "",
+    }
+}
+
+/// A lock even after a panic elsewhere: a bucket's numbers stay valid.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
@@ -121,5 +166,39 @@ mod tests {
             assert_eq!(bucket.take(later), None);
         }
         assert!(bucket.take(later).is_some());
+    }
+
+    #[test]
+    fn requests_are_paced_by_the_subscription_they_name() {
+        let named = |path| subscription_of(path).to_ascii_lowercase();
+        assert_eq!(named("/subscriptions/AbC/resourceGroups/rg/x"), "abc");
+        assert_eq!(
+            named("https://management.azure.com/SUBSCRIPTIONS/s1/providers/p?api-version=1"),
+            "s1"
+        );
+        assert_eq!(named("/subscriptions/s2?api-version=1"), "s2");
+        assert_eq!(
+            named("/providers/Microsoft.MachineLearningServices/operations"),
+            ""
+        );
+        let pacer = RequestPacer::new(ClientRateLimits {
+            read_burst: 2.0,
+            read_per_second: 0.001,
+            ..ClientRateLimits::default()
+        });
+        let bucket = |path| pacer.buckets(subscription_of(path));
+        let now = Instant::now();
+        // s1 spends its burst of two reads; S1 is the same subscription.
+        for path in ["/subscriptions/s1/a", "/subscriptions/S1/b"] {
+            assert_eq!(lock(&bucket(path).reads).take(now), None, "{path}");
+        }
+        assert!(
+            lock(&bucket("/subscriptions/s1/c").reads)
+                .take(now)
+                .is_some()
+        );
+        // s2 still has its own burst, and s1's writes are untouched.
+        assert_eq!(lock(&bucket("/subscriptions/s2/a").reads).take(now), None);
+        assert_eq!(lock(&bucket("/subscriptions/s1/a").writes).take(now), None);
     }
 }
