@@ -45,6 +45,10 @@ pub struct Config {
     compute_index: HashMap<&'static str, HashMap<String, usize>>,
     /// Label → index in `workspaces` (the first of duplicates).
     workspace_index: HashMap<String, usize>,
+    /// Name → index in `locals` and in `variables` (the first of duplicates): a reference is
+    /// found in constant time, so 80,000 locals take 4x the time of 20,000, not 16x.
+    local_index: HashMap<String, usize>,
+    variable_index: HashMap<String, usize>,
 }
 
 impl Config {
@@ -63,6 +67,14 @@ impl Config {
         for (position, workspace) in self.workspaces.iter().enumerate().rev() {
             self.workspace_index
                 .insert(workspace.label.clone(), position);
+        }
+        self.local_index = HashMap::with_capacity(self.locals.len());
+        for (position, local) in self.locals.iter().enumerate().rev() {
+            self.local_index.insert(local.name.clone(), position);
+        }
+        self.variable_index = HashMap::with_capacity(self.variables.len());
+        for (position, variable) in self.variables.iter().enumerate().rev() {
+            self.variable_index.insert(variable.name.clone(), position);
         }
     }
 
@@ -87,11 +99,13 @@ impl Config {
     }
 
     pub fn variable(&self, name: &str) -> Option<&VariableBlock> {
-        self.variables.iter().find(|v| v.name == name)
+        let position = self.variable_index.get(name)?;
+        Some(&self.variables[*position])
     }
 
     pub fn local(&self, name: &str) -> Option<&LocalDef> {
-        self.locals.iter().find(|l| l.name == name)
+        let position = self.local_index.get(name)?;
+        Some(&self.locals[*position])
     }
 
     pub fn compute(&self, kind: &str, label: &str) -> Option<&ComputeBlock> {
