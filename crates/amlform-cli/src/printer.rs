@@ -2,6 +2,8 @@
 //! diagnostics, plans (as text, JSON or Markdown) and notes every command shares, so the
 //! commands say what to show, not how.
 
+use std::io::Write;
+
 use amlform_engine::PlanEvent;
 use amlform_lang::{Diagnostic, Module, RenderStyle, codes};
 use amlform_plan::Plan;
@@ -60,12 +62,24 @@ impl Printer {
     /// Prints a plan in the form asked for, on stdout.
     pub fn plan(&self, plan: &Plan, form: PlanForm) -> anyhow::Result<()> {
         match form {
-            PlanForm::Json => println!(
-                "{}",
-                serde_json::to_string_pretty(&amlform_plan::render_json(plan))?
-            ),
+            PlanForm::Json => {
+                let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+                serde_json::to_writer_pretty(&mut stdout, &amlform_plan::render_json(plan))?;
+                writeln!(stdout)?;
+                stdout.flush()?;
+            }
             PlanForm::Markdown => print!("{}", amlform_plan::render_markdown(plan)),
-            PlanForm::Text => print!("{}", amlform_plan::render_text(plan, self.color)),
+            PlanForm::Text => {
+                // A piece at a time: a plan of 50,000 changes is never one 35 MB string.
+                let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+                let mut written = Ok(());
+                amlform_plan::write_text(plan, self.color, &mut |piece| {
+                    if written.is_ok() {
+                        written = stdout.write_all(piece.as_bytes());
+                    }
+                });
+                written.and_then(|()| stdout.flush())?;
+            }
         }
         Ok(())
     }

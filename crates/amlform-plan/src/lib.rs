@@ -23,5 +23,5 @@ pub use plan::{
 };
 pub use planner::{PlanInput, PlanOptions, managed_as, moved_hint, plan, shown, to_json};
 pub use service_checks::{Region, RegionFacts, check_against_service, region_of};
-pub use text_view::render_text;
+pub use text_view::{render_text, write_text};
 pub use vm_prices::hourly_price;

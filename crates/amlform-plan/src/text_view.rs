@@ -34,6 +34,14 @@ impl Palette {
 }
 
 pub fn render_text(plan: &Plan, color: bool) -> String {
+    let mut text = String::new();
+    write_text(plan, color, &mut |piece| text.push_str(piece));
+    text
+}
+
+/// [`render_text`] a piece at a time: `emit` gets the text in pieces of about 64 KiB, so a plan
+/// of 50,000 changes goes to the terminal without ever being one string of 35 MB.
+pub fn write_text(plan: &Plan, color: bool, emit: &mut dyn FnMut(&str)) {
     let palette = Palette { color };
     let mut out = String::new();
     for error in &plan.errors {
@@ -83,7 +91,8 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
         } else {
             out.push_str("This is a refresh-only plan: `amlform apply --refresh-only` records these changes in the state without changing any compute.\n");
         }
-        return out;
+        emit(&out);
+        return;
     }
     let changes: Vec<&ResourceChange> = plan
         .changes
@@ -94,11 +103,16 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
         if plan.errors.is_empty() {
             out.push_str("No changes. Your computes match the configuration.\n");
         }
-        return out;
+        emit(&out);
+        return;
     }
     out.push_str("amlform will perform the following actions:\n\n");
     for change in changes {
         render_change(&mut out, change, &palette);
+        if out.len() >= 64 * 1024 {
+            emit(&out);
+            out.clear();
+        }
     }
     let summary = plan.summary();
     let imports = if summary.import > 0 {
@@ -129,7 +143,7 @@ pub fn render_text(plan: &Plan, color: bool) -> String {
             "Always-on nodes: ${before:.2}/h -> ${after:.2}/h (estimate)."
         );
     }
-    out
+    emit(&out);
 }
 
 fn render_change(out: &mut String, change: &ResourceChange, palette: &Palette) {
@@ -364,5 +378,49 @@ fn hcl(value: &Value) -> String {
             }
         }
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Action, AttributeChange, Shown};
+    use std::borrow::Cow;
+
+    #[test]
+    fn a_large_plan_is_written_in_bounded_pieces_that_add_up_to_the_text() {
+        let change = |index: usize| ResourceChange {
+            address: format!("aml_compute.c{index}"),
+            kind: "aml_compute".to_owned(),
+            workspace: "dev".to_owned(),
+            name: format!("c{index}"),
+            action: Action::Create,
+            reason: None,
+            attributes: vec![AttributeChange {
+                name: Cow::Borrowed("vm_size"),
+                before: Shown::Absent,
+                after: Shown::Value("STANDARD_D2_V2".into()),
+                changed: true,
+                forces_replacement: false,
+            }],
+            arm_id: None,
+            import_id: None,
+            hourly_cost: None,
+            previous_address: None,
+        };
+        let plan = Plan {
+            changes: (0..5_000).map(change).collect(),
+            ..Plan::default()
+        };
+        let mut pieces = Vec::new();
+        write_text(&plan, false, &mut |piece| pieces.push(piece.to_owned()));
+        assert!(pieces.len() > 5, "{} pieces", pieces.len());
+        assert!(pieces.iter().all(|piece| piece.len() < 65 * 1024));
+        assert_eq!(pieces.concat(), render_text(&plan, false));
+        assert!(
+            pieces
+                .concat()
+                .ends_with("Plan: 5000 to add, 0 to change, 0 to destroy.\n")
+        );
     }
 }
