@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 pub struct Timings {
     enabled: bool,
     last: Instant,
-    phases: Vec<(&'static str, Duration)>,
+    /// Each phase's time, and the peak memory when it ended (where to look for it).
+    phases: Vec<(&'static str, Duration, Option<u64>)>,
 }
 
 impl Timings {
@@ -22,7 +23,8 @@ impl Timings {
     /// Ends the phase running since the last call.
     pub fn phase(&mut self, name: &'static str) {
         let now = Instant::now();
-        self.phases.push((name, now - self.last));
+        let peak = self.enabled.then(peak_rss_kib).flatten();
+        self.phases.push((name, now - self.last, peak));
         self.last = now;
     }
 
@@ -30,8 +32,13 @@ impl Timings {
         if !self.enabled {
             return;
         }
-        for (name, duration) in &self.phases {
+        for (name, duration, _) in &self.phases {
             eprintln!("timing {name} {:.3}ms", duration.as_secs_f64() * 1000.0);
+        }
+        for (name, _, peak) in &self.phases {
+            if let Some(peak) = peak {
+                eprintln!("timing peak_rss_kib_after_{name} {peak}");
+            }
         }
         if let Some(peak) = peak_rss_kib() {
             eprintln!("timing peak_rss_kib {peak}");
