@@ -22,10 +22,11 @@ impl Expr {
     }
 }
 
-/// `name = value` inside a block.
+/// `name = value` inside a block. The name is the schema's (only known attributes are kept),
+/// so 50,000 blocks hold no copies of it.
 #[derive(Debug, Clone)]
 pub struct AttributeDef {
-    pub name: String,
+    pub name: &'static str,
     pub key_span: Span,
     pub value: Expr,
 }
@@ -171,11 +172,12 @@ pub struct ComputeBlock {
     pub label_span: Span,
     /// The kind's attributes as written (an `identity` block is folded into `identity_type` and
     /// `identity_id`).
-    pub attributes: AttributeMap<String, AttributeDef>,
+    pub attributes: AttributeMap<&'static str, AttributeDef>,
     /// `workspace = workspace.LABEL`, resolved statically.
     pub workspace: Option<(String, Span)>,
-    pub count: Option<Expr>,
-    pub for_each: Option<Expr>,
+    /// Boxed: nearly every block has neither, and an `Expr` is 144 bytes (50,000 blocks).
+    pub count: Option<Box<Expr>>,
+    pub for_each: Option<Box<Expr>>,
     pub depends_on: Vec<(String, Span)>,
     pub lifecycle: Lifecycle,
 }

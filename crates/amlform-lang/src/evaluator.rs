@@ -499,7 +499,13 @@ impl<'c> Evaluator<'c> {
         for compute in &config.computes {
             let node = Node::compute(compute);
             let mut exprs: Vec<&Expr> = compute.attributes.values().map(|a| &a.value).collect();
-            exprs.extend(compute.count.iter().chain(compute.for_each.iter()));
+            exprs.extend(
+                compute
+                    .count
+                    .iter()
+                    .chain(compute.for_each.iter())
+                    .map(|expr| &**expr),
+            );
             let context = RefContext {
                 each: compute.for_each.is_some(),
                 count: compute.count.is_some(),

@@ -287,16 +287,16 @@ impl Loader {
         &mut self,
         body: ParsedBody,
         context: &dyn std::fmt::Display,
-        allowed: &[&str],
+        allowed: &[&'static str],
         blocks: &[&str],
-    ) -> (AttributeMap<String, AttributeDef>, Vec<ParsedBlock>) {
+    ) -> (AttributeMap<&'static str, AttributeDef>, Vec<ParsedBlock>) {
         let mut attributes = Vec::with_capacity(body.items.len());
         let mut nested = Vec::new();
         for item in body.items {
             match item {
                 ParsedItem::Attribute(attribute) => {
                     let name = attribute.key.as_str();
-                    if !allowed.contains(&name) {
+                    let Some(&name) = allowed.iter().find(|allowed| **allowed == name) else {
                         let hint = hint_for(name, allowed, || {
                             format!("{context} takes: {}", allowed.join(", "))
                         });
@@ -309,11 +309,11 @@ impl Loader {
                             .hint(hint),
                         );
                         continue;
-                    }
+                    };
                     attributes.push((
-                        attribute.key.clone(),
+                        name,
                         AttributeDef {
-                            name: attribute.key,
+                            name,
                             key_span: attribute.key_span,
                             value: attribute.value,
                         },
@@ -402,7 +402,9 @@ impl Loader {
         self.config.workspaces.push(WorkspaceBlock {
             label,
             label_span,
-            attributes: attributes.into_iter().collect(),
+            attributes: (attributes.into_iter())
+                .map(|(name, attribute)| (name.to_owned(), attribute))
+                .collect(),
         });
     }
 
@@ -560,8 +562,8 @@ impl Loader {
                     }
                 }
             });
-        let count = attributes.remove("count").map(|a| a.value);
-        let for_each = attributes.remove("for_each").map(|a| a.value);
+        let count = attributes.remove("count").map(|a| Box::new(a.value));
+        let for_each = attributes.remove("for_each").map(|a| Box::new(a.value));
         if let (Some(count), Some(_)) = (&count, &for_each) {
             self.error(
                 Diagnostic::error(
@@ -702,7 +704,7 @@ impl Loader {
     fn identity(
         &mut self,
         block: ParsedBlock,
-        attributes: &mut AttributeMap<String, AttributeDef>,
+        attributes: &mut AttributeMap<&'static str, AttributeDef>,
     ) {
         let (identity, _) =
             self.attributes(block.body, &"an `identity` block", &["type", "ids"], &[]);
@@ -722,9 +724,9 @@ impl Loader {
                 continue;
             }
             attributes.insert(
-                to.to_owned(),
+                to,
                 AttributeDef {
-                    name: to.to_owned(),
+                    name: to,
                     ..attribute.clone()
                 },
             );

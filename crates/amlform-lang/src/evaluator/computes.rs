@@ -57,7 +57,7 @@ impl Evaluator<'_> {
         let attribute_references: Vec<(&str, Vec<Reference>)> = block
             .attributes
             .iter()
-            .map(|(name, a)| (name.as_str(), references(&a.value)))
+            .map(|(name, a)| (*name, references(&a.value)))
             .collect();
         let secret_tainted: Vec<&str> = attribute_references
             .iter()
