@@ -93,6 +93,11 @@ impl ArmClient {
             let certificate = reqwest::Certificate::from_pem(&pem)
                 .map_err(|error| AzureError::Setup(format!("{}: {error}", path.display())))?;
             builder = builder.tls_certs_merge([certificate]);
+        } else if options.endpoint.starts_with("http://") {
+            // Plain HTTP (the embedded emulator, a local one): no TLS is spoken, so the
+            // platform's ~150 root certificates are not loaded. No roots at all means a TLS
+            // connection, should one ever be asked for, is refused rather than trusted.
+            builder = builder.tls_certs_only([]);
         }
         let http = builder
             .build()
