@@ -1,5 +1,6 @@
 //! HTTP to Azure Resource Manager: bearer token, api-version, retries, paging.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
@@ -56,6 +57,19 @@ pub struct ArmClientOptions {
     pub timeout: Option<Duration>,
     /// Client-side pacing (ARM's limits for Azure); `None` sends as fast as allowed.
     pub rate_limits: Option<crate::ClientRateLimits>,
+}
+
+/// Requests every client of this process has sent (each attempt counts), for
+/// `AMLFORM_TIMINGS` and the apply benchmark: reads are the budget ARM limits most.
+static READS_SENT: AtomicU64 = AtomicU64::new(0);
+static WRITES_SENT: AtomicU64 = AtomicU64::new(0);
+
+/// How many requests this process has sent so far: `(reads, writes)`.
+pub fn requests_sent() -> (u64, u64) {
+    (
+        READS_SENT.load(Ordering::Relaxed),
+        WRITES_SENT.load(Ordering::Relaxed),
+    )
 }
 
 #[derive(Clone)]
@@ -206,6 +220,12 @@ impl ArmClient {
                 pacer.wait_turn(&method, path).await;
             }
             let token = self.credential.token().await?;
+            let sent = if method == Method::GET {
+                &READS_SENT
+            } else {
+                &WRITES_SENT
+            };
+            sent.fetch_add(1, Ordering::Relaxed);
             let mut request = self.http.request(method.clone(), &url).bearer_auth(token);
             if let Some(body) = body {
                 request = request.json(body);

@@ -18,7 +18,9 @@ mod credential;
 mod provider;
 mod request_pacer;
 
-pub use arm_client::{API_VERSION, ArmClient, ArmClientOptions, ArmResponse, RetryPolicy};
+pub use arm_client::{
+    API_VERSION, ArmClient, ArmClientOptions, ArmResponse, RetryPolicy, requests_sent,
+};
 pub use azure_error::AzureError;
 pub use compute_body::{BodyContext, compute_body};
 pub use credential::{Cloud, Credential, CredentialKind};

@@ -7,7 +7,8 @@
 //!   and the client's pacing by them) and off: pacing each subscription on its own buckets
 //!   should cost little.
 //!
-//! Prints the apply phase, the whole command and the peak memory of each.
+//! Prints the apply phase, the whole command, the peak memory and the requests per compute
+//! (reads, the budget ARM limits most, and writes) of each.
 
 #![allow(clippy::print_stdout)] // a benchmark reports by printing
 
@@ -18,7 +19,7 @@ use std::time::Instant;
 fn main() {
     println!("amlform apply from an empty state, release binary + embedded emulator");
     println!(
-        "{:>9} {:>13} {:>11} {:>11} {:>7} {:>10} {:>12} {:>10} {:>9}",
+        "{:>9} {:>13} {:>11} {:>11} {:>7} {:>10} {:>12} {:>10} {:>9} {:>12}",
         "computes",
         "subscriptions",
         "parallelism",
@@ -27,7 +28,8 @@ fn main() {
         "apply",
         "per compute",
         "command",
-        "peak RSS"
+        "peak RSS",
+        "reads/writes"
     );
     let only = std::env::var("AMLFORM_BENCH_ONLY").ok();
     for (computes, subscriptions, parallelism, delay, limits) in [
@@ -78,11 +80,13 @@ fn main() {
         let apply_ms = timing("apply");
         let limits = if limits { "on" } else { "off" };
         println!(
-            "{computes:>9} {subscriptions:>13} {parallelism:>11} {delay:>11} {limits:>7} {:>8.2}s {:>10.2}ms {:>8.2}s {:>7.1}MiB",
+            "{computes:>9} {subscriptions:>13} {parallelism:>11} {delay:>11} {limits:>7} {:>8.2}s {:>10.2}ms {:>8.2}s {:>7.1}MiB {:>5.2}/{:<5.2}",
             apply_ms / 1000.0,
             apply_ms / computes as f64,
             command.as_secs_f64(),
-            timing("peak_rss_kib") / 1024.0
+            timing("peak_rss_kib") / 1024.0,
+            timing("requests_read") / computes as f64,
+            timing("requests_write") / computes as f64,
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }

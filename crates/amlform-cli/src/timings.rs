@@ -1,5 +1,5 @@
-//! Phase timings for `AMLFORM_TIMINGS=1`: where a command's time goes, and its peak memory,
-//! printed to stderr so benchmarks and curious users can see them.
+//! Phase timings for `AMLFORM_TIMINGS=1`: where a command's time goes, its peak memory and
+//! the requests it sent, printed to stderr so benchmarks and curious users can see them.
 
 use std::time::{Duration, Instant};
 
@@ -43,6 +43,9 @@ impl Timings {
         if let Some(peak) = peak_rss_kib() {
             eprintln!("timing peak_rss_kib {peak}");
         }
+        let (reads, writes) = amlform_azure::requests_sent();
+        eprintln!("timing requests_read {reads}");
+        eprintln!("timing requests_write {writes}");
     }
 }
 
