@@ -25,7 +25,7 @@ pub use applier::{
 pub use import::{ImportError, check_import, import, parse_compute_id};
 pub use plan_file::{PLAN_FILE_VERSION, PlanFile, PlanFileError, PlanInputs};
 pub use planning::{
-    PlanError, PlanEvent, PlanRequest, Refreshed, location, plan, plan_inputs, read_config_file,
+    PlanEvent, PlanRequest, RefreshError, Refreshed, location, plan, plan_inputs, read_config_file,
     refresh, refresh_settled, settle_interrupted, still_running,
 };
 pub use workspaces::{WorkspaceBinding, Workspaces, workspace_target};

@@ -24,9 +24,9 @@ pub struct Refreshed {
     pub warnings: Vec<String>,
 }
 
-/// Why a plan could not be made.
+/// Why the service could not be read, or what it said could not be settled: no plan is made.
 #[derive(Debug, thiserror::Error)]
-pub enum PlanError {
+pub enum RefreshError {
     #[error("cannot read the computes of workspace {label} ({name}): {reason}")]
     Refresh {
         label: String,
@@ -49,7 +49,7 @@ pub enum PlanError {
 pub async fn refresh(
     config: &EvaluatedConfig,
     workspaces: &Workspaces,
-) -> Result<Refreshed, PlanError> {
+) -> Result<Refreshed, RefreshError> {
     let mut lists = tokio::task::JoinSet::new();
     let mut facts = tokio::task::JoinSet::new();
     let mut regions_seen = BTreeSet::new();
@@ -73,8 +73,8 @@ pub async fn refresh(
     }
     let mut refreshed = Refreshed::default();
     while let Some(joined) = lists.join_next().await {
-        let (target, computes) = joined.map_err(|error| PlanError::Task(error.to_string()))?;
-        let computes = computes.map_err(|reason| PlanError::Refresh {
+        let (target, computes) = joined.map_err(|error| RefreshError::Task(error.to_string()))?;
+        let computes = computes.map_err(|reason| RefreshError::Refresh {
             label: target.label.clone(),
             name: target.name.clone(),
             reason,
@@ -82,7 +82,8 @@ pub async fn refresh(
         refreshed.remote.insert(target.label, computes);
     }
     while let Some(joined) = facts.join_next().await {
-        let (region, sizes, usages) = joined.map_err(|error| PlanError::Task(error.to_string()))?;
+        let (region, sizes, usages) =
+            joined.map_err(|error| RefreshError::Task(error.to_string()))?;
         match (sizes, usages) {
             (Ok(sizes), Ok(usages)) => {
                 refreshed
@@ -125,7 +126,7 @@ pub async fn refresh_settled<S: StateStore>(
     records: &mut Vec<StateRecord>,
     writes: bool,
     on_event: &(dyn Fn(PlanEvent) + Sync),
-) -> Result<Refreshed, PlanError> {
+) -> Result<Refreshed, RefreshError> {
     let mut refreshed = refresh(config, workspaces).await?;
     if writes {
         let deadline = Instant::now() + Duration::from_secs(3600);
@@ -136,7 +137,7 @@ pub async fn refresh_settled<S: StateStore>(
                 break;
             }
             if Instant::now() > deadline {
-                return Err(PlanError::StillRunning(busy));
+                return Err(RefreshError::StillRunning(busy));
             }
             if !told {
                 on_event(PlanEvent::WaitingForInterrupted { addresses: busy });

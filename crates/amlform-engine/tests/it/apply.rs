@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use amlform_azure::WorkspaceTarget;
 use amlform_emulator::{Emulator, Faults};
-use amlform_engine::{ApplyContext, ApplyReport, PlanRequest, WorkspaceBinding, Workspaces, apply};
+use amlform_engine::{ApplyReport, WorkspaceBinding, Workspaces};
 use amlform_lang::{LoadOptions, Module};
 use amlform_plan::{Action, Plan, PlanOptions};
 use amlform_state::{LocalStore, StateStore};
@@ -105,36 +105,15 @@ async fn world(name: &str, emulator: Emulator) -> World {
 impl World {
     /// The plan as the CLI makes it: the engine's refresh and plan.
     async fn plan(&self, module: &Module, destroy: bool) -> Plan {
-        let refreshed = amlform_engine::refresh(&module.evaluated, &self.bindings)
-            .await
-            .unwrap();
-        let store = self.store.lock().unwrap();
-        let records = store.records().unwrap();
         let options = PlanOptions {
             destroy,
             ..PlanOptions::default()
         };
-        amlform_engine::plan(PlanRequest {
-            module,
-            records: &records,
-            refreshed: &refreshed,
-            fingerprint: &|bytes| store.fingerprint(bytes),
-            read_file: &|_| None,
-            options,
-        })
+        crate::pipeline::plan(module, &self.bindings, &self.store, &|_| None, options).await
     }
 
     async fn apply(&self, module: &Module, plan: &Plan) -> ApplyReport {
-        let context = ApplyContext {
-            config: &module.evaluated,
-            workspaces: &self.bindings,
-            parallelism: 10,
-            read_file: &|_| None,
-            on_event: &|_| {},
-            resolve: &|_, _| None,
-            interrupt: amlform_engine::no_interrupt(),
-        };
-        apply(plan, &context, &self.store).await.unwrap()
+        crate::pipeline::apply(module, &self.bindings, &self.store, &|_| None, 10, plan).await
     }
 }
 

@@ -5,9 +5,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use amlform_engine::{
-    ApplyContext, ApplyReport, PlanRequest, WorkspaceBinding, Workspaces, workspace_target,
-};
+use amlform_engine::{ApplyReport, WorkspaceBinding, Workspaces, workspace_target};
 use amlform_lang::{LoadOptions, Module};
 use amlform_plan::{Plan, PlanOptions};
 use amlform_state::{LocalStore, StateStore};
@@ -66,30 +64,11 @@ fn world(module: &Module) -> World {
 
 impl World {
     async fn plan(&self, module: &Module, options: PlanOptions) -> Plan {
-        let refreshed =
-            (amlform_engine::refresh(&module.evaluated, &self.workspaces).await).unwrap();
-        let store = self.store.lock().unwrap();
-        amlform_engine::plan(PlanRequest {
-            module,
-            records: &store.records().unwrap(),
-            refreshed: &refreshed,
-            fingerprint: &|bytes| store.fingerprint(bytes),
-            read_file: &|_| None,
-            options,
-        })
+        crate::pipeline::plan(module, &self.workspaces, &self.store, &|_| None, options).await
     }
 
     async fn apply(&self, module: &Module, plan: &Plan) -> ApplyReport {
-        let context = ApplyContext {
-            config: &module.evaluated,
-            workspaces: &self.workspaces,
-            parallelism: 4,
-            read_file: &|_| None,
-            on_event: &|_| {},
-            resolve: &|_, _| None,
-            interrupt: amlform_engine::no_interrupt(),
-        };
-        (amlform_engine::apply(plan, &context, &self.store).await).unwrap()
+        crate::pipeline::apply(module, &self.workspaces, &self.store, &|_| None, 4, plan).await
     }
 }
 

@@ -19,10 +19,10 @@ use std::time::Duration;
 
 use amlform_azure::AzureProvider;
 use amlform_emulator::Emulator;
-use amlform_engine::{ApplyContext, PlanRequest, WorkspaceBinding, Workspaces};
+use amlform_engine::{WorkspaceBinding, Workspaces};
 use amlform_lang::{LoadOptions, Module};
-use amlform_plan::{Plan, PlanOptions};
-use amlform_state::{LocalStore, StateStore};
+use amlform_plan::PlanOptions;
+use amlform_state::LocalStore;
 use serde_json::{Value, json};
 
 /// The emulator on a loopback port, its provider, and a binding for every workspace of `module`.
@@ -63,66 +63,32 @@ fn load(dir: &Path) -> Module {
     module
 }
 
-/// The engine's plan of `module` against the state, its file attributes read beside it.
-async fn plan(
-    module: &Module,
-    dir: &Path,
-    workspaces: &Workspaces,
-    store: &LocalStore,
-    options: PlanOptions,
-) -> Plan {
-    let refreshed = amlform_engine::refresh(&module.evaluated, workspaces)
-        .await
-        .unwrap();
-    amlform_engine::plan(PlanRequest {
-        module,
-        records: &store.records().unwrap(),
-        refreshed: &refreshed,
-        fingerprint: &|bytes| store.fingerprint(bytes),
-        read_file: &|path| std::fs::read_to_string(dir.join(path)).ok(),
-        options,
-    })
+/// A file attribute's contents, read beside the configuration in `dir`.
+fn beside(dir: &Path) -> impl Fn(&str) -> Option<String> + Sync + '_ {
+    move |path| std::fs::read_to_string(dir.join(path)).ok()
 }
 
 /// Applies `dir/applied` with the engine, as `amlform apply` would have.
-async fn apply_previous(emulator: &Emulator, dir: &Path, store: LocalStore) -> LocalStore {
+async fn apply_previous(emulator: &Emulator, dir: &Path, store: &Mutex<LocalStore>) {
     let applied_dir = dir.join("applied");
     if !applied_dir.is_dir() {
-        return store;
+        return;
     }
     let applied = load(&applied_dir);
     let (_, workspaces) = serve(emulator, &applied).await;
-    let plan = plan(
-        &applied,
-        &applied_dir,
-        &workspaces,
-        &store,
-        PlanOptions::default(),
-    )
-    .await;
+    let read_file = beside(&applied_dir);
+    let options = PlanOptions::default();
+    let plan = crate::pipeline::plan(&applied, &workspaces, store, &read_file, options).await;
     assert!(
         plan.errors.is_empty(),
         "{}: {:?}",
         dir.display(),
         plan.errors
     );
-    let store = Mutex::new(store);
-    let context = ApplyContext {
-        config: &applied.evaluated,
-        workspaces: &workspaces,
-        // One at a time: the emulator names what it creates for a compute (an AKS cluster's
-        // id) from a seeded sequence, so the order must not vary between runs.
-        parallelism: 1,
-        read_file: &|path| std::fs::read_to_string(applied_dir.join(path)).ok(),
-        on_event: &|_| {},
-        resolve: &|_, _| None,
-        interrupt: amlform_engine::no_interrupt(),
-    };
-    let report = amlform_engine::apply(&plan, &context, &store)
-        .await
-        .unwrap();
+    // One at a time: the emulator names what it creates for a compute (an AKS cluster's id)
+    // from a sequence, so the order must not vary between runs.
+    let report = crate::pipeline::apply(&applied, &workspaces, store, &read_file, 1, &plan).await;
     assert!(report.is_success(), "{}: {report:?}", dir.display());
-    store.into_inner().unwrap()
 }
 
 fn drift(emulator: &Emulator, item: &Value, id: &str) {
@@ -166,8 +132,8 @@ async fn run_scenario(dir: &Path) -> (String, String, Value) {
             .unwrap_or_else(|error| panic!("seeding {item}: {error}"));
     }
     let state_dir = tempfile::tempdir().unwrap();
-    let store = LocalStore::open(state_dir.path(), "golden", Duration::ZERO).unwrap();
-    let store = apply_previous(&emulator, dir, store).await;
+    let store = Mutex::new(LocalStore::open(state_dir.path(), "golden", Duration::ZERO).unwrap());
+    apply_previous(&emulator, dir, &store).await;
     for item in scenario["drift"].as_array().into_iter().flatten() {
         drift(&emulator, item, &compute_id(item));
     }
@@ -183,7 +149,7 @@ async fn run_scenario(dir: &Path) -> (String, String, Value) {
         exclude: strings("exclude"),
         destroy: scenario["options"]["destroy"].as_bool().unwrap_or(false),
     };
-    let plan = plan(&module, dir, &workspaces, &store, options).await;
+    let plan = crate::pipeline::plan(&module, &workspaces, &store, &beside(dir), options).await;
     let mut json = amlform_plan::render_json(&plan);
     json["amlform_version"] = json!("(version)");
     (

@@ -3,3 +3,4 @@
 mod apply;
 mod fake;
 mod golden;
+mod pipeline;
