@@ -90,32 +90,47 @@ impl std::fmt::Debug for ArmClient {
     }
 }
 
+/// The HTTP client amlform talks to Azure with (ARM, and Blob Storage for remote state):
+/// rustls with ring, the platform's roots or `ca_file`, and none at all for a plain-HTTP
+/// endpoint.
+pub fn http_client(
+    endpoint: &str,
+    ca_file: Option<&std::path::Path>,
+    timeout: Duration,
+) -> Result<reqwest::Client, AzureError> {
+    // reqwest is built without a default crypto provider; ring is the one in our tree.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = reqwest::Client::builder()
+        .timeout(timeout)
+        .user_agent(concat!("amlform/", env!("CARGO_PKG_VERSION")));
+    if let Some(path) = ca_file {
+        let pem = std::fs::read(path).map_err(|error| {
+            AzureError::Setup(format!(
+                "cannot read the CA file {}: {error}",
+                path.display()
+            ))
+        })?;
+        let certificate = reqwest::Certificate::from_pem(&pem)
+            .map_err(|error| AzureError::Setup(format!("{}: {error}", path.display())))?;
+        builder = builder.tls_certs_merge([certificate]);
+    } else if endpoint.starts_with("http://") {
+        // Plain HTTP (the embedded emulator, a local one, Azurite): no TLS is spoken, so the
+        // platform's ~150 root certificates are not loaded. No roots at all means a TLS
+        // connection, should one ever be asked for, is refused rather than trusted.
+        builder = builder.tls_certs_only([]);
+    }
+    builder
+        .build()
+        .map_err(|error| AzureError::Setup(error.to_string()))
+}
+
 impl ArmClient {
     pub fn new(options: ArmClientOptions) -> Result<ArmClient, AzureError> {
-        // reqwest is built without a default crypto provider; ring is the one in our tree.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut builder = reqwest::Client::builder()
-            .timeout(options.timeout.unwrap_or(Duration::from_secs(60)))
-            .user_agent(concat!("amlform/", env!("CARGO_PKG_VERSION")));
-        if let Some(path) = &options.ca_file {
-            let pem = std::fs::read(path).map_err(|error| {
-                AzureError::Setup(format!(
-                    "cannot read the CA file {}: {error}",
-                    path.display()
-                ))
-            })?;
-            let certificate = reqwest::Certificate::from_pem(&pem)
-                .map_err(|error| AzureError::Setup(format!("{}: {error}", path.display())))?;
-            builder = builder.tls_certs_merge([certificate]);
-        } else if options.endpoint.starts_with("http://") {
-            // Plain HTTP (the embedded emulator, a local one): no TLS is spoken, so the
-            // platform's ~150 root certificates are not loaded. No roots at all means a TLS
-            // connection, should one ever be asked for, is refused rather than trusted.
-            builder = builder.tls_certs_only([]);
-        }
-        let http = builder
-            .build()
-            .map_err(|error| AzureError::Setup(error.to_string()))?;
+        let http = http_client(
+            &options.endpoint,
+            options.ca_file.as_deref(),
+            options.timeout.unwrap_or(Duration::from_secs(60)),
+        )?;
         Ok(ArmClient {
             http,
             endpoint: options.endpoint.trim_end_matches('/').to_owned(),

@@ -75,6 +75,15 @@ impl Cloud {
         })
     }
 
+    /// The DNS suffix of its storage endpoints (`<account>.blob.<suffix>`).
+    pub fn storage_suffix(self) -> &'static str {
+        match self {
+            Cloud::Public => "core.windows.net",
+            Cloud::Government => "core.usgovcloudapi.net",
+            Cloud::China => "core.chinacloudapi.cn",
+        }
+    }
+
     /// Its Resource Manager endpoint, the default `endpoint` of a workspace in it.
     pub fn resource_manager(self) -> &'static str {
         match self {
@@ -162,6 +171,20 @@ fn display_name(kind: CredentialKind) -> &'static str {
         CredentialKind::ManagedIdentity => "managed identity",
         CredentialKind::AzureCli => "Azure CLI",
     }
+}
+
+/// An Entra ID token source of `kind` in `cloud`, for clients that take azure_core's
+/// credential (the Blob Storage client of remote state).
+pub fn token_credential(
+    kind: CredentialKind,
+    cloud: Cloud,
+) -> Result<Arc<dyn TokenCredential>, AzureError> {
+    single(kind, cloud).map_err(|error| {
+        AzureError::Setup(format!(
+            "the {} credential cannot be used: {error}",
+            display_name(kind)
+        ))
+    })
 }
 
 fn client_options(cloud: Cloud) -> ClientOptions {

@@ -19,11 +19,11 @@ mod provider;
 mod request_pacer;
 
 pub use arm_client::{
-    API_VERSION, ArmClient, ArmClientOptions, ArmResponse, RetryPolicy, requests_sent,
+    API_VERSION, ArmClient, ArmClientOptions, ArmResponse, RetryPolicy, http_client, requests_sent,
 };
 pub use azure_error::AzureError;
 pub use compute_body::{BodyContext, compute_body};
-pub use credential::{Cloud, Credential, CredentialKind};
+pub use credential::{Cloud, Credential, CredentialKind, token_credential};
 // The provider boundary's data, as the rest of amlform has always named it here.
 pub use amlform_provider::{
     ComputeRequest, INSTANCE_STATE, InstanceState, PowerAction, Provider, ProviderError,

@@ -14,6 +14,11 @@ pub fn new_key() -> [u8; KEY_LENGTH] {
     key
 }
 
+/// A new state's lineage: 32 hex digits that follow from its fresh fingerprint key.
+pub fn lineage_for(key: &[u8]) -> String {
+    fingerprint(key, b"lineage")[12..44].to_owned()
+}
+
 /// `hmac-sha256:<hex>` of `secret` under `key`.
 pub fn fingerprint(key: &[u8], secret: &[u8]) -> String {
     let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, key), secret);

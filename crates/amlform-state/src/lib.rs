@@ -6,7 +6,7 @@
 //! rewrites the whole state. Secrets are never stored: a keyed fingerprint (a per-state random
 //! key, HMAC-SHA256) lets the planner see that a password, key or token changed.
 
-mod fingerprint;
+pub mod fingerprint;
 mod local_store;
 mod state_backup;
 mod state_error;
@@ -19,6 +19,6 @@ pub use local_store::{LocalStore, STATE_DIR};
 pub use state_backup::{BACKUP_FILE, StateBackup};
 pub use state_error::StateError;
 pub use state_header::HEADER_FILE;
-pub use state_lock::{LockInfo, StateLock};
+pub use state_lock::{LockInfo, StateLock, now_ms};
 pub use state_record::{RECORD_FORMAT, RecordStatus, StateRecord};
 pub use state_store::{ChangeSet, HistoryEntry, StateStore};

@@ -57,7 +57,7 @@ impl LocalStore {
         match LocalStore::load(dir)? {
             Loaded::New(database) => {
                 let key = fingerprint::new_key();
-                let lineage = fingerprint::fingerprint(&key, b"lineage")[12..44].to_owned();
+                let lineage = fingerprint::lineage_for(&key);
                 LocalStore::initialize(dir, lock, database, &lineage, &key, 0, &[])
             }
             Loaded::Existing(existing) => {
@@ -365,15 +365,48 @@ impl LocalStore {
     /// Keeps a copy of the state as it is now in `backup.json`, for `amlform state restore`
     /// (apply takes one before it changes anything).
     pub fn write_backup(&self) -> Result<(), StateError> {
-        StateBackup {
-            lineage: self.lineage.clone(),
-            serial: self.serial,
-            time_ms: now_ms(),
-            fingerprint_key: fingerprint::hex(&self.fingerprint_key),
-            records: self.records()?,
-            history: self.history()?,
+        self.export()?.write(&self.dir)
+    }
+
+    /// `init -migrate-state` to the local backend: a new state in `dir` that is a copy of
+    /// `copy` (same lineage, serial, fingerprint key, records and history). Refused where a
+    /// state exists already.
+    pub fn create_from(
+        dir: &Path,
+        copy: &StateBackup,
+        lock_timeout: Duration,
+    ) -> Result<LocalStore, StateError> {
+        let lock = StateLock::acquire(dir, "init -migrate-state", lock_timeout)?;
+        let Loaded::New(database) = LocalStore::load(dir)? else {
+            return Err(StateError::Refused(format!(
+                "a state exists in {} already: it is not replaced\n  hint: move it aside first if it is no longer wanted",
+                dir.display()
+            )));
+        };
+        let key = fingerprint::from_hex(&copy.fingerprint_key)
+            .filter(|key| key.len() == KEY_LENGTH)
+            .ok_or_else(|| StateError::Refused("the copied fingerprint key is damaged".into()))?;
+        // The records arrive in one change, so the serial it makes is the copy's.
+        let before = copy.serial.saturating_sub(1);
+        let mut store =
+            LocalStore::initialize(dir, lock, database, &copy.lineage, &key, before, &[])?;
+        store.commit(ChangeSet {
+            put: copy.records.clone(),
+            remove: Vec::new(),
+            operation: "init -migrate-state".to_owned(),
+        })?;
+        // The history is the copy's (the commit above wrote one entry of its own).
+        store
+            .history
+            .clear()
+            .map_err(|error| store.database(error))?;
+        for entry in &copy.history {
+            let bytes = serde_json::to_vec(entry).expect("history entries serialise");
+            (store.history.insert(entry.serial.to_be_bytes(), bytes))
+                .map_err(|error| store.database(error))?;
         }
-        .write(&self.dir)
+        store.db.flush().map_err(|error| store.database(error))?;
+        Ok(store)
     }
 
     fn database(&self, source: sled::Error) -> StateError {
@@ -621,5 +654,16 @@ impl StateStore for LocalStore {
 
     fn fingerprint(&self, secret: &[u8]) -> String {
         fingerprint::fingerprint(&self.fingerprint_key, secret)
+    }
+
+    fn export(&self) -> Result<StateBackup, StateError> {
+        Ok(StateBackup {
+            lineage: self.lineage.clone(),
+            serial: self.serial,
+            time_ms: now_ms(),
+            fingerprint_key: fingerprint::hex(&self.fingerprint_key),
+            records: self.records()?,
+            history: self.history()?,
+        })
     }
 }

@@ -13,6 +13,24 @@ pub enum StateError {
     )]
     Locked { dir: PathBuf, info: LockInfo },
 
+    /// A remote state's lease is held by another command.
+    #[error(
+        "the state {state} is locked by {holder} (pid {pid}) for `{operation}` since {since}, lock id {id}\n  hint: wait for it to finish, or pass --lock-timeout to wait longer; a holder that died frees the lock by itself within a minute, and `amlform force-unlock {id}` frees it now",
+        holder = .info.holder, pid = .info.pid, operation = .info.operation, since = .info.since(), id = .info.id
+    )]
+    LockedRemote { state: String, info: LockInfo },
+
+    /// This command no longer holds the lock: nothing more is written.
+    #[error(
+        "the lock on the state {state} was lost: {reason}\n  nothing more was written; run the command again (a plan reads what the service has)"
+    )]
+    LockLost { state: String, reason: String },
+
+    /// A remote state could not be read or written (a refusal of the storage service, or no
+    /// answer); nothing in it was changed by the failed request.
+    #[error("{what}: {reason}")]
+    Remote { what: String, reason: String },
+
     #[error(
         "the state record of {address} was written by a newer amlform (record format {found}, this one reads up to {supported})\n  hint: upgrade amlform"
     )]

@@ -22,6 +22,17 @@ pub struct LockInfo {
 }
 
 impl LockInfo {
+    /// A lock of this process, on this host, for `operation`, taken now under `id`.
+    pub fn for_operation(operation: &str, id: String) -> LockInfo {
+        LockInfo {
+            id,
+            holder: holder(),
+            pid: std::process::id(),
+            operation: operation.to_owned(),
+            created_ms: now_ms(),
+        }
+    }
+
     /// How long ago the lock was taken, for messages.
     pub fn since(&self) -> String {
         let age = now_ms().saturating_sub(self.created_ms) / 1000;
@@ -49,13 +60,8 @@ impl StateLock {
             error: source,
         })?;
         let path = dir.join(LOCK_FILE);
-        let info = LockInfo {
-            id: format!("{}-{}", std::process::id(), now_ms()),
-            holder: holder(),
-            pid: std::process::id(),
-            operation: operation.to_owned(),
-            created_ms: now_ms(),
-        };
+        let info =
+            LockInfo::for_operation(operation, format!("{}-{}", std::process::id(), now_ms()));
         let deadline = Instant::now() + timeout;
         let mut taken_over = None;
         loop {
@@ -220,7 +226,7 @@ fn holder() -> String {
     format!("{user}@{host}")
 }
 
-pub(crate) fn now_ms() -> u64 {
+pub fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_millis() as u64)

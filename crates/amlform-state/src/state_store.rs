@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{StateError, StateRecord};
+use crate::{StateBackup, StateError, StateRecord};
 
 /// The records one operation changed, written together or not at all.
 #[derive(Debug, Clone, Default)]
@@ -37,4 +37,7 @@ pub trait StateStore {
     fn history(&self) -> Result<Vec<HistoryEntry>, StateError>;
     /// The keyed fingerprint of a secret value, comparable with stored fingerprints.
     fn fingerprint(&self, secret: &[u8]) -> String;
+    /// The whole state as one value (lineage, serial, fingerprint key, records, history): the
+    /// local backup, and what `init -migrate-state` copies to another backend.
+    fn export(&self) -> Result<StateBackup, StateError>;
 }

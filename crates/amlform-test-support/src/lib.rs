@@ -6,9 +6,11 @@
 //! [`slow_tests_enabled`], the gate in front of the tests that kill processes in loops or
 //! wait out real delays.
 
+mod azurite;
 mod emulator_harness;
 mod fake_provider;
 
+pub use azurite::{AZURITE_ACCOUNT, AZURITE_KEY, Azurite};
 pub use emulator_harness::{
     emulator_client, emulator_provider, fast_retry, serve_emulator, test_workspace,
 };
