@@ -53,6 +53,9 @@ pub const NOT_ALLOWED: &str = "AML024";
 pub const UNKNOWN_VALUE: &str = "AML025";
 /// A file the configuration names (a file attribute, `file()`) cannot be read.
 pub const FILE: &str = "AML026";
+/// A `backend` block that cannot be used: an unknown type, a missing setting, a value that
+/// is not a literal, a second backend.
+pub const BACKEND: &str = "AML027";
 
 /// A plan that cannot be carried out: the service refuses what it asks (a VM size, a name
 /// taken), a lifecycle rule forbids it (`prevent_destroy`), or the state and the

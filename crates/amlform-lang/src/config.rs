@@ -41,6 +41,8 @@ pub struct Config {
     pub imports: Vec<ImportBlock>,
     pub moves: Vec<MovedBlock>,
     pub removals: Vec<RemovedBlock>,
+    /// `backend` blocks (more than one is an error).
+    pub backends: Vec<BackendBlock>,
     /// Kind, then label → index in `computes`, so lookups stay constant-time at thousands of
     /// blocks (the first of duplicates wins; the loader reports the others).
     compute_index: HashMap<&'static str, HashMap<String, usize>>,
@@ -97,6 +99,7 @@ impl Config {
         append(&mut self.imports, other.imports);
         append(&mut self.moves, other.moves);
         append(&mut self.removals, other.removals);
+        append(&mut self.backends, other.backends);
     }
 
     pub fn variable(&self, name: &str) -> Option<&VariableBlock> {
@@ -126,6 +129,17 @@ pub struct WorkspaceBlock {
     pub label: String,
     pub label_span: Span,
     pub attributes: BTreeMap<String, AttributeDef>,
+}
+
+/// `backend "azurerm" { ... }`: where the state lives. Its settings are literals (read before
+/// anything is evaluated, as Terraform's are).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackendBlock {
+    /// `azurerm` (or `local`).
+    pub kind: String,
+    pub kind_span: Span,
+    /// Each setting's value as written (`use_azuread_auth` as `true` / `false`).
+    pub settings: BTreeMap<String, String>,
 }
 
 /// `variable "name" { ... }`.

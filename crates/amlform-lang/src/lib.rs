@@ -29,7 +29,7 @@ mod type_constraint;
 mod value;
 
 pub use amlform_schema::AttributeMap;
-pub use config::{Config, Lifecycle};
+pub use config::{BackendBlock, Config, Lifecycle};
 pub use diagnostic::{Diagnostic, Diagnostics, JsonDiagnostic, RenderStyle, Severity};
 pub use evaluated_config::{
     ComputeInstance, EvaluatedAttribute, EvaluatedConfig, EvaluatedImport, EvaluatedMove,
@@ -37,7 +37,7 @@ pub use evaluated_config::{
 };
 pub use evaluator::VariableInputs;
 pub use formatter::{FormatError, format_source};
-pub use loader::block_of;
+pub use loader::{AZURERM_SETTINGS, block_of};
 pub use local_file::{MAX_FILE_BYTES, check_file_attributes, expand_home, read_text_file};
 pub use module::{CONFIG_SUFFIX, LoadOptions, Module, ParsedModule, VARS_SUFFIX, config_files};
 pub use source_map::{FileId, SourceFile, SourceMap, Span};

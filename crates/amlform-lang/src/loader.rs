@@ -18,6 +18,7 @@ use hcl_edit::expr::{Expression, TraversalOperator};
 use std::ops::Range;
 
 const TOP_LEVEL_BLOCKS: &[&str] = &[
+    "backend",
     "workspace",
     "variable",
     "locals",
@@ -89,6 +90,7 @@ fn load_on(sources: &SourceMap, cores: usize) -> (Config, Diagnostics) {
         }
     }
     loader.check_duplicates();
+    loader.check_backends();
     loader.config.index();
     (loader.config, loader.diagnostics)
 }
@@ -156,6 +158,9 @@ fn load_piece(file: FileId, text: &str, range: Range<usize>) -> Option<Loader> {
 }
 
 mod address_blocks;
+mod backend_block;
+
+pub use backend_block::AZURERM_SETTINGS;
 
 pub use address_blocks::block_of;
 
@@ -199,6 +204,7 @@ impl Loader {
         let name = block.ident.as_str();
         let ident_span = block.ident_span.clone();
         match name {
+            "backend" => self.backend(block),
             "workspace" => self.workspace(block),
             "variable" => self.variable(block),
             "locals" => self.locals(block),

@@ -1,7 +1,7 @@
 //! A configuration directory: its files, parsed, evaluated and checked.
 
 use crate::codes;
-use crate::config::Config;
+use crate::config::{BackendBlock, Config};
 use crate::diagnostic::{Diagnostic, Diagnostics};
 use crate::evaluated_config::EvaluatedConfig;
 use crate::evaluator::{VariableInputs, evaluate};
@@ -52,6 +52,8 @@ pub struct Module {
     pub sources: SourceMap,
     pub evaluated: EvaluatedConfig,
     pub diagnostics: Diagnostics,
+    /// The `backend` block, if there is one.
+    pub backend: Option<BackendBlock>,
 }
 
 /// The `*.aml.hcl` files of a directory, sorted by name.
@@ -196,6 +198,7 @@ impl ParsedModule {
         } = self;
         let (evaluated, evaluation_diagnostics) =
             evaluate(&config, &sources, &inputs, &base_dir, known);
+        let backend = config.backends.first().cloned();
         // The configuration as written is spent once evaluated: free it beside what follows.
         std::thread::spawn(move || drop(config));
         diagnostics.extend(evaluation_diagnostics);
@@ -204,7 +207,13 @@ impl ParsedModule {
             sources,
             evaluated,
             diagnostics,
+            backend,
         }
+    }
+
+    /// The `backend` block, known before evaluation (its settings are literals).
+    pub fn backend(&self) -> Option<&BackendBlock> {
+        self.config.backends.first()
     }
 }
 
