@@ -11,15 +11,16 @@ use amlform_engine::PlanFile;
 use amlform_engine::{ApplyContext, ApplyEvent, Interrupt, Workspaces};
 use amlform_lang::Module;
 use amlform_plan::{Action, Plan, PlanOptions};
-use amlform_state::{LocalStore, RecordStatus, StateStore};
+use amlform_state::{RecordStatus, StateStore};
 use serde_json::json;
 use tokio::sync::watch;
 
 use crate::apply_progress::{Progress, ProgressStyle, STILL_RUNNING_EVERY, summary_json};
 use crate::cli::ApplyArgs;
-use crate::plan_command::{Planned, check_files, open_state, prepare};
+use crate::plan_command::{Planned, check_files, open_backend_state, prepare};
 use crate::printer::PlanForm;
 use crate::settings::Settings;
+use crate::state_backend::{Backend, Store};
 use crate::{connection, output_command};
 
 pub fn run(args: &ApplyArgs, destroy: bool, settings: &Settings) -> anyhow::Result<ExitStatus> {
@@ -118,7 +119,8 @@ fn apply_saved(args: &ApplyArgs, file: &Path, settings: &Settings) -> anyhow::Re
     if !settings.printer.diagnostics(&module) {
         return Ok(ExitStatus::Failure);
     }
-    let store = open_state("apply", args.lock_timeout, settings)?;
+    let backend = Backend::checked(module.backend.as_ref())?;
+    let store = open_backend_state(&backend, "apply", args.lock_timeout, settings)?;
     let inputs = amlform_engine::plan_inputs(&module, &|bytes| store.fingerprint(bytes));
     if let Some(why) = saved.staleness(store.lineage(), store.serial(), &inputs) {
         anyhow::bail!(
@@ -198,7 +200,7 @@ struct How<'a> {
 fn execute(
     plan: &Plan,
     module: &Module,
-    store: LocalStore,
+    store: Store,
     workspaces: &Workspaces,
     runtime: &tokio::runtime::Runtime,
     how: &How<'_>,

@@ -59,9 +59,14 @@ pub enum Command {
     Show(ShowArgs),
     /// The configuration's outputs, with the values the state knows (sensitive ones hidden).
     Output(OutputArgs),
+    /// Set up the backend (checks access, creates a new state; `-migrate-state` copies the
+    /// state when the backend changed).
+    Init(InitArgs),
     /// Inspect or edit what the state remembers.
     #[command(subcommand)]
     State(StateCommand),
+    /// Free the state's lock when its holder is gone (asks first; `-force` does not).
+    ForceUnlock(ForceUnlockArgs),
     /// Run the local Azure ML compute API that tests and examples use.
     #[command(subcommand)]
     Emulator(EmulatorCommand),
@@ -172,6 +177,16 @@ pub enum StateCommand {
     },
     /// The whole state as JSON on stdout; secrets and their fingerprints are left out.
     Pull(StateArgs),
+    /// Replace the state with a file written by `state pull` (same lineage, newer serial;
+    /// `-force` to push another lineage or an older serial).
+    Push {
+        /// The file (`-` for stdin).
+        file: PathBuf,
+        #[arg(long)]
+        force: bool,
+        #[command(flatten)]
+        state: StateArgs,
+    },
     /// Forget resources without touching the service (repeatable addresses).
     Rm {
         #[arg(required = true)]
@@ -200,6 +215,30 @@ pub enum StateCommand {
 }
 
 #[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Copy the state from the backend recorded before to the configuration's new one.
+    #[arg(long, conflicts_with = "reconfigure")]
+    pub migrate_state: bool,
+    /// Use the configuration's backend as it is, without copying the old one's state.
+    #[arg(long)]
+    pub reconfigure: bool,
+    /// How long to wait for another process's state lock (e.g. 30s).
+    #[arg(long, value_parser = amlform_emulator::parse_duration, default_value = "0s")]
+    pub lock_timeout: std::time::Duration,
+    #[command(flatten)]
+    pub variables: VariableArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ForceUnlockArgs {
+    /// The lock's id, as the message of the command that found the state locked gives it.
+    pub lock_id: String,
+    /// Do not ask for confirmation.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
 pub struct StateArgs {
     /// How long to wait for another process's state lock (e.g. 30s).
     #[arg(long, value_parser = amlform_emulator::parse_duration, default_value = "0s")]
@@ -212,7 +251,7 @@ pub enum EmulatorCommand {
     Serve(amlform_emulator::ServeArgs),
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct VariableArgs {
     /// Set a variable: `--var name=value` (repeatable; wins over files and the environment).
     #[arg(long = "var", value_name = "NAME=VALUE")]

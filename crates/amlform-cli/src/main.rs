@@ -11,8 +11,10 @@ mod connection;
 mod emulator_command;
 mod exit_status;
 mod fmt_command;
+mod force_unlock_command;
 mod graph_command;
 mod import_command;
+mod init_command;
 mod module_loader;
 mod output_command;
 mod plan_command;
@@ -20,6 +22,7 @@ mod printer;
 mod refresh_command;
 mod settings;
 mod show_command;
+mod state_backend;
 mod state_command;
 mod terraform_flags;
 mod timings;
@@ -68,7 +71,9 @@ fn main() -> ExitCode {
         Command::Import(args) => import_command::run(&args, &settings),
         Command::Show(args) => show_command::run(&args, &settings),
         Command::Output(args) => output_command::run(&args, &settings),
+        Command::Init(args) => init_command::run(&args, &settings),
         Command::State(command) => state_command::run(&command, &settings),
+        Command::ForceUnlock(args) => force_unlock_command::run(&args, &settings),
         Command::Emulator(cli::EmulatorCommand::Serve(args)) => emulator_command::serve(&args),
     };
     match status {

@@ -4,20 +4,20 @@
 //! here it is loaded, locked and connected.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::time::Duration;
 
 use amlform_engine::PlanFile;
 use amlform_engine::{PlanRequest, Refreshed, Workspaces};
 use amlform_lang::Module;
 use amlform_plan::{Plan, PlanOptions};
-use amlform_state::{LocalStore, STATE_DIR, StateError, StateRecord, StateStore};
+use amlform_state::{StateError, StateRecord, StateStore};
 
 use crate::cli::{PlanArgs, VariableArgs};
 use crate::connection;
 use crate::exit_status::ExitStatus;
 use crate::printer::PlanForm;
 use crate::settings::Settings;
+use crate::state_backend::{Backend, Store};
 
 pub fn run(args: &PlanArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
     let mut timings = crate::timings::Timings::start();
@@ -74,7 +74,7 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
 /// connections, and the runtime the embedded emulator (if any) runs on.
 pub struct Planned {
     pub module: Module,
-    pub store: LocalStore,
+    pub store: Store,
     pub plan: Plan,
     pub workspaces: Workspaces,
     /// What refresh read.
@@ -96,24 +96,37 @@ pub fn prepare(
     // The state is read while the configuration evaluates: neither needs the other. The
     // parse comes first, alone, because it uses every core and evaluation uses one.
     let parsed = crate::module_loader::parse(variables)?;
-    let reading = std::thread::spawn({
+    // The backend block is literal, so the state can be read before evaluation.
+    let backend = Backend::checked(parsed.backend());
+    let reading = backend.as_ref().ok().cloned().map(|backend| {
         let operation = operation.to_owned();
-        move || read_state_unless_locked(&operation)
+        let credential = settings.credential.clone();
+        std::thread::spawn(move || {
+            read_state_unless_locked(&backend, &operation, credential.as_deref())
+        })
     });
     let mut module = parsed.evaluate(&BTreeMap::new());
     check_files(&mut module);
-    let read = reading
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    let read = reading.map(|reading| {
+        reading
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    });
     if !printer.diagnostics(&module) {
         return Ok(None);
     }
+    let backend = backend?;
     timings.phase("load");
-    let (mut store, mut records) = match read {
+    let (mut store, mut records) = match read.flatten() {
         Some(read) => read?,
         // Another process holds the lock: wait for it as `--lock-timeout` says.
         None => {
-            let store = LocalStore::open(Path::new(STATE_DIR), operation, lock_timeout)?;
+            let store = Store::open(
+                &backend,
+                operation,
+                lock_timeout,
+                settings.credential.as_deref(),
+            )?;
             let records = store.records()?;
             (store, records)
         }
@@ -172,26 +185,57 @@ pub fn prepare(
     }))
 }
 
-/// Locks and opens the state in `.amlform/state`, saying so when it takes over a lock left by
-/// a process that is no longer running.
+/// The backend the configuration of the current directory declares (only its `backend`
+/// block is read), checked against what `amlform init` set up.
+pub fn current_backend() -> anyhow::Result<Backend> {
+    let parsed = crate::module_loader::parse(&VariableArgs::default()).ok();
+    Backend::checked(parsed.as_ref().and_then(|parsed| parsed.backend()))
+}
+
+/// Locks and opens the state of the current directory's backend, saying so when it takes
+/// over a lock left by a process that is no longer running.
 pub fn open_state(
     operation: &str,
     lock_timeout: Duration,
     settings: &Settings,
-) -> anyhow::Result<LocalStore> {
-    let store = LocalStore::open(Path::new(STATE_DIR), operation, lock_timeout)?;
+) -> anyhow::Result<Store> {
+    open_backend_state(&current_backend()?, operation, lock_timeout, settings)
+}
+
+/// Locks and opens the state of `backend`.
+pub fn open_backend_state(
+    backend: &Backend,
+    operation: &str,
+    lock_timeout: Duration,
+    settings: &Settings,
+) -> anyhow::Result<Store> {
+    let store = Store::open(
+        backend,
+        operation,
+        lock_timeout,
+        settings.credential.as_deref(),
+    )?;
     settings.printer.stale_lock(&store);
     Ok(store)
 }
 
 /// Locks and reads the state; `None` when another process holds the lock.
 fn read_state_unless_locked(
+    backend: &Backend,
     operation: &str,
-) -> Option<anyhow::Result<(LocalStore, Vec<StateRecord>)>> {
-    let store = match LocalStore::open(Path::new(STATE_DIR), operation, Duration::ZERO) {
+    credential: Option<&str>,
+) -> Option<anyhow::Result<(Store, Vec<StateRecord>)>> {
+    let store = match Store::open(backend, operation, Duration::ZERO, credential) {
         Ok(store) => store,
-        Err(StateError::Locked { .. }) => return None,
-        Err(error) => return Some(Err(error.into())),
+        Err(error)
+            if matches!(
+                error.downcast_ref::<StateError>(),
+                Some(StateError::Locked { .. } | StateError::LockedRemote { .. })
+            ) =>
+        {
+            return None;
+        }
+        Err(error) => return Some(Err(error)),
     };
     Some(
         store

@@ -7,7 +7,6 @@ use std::io::Write;
 use amlform_engine::PlanEvent;
 use amlform_lang::{Diagnostic, Module, RenderStyle, codes};
 use amlform_plan::Plan;
-use amlform_state::LocalStore;
 
 /// The form a plan is shown in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,7 +162,7 @@ impl Printer {
     }
 
     /// Says so when the state's lock was taken over from a process that is no longer running.
-    pub fn stale_lock(&self, store: &LocalStore) {
+    pub fn stale_lock(&self, store: &crate::state_backend::Store) {
         let Some(stale) = store.taken_over_lock() else {
             return;
         };

@@ -1,10 +1,13 @@
-//! `amlform state list | show | pull | rm | mv | history | restore`: what the state remembers.
+//! `amlform state list | show | pull | push | rm | mv | history | restore`: what the state
+//! remembers.
 
 use crate::exit_status::ExitStatus;
 use crate::settings::Settings;
 use std::path::Path;
 
-use amlform_state::{ChangeSet, LocalStore, STATE_DIR, StateError, StateRecord, StateStore};
+use amlform_state::{
+    ChangeSet, LocalStore, RecordStatus, STATE_DIR, StateError, StateRecord, StateStore,
+};
 use serde_json::{Value, json};
 
 use crate::cli::{StateArgs, StateCommand};
@@ -14,6 +17,7 @@ pub fn run(command: &StateCommand, settings: &Settings) -> anyhow::Result<ExitSt
         StateCommand::List(args) => ("state list", args),
         StateCommand::Show { state, .. } => ("state show", state),
         StateCommand::Pull(args) => ("state pull", args),
+        StateCommand::Push { state, .. } => ("state push", state),
         StateCommand::Rm { state, .. } => ("state rm", state),
         StateCommand::History(args) => ("state history", args),
         StateCommand::Mv { state, .. } => ("state mv", state),
@@ -43,6 +47,7 @@ pub fn run(command: &StateCommand, settings: &Settings) -> anyhow::Result<ExitSt
             });
             println!("{}", serde_json::to_string_pretty(&state)?);
         }
+        StateCommand::Push { file, force, .. } => push(&mut store, file, *force)?,
         StateCommand::Rm { addresses, .. } => {
             for address in addresses {
                 if store.record(address)?.is_none() {
@@ -100,8 +105,109 @@ pub fn run(command: &StateCommand, settings: &Settings) -> anyhow::Result<ExitSt
     Ok(ExitStatus::Success)
 }
 
+/// `amlform state push FILE`: the records of a `state pull` file replace the state's, in one
+/// commit. Another lineage or an older serial is refused without `force`. A pull leaves the
+/// secrets' fingerprints out, so a pushed record keeps the ones its address has now.
+fn push(store: &mut impl StateStore, file: &Path, force: bool) -> anyhow::Result<()> {
+    let text = if file == Path::new("-") {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(file)
+            .map_err(|error| anyhow::anyhow!("cannot read {}: {error}", file.display()))?
+    };
+    let pushed: Value = serde_json::from_str(&text).map_err(|error| {
+        anyhow::anyhow!(
+            "{} is not a state written by `amlform state pull`: {error}",
+            file.display()
+        )
+    })?;
+    let lineage = pushed["lineage"].as_str().unwrap_or_default();
+    let serial = pushed["serial"].as_u64().unwrap_or_default();
+    if lineage != store.lineage() && !force {
+        anyhow::bail!(
+            "{} belongs to lineage {lineage}, the state to {}: pushing it would replace another state's records
+hint: pass -force if that is what you want",
+            file.display(),
+            store.lineage()
+        );
+    }
+    if serial < store.serial() && !force {
+        anyhow::bail!(
+            "{} is serial {serial}, older than the state's {}: pushing it would undo what was recorded since
+hint: `amlform state pull` a fresh copy, or pass -force",
+            file.display(),
+            store.serial()
+        );
+    }
+    let resources = pushed["resources"]
+        .as_array()
+        .ok_or_else(|| anyhow::anyhow!("{} has no `resources` list", file.display()))?;
+    let mut put = Vec::with_capacity(resources.len());
+    for resource in resources {
+        put.push(pushed_record(store, resource).map_err(|why| {
+            anyhow::anyhow!("{}: a resource cannot be read: {why}", file.display())
+        })?);
+    }
+    let kept: std::collections::BTreeSet<&str> =
+        put.iter().map(|record| record.address.as_str()).collect();
+    let remove: Vec<String> = (store.records()?.into_iter())
+        .map(|record| record.address)
+        .filter(|address| !kept.contains(address.as_str()))
+        .collect();
+    let (count, removed) = (put.len(), remove.len());
+    let serial = store.commit(ChangeSet {
+        put,
+        remove,
+        operation: "state push".to_owned(),
+    })?;
+    println!(
+        "Pushed {} to the state: {count} record(s), {removed} removed; now serial {serial}.",
+        file.display()
+    );
+    Ok(())
+}
+
+/// A `state pull` resource as a record, with the fingerprints the state has for its address.
+fn pushed_record(store: &impl StateStore, resource: &Value) -> Result<StateRecord, String> {
+    let text = |name: &str| {
+        resource[name]
+            .as_str()
+            .map(str::to_owned)
+            .ok_or_else(|| format!("`{name}` is missing"))
+    };
+    let address = text("address")?;
+    let status: RecordStatus = serde_json::from_value(resource["status"].clone())
+        .map_err(|error| format!("{address}: `status`: {error}"))?;
+    let dependencies = serde_json::from_value(resource["dependencies"].clone())
+        .map_err(|error| format!("{address}: `dependencies`: {error}"))?;
+    let attributes = resource["attributes"]
+        .as_object()
+        .ok_or_else(|| format!("{address}: `attributes` is not an object"))?
+        .iter()
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    let current = store.record(&address).map_err(|error| error.to_string())?;
+    Ok(StateRecord {
+        kind: text("type")?,
+        workspace: text("workspace")?,
+        arm_id: resource["id"].as_str().map(str::to_owned),
+        attributes,
+        dependencies,
+        secret_fingerprints: current
+            .map(|record| record.secret_fingerprints)
+            .unwrap_or_default(),
+        status,
+        address,
+    })
+}
+
 /// `amlform state restore`: the state is damaged, so it is not opened; the backup replaces it.
 fn restore(force: bool, args: &StateArgs) -> anyhow::Result<ExitStatus> {
+    if crate::plan_command::current_backend()? != crate::state_backend::Backend::Local {
+        anyhow::bail!(
+            "`state restore` brings back the local backend's backup; a remote state's past is in its storage account (blob versioning or soft delete)"
+        );
+    }
     let (store, backup) = LocalStore::restore(Path::new(STATE_DIR), args.lock_timeout, force)?;
     println!(
         "Restored the state from its backup ({}): lineage {}, now serial {}.",

@@ -272,6 +272,38 @@ impl RemoteStore {
             .map_err(|failure| remote_error(&container, "cannot create the container of", failure))
     }
 
+    /// Every blob of the state as stored (the snapshot, its metadata decoded, and each journal
+    /// up to the snapshot's), without taking the lease: for inspecting what is kept.
+    pub fn blobs(settings: BlobSettings) -> Result<Vec<(String, Vec<u8>)>, StateError> {
+        let (runtime, container) = connect(settings)?;
+        runtime.run(async move {
+            let key = container.settings().key.clone();
+            let read_error = |failure| remote_error(&container, "cannot read the state", failure);
+            let mut blobs = Vec::new();
+            let Some(snapshot) = container.download(&key, None).await.map_err(read_error)? else {
+                return Ok(blobs);
+            };
+            let generation = serde_json::from_slice::<Snapshot>(&snapshot.bytes)
+                .map_or(0, |snapshot| snapshot.journal);
+            blobs.push((key.clone(), snapshot.bytes));
+            if let Some(properties) = container.properties(&key).await.map_err(read_error)? {
+                let mut metadata = Vec::new();
+                for (name, value) in &properties.metadata {
+                    metadata.extend(format!("{name}={value}\n").into_bytes());
+                    metadata.extend(STANDARD.decode(value).unwrap_or_default());
+                }
+                blobs.push((format!("{key} (metadata)"), metadata));
+            }
+            for generation in 1..=generation {
+                let name = journal_name(&key, generation);
+                if let Some(journal) = container.download(&name, None).await.map_err(read_error)? {
+                    blobs.push((name, journal.bytes));
+                }
+            }
+            Ok(blobs)
+        })
+    }
+
     /// Who holds the state's lease, if anyone does.
     pub fn holder(settings: BlobSettings) -> Result<Option<LockInfo>, StateError> {
         let (runtime, container) = connect(settings)?;

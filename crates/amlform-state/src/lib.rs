@@ -19,6 +19,6 @@ pub use local_store::{LocalStore, STATE_DIR};
 pub use state_backup::{BACKUP_FILE, StateBackup};
 pub use state_error::StateError;
 pub use state_header::HEADER_FILE;
-pub use state_lock::{LockInfo, StateLock, now_ms};
+pub use state_lock::{LOCK_FILE, LockInfo, StateLock, now_ms};
 pub use state_record::{RECORD_FORMAT, RecordStatus, StateRecord};
 pub use state_store::{ChangeSet, HistoryEntry, StateStore};

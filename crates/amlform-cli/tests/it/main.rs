@@ -16,6 +16,7 @@ mod apply_resilience;
 mod cli;
 mod examples;
 mod plan_and_state;
+mod remote_state;
 mod safety;
 
 /// The `amlform` binary these tests drive.

@@ -1,0 +1,332 @@
+//! The `azurerm` backend as a team uses it, against Azurite (the official Blob Storage
+//! emulator) and one emulated compute service: two directories share one state, a lock is
+//! reported with its holder, a killed holder's lock frees itself, the backend moves with
+//! `init -migrate-state`, and no secret reaches a blob or an output.
+
+use std::path::Path;
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use amlform_emulator::Emulator;
+use amlform_remote_state::{BlobAuth, BlobSettings, RemoteStore};
+use amlform_state::StateStore;
+use amlform_test_support::{AZURITE_ACCOUNT, AZURITE_KEY, Azurite, describe};
+
+/// A canary in a secret attribute: it must appear in no blob and no output.
+const CANARY_PASSWORD: &str = "Canary-Pa55word-9f3e1b7d";
+
+/// The compute service both directories use, served on a loopback port.
+struct Service {
+    emulator: Emulator,
+    url: String,
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn service(delay: Duration) -> Service {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let emulator = Emulator::builder()
+        .without_rate_limits()
+        .provisioning_delay(delay)
+        .auto_create_workspaces(Some("eastus"))
+        .build()
+        .unwrap();
+    let url = runtime.block_on(amlform_test_support::serve_emulator(&emulator));
+    Service {
+        emulator,
+        url,
+        _runtime: runtime,
+    }
+}
+
+fn backend_block(azurite: &Azurite, key: &str) -> String {
+    format!(
+        "backend \"azurerm\" {{\n  storage_account_name = \"{AZURITE_ACCOUNT}\"\n  container_name       = \"amlform\"\n  key                  = \"{key}\"\n  endpoint             = \"{}\"\n}}\n",
+        azurite.endpoint
+    )
+}
+
+/// `clusters` CPU clusters, the second half each depending on one of the first, and an
+/// attached VM whose password is the canary.
+fn computes(service: &Service, clusters: usize) -> String {
+    let mut text = format!(
+        "workspace \"dev\" {{\n  name           = \"ml-team\"\n  resource_group = \"ml-rg\"\n  location       = \"eastus\"\n  endpoint       = \"{}\"\n}}\n\nvariable \"vm_password\" {{\n  type      = string\n  sensitive = true\n}}\n\nremote_compute \"vm\" {{\n  name        = \"team-vm\"\n  resource_id = \"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-rg/providers/Microsoft.Compute/virtualMachines/team-vm\"\n  ssh_port    = 22\n  username    = \"azureuser\"\n  password    = var.vm_password\n}}\n",
+        service.url
+    );
+    for n in 0..clusters {
+        let depends = if n >= clusters / 2 {
+            format!("  depends_on = [aml_compute.c{}]\n", n - clusters / 2)
+        } else {
+            String::new()
+        };
+        text.push_str(&format!(
+            "\naml_compute \"c{n}\" {{\n  name      = \"c{n}\"\n  vm_size   = \"STANDARD_D2_V2\"\n  max_nodes = 1\n{depends}}}\n"
+        ));
+    }
+    text
+}
+
+fn amlform(dir: &Path, args: &[&str]) -> Output {
+    crate::cli()
+        .env("ARM_ACCESS_KEY", AZURITE_KEY)
+        .env("AMLFORM_ACCESS_TOKEN", "t")
+        .env("AMLFORM_VAR_vm_password", CANARY_PASSWORD)
+        .run(dir, args)
+}
+
+fn succeeds(dir: &Path, args: &[&str]) -> String {
+    let output = amlform(dir, args);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "amlform {}: {}",
+        args.join(" "),
+        describe(&output)
+    );
+    assert_no_secret(&describe(&output), &format!("amlform {}", args.join(" ")));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn assert_no_secret(text: &str, what: &str) {
+    for secret in [CANARY_PASSWORD, AZURITE_KEY] {
+        assert!(!text.contains(secret), "{what} shows a secret:\n{text}");
+    }
+}
+
+fn blob_settings(azurite: &Azurite, key: &str) -> BlobSettings {
+    BlobSettings {
+        storage_account_name: AZURITE_ACCOUNT.to_owned(),
+        container_name: "amlform".to_owned(),
+        key: key.to_owned(),
+        endpoint: azurite.endpoint.clone(),
+        auth: BlobAuth::AccessKey(AZURITE_KEY.to_owned()),
+    }
+}
+
+fn azurite(test: &str) -> Option<Azurite> {
+    let azurite = Azurite::start(test)?;
+    RemoteStore::create_container(blob_settings(&azurite, "unused")).unwrap();
+    Some(azurite)
+}
+
+fn directory(name: &str, config: &str) -> tempfile::TempDir {
+    let temp = amlform_test_support::scratch(name);
+    std::fs::write(temp.path().join("main.aml.hcl"), config).unwrap();
+    temp
+}
+
+#[test]
+fn two_directories_share_one_remote_state() {
+    let Some(azurite) = azurite("two_directories_share_one_remote_state") else {
+        return;
+    };
+    let service = service(Duration::ZERO);
+    let config = format!(
+        "{}{}",
+        backend_block(&azurite, "team.amlstate"),
+        computes(&service, 6)
+    );
+    let (first, second) = (
+        directory("remote-a", &config),
+        directory("remote-b", &config),
+    );
+
+    // Before `init`, every command refuses rather than read an empty local state.
+    let refused = amlform(first.path(), &["plan"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", describe(&refused));
+    assert!(
+        describe(&refused).contains("amlform init"),
+        "{}",
+        describe(&refused)
+    );
+
+    let init = succeeds(first.path(), &["init"]);
+    assert!(init.contains("created a new state"), "{init}");
+    succeeds(first.path(), &["apply", "-auto-approve"]);
+    let init = succeeds(second.path(), &["init"]);
+    assert!(init.contains("is reachable"), "{init}");
+    let plan = amlform(second.path(), &["plan", "-detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", describe(&plan));
+    assert!(
+        !second.path().join(".amlform/state").exists(),
+        "no local state"
+    );
+
+    // The same records, from either directory.
+    let list = |dir: &Path| succeeds(dir, &["state", "list"]);
+    assert_eq!(list(first.path()), list(second.path()));
+    assert_eq!(list(first.path()).lines().count(), 7);
+    assert_eq!(service.emulator.computes().len(), 7);
+
+    // No blob holds a secret: the password, the account key, nor its metadata.
+    let settings = blob_settings(&azurite, "team.amlstate");
+    let blobs = RemoteStore::blobs(settings).unwrap();
+    assert!(blobs.len() >= 2, "the snapshot and a journal");
+    for (name, bytes) in blobs {
+        assert_no_secret(&String::from_utf8_lossy(&bytes), &name);
+    }
+}
+
+#[test]
+fn a_held_lock_is_reported_with_its_holder_and_force_unlock_frees_it() {
+    let Some(azurite) = azurite("a_held_lock_is_reported") else {
+        return;
+    };
+    let service = service(Duration::ZERO);
+    let config = format!(
+        "{}{}",
+        backend_block(&azurite, "lock.amlstate"),
+        computes(&service, 2)
+    );
+    let dir = directory("remote-lock", &config);
+    succeeds(dir.path(), &["init"]);
+    let held = RemoteStore::open(
+        blob_settings(&azurite, "lock.amlstate"),
+        "apply",
+        Duration::ZERO,
+    )
+    .unwrap();
+    let id = held.lock_info().id.clone();
+
+    let started = Instant::now();
+    let plan = amlform(dir.path(), &["plan"]);
+    let shown = describe(&plan);
+    assert_eq!(plan.status.code(), Some(1), "{shown}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "reported within seconds"
+    );
+    assert!(
+        shown.contains("is locked by") && shown.contains("`apply`"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(&format!("amlform force-unlock {id}")),
+        "{shown}"
+    );
+
+    let wrong = amlform(
+        dir.path(),
+        &["force-unlock", "-force", "00000000-not-the-id"],
+    );
+    assert_eq!(wrong.status.code(), Some(1), "{}", describe(&wrong));
+    let unlocked = succeeds(dir.path(), &["force-unlock", "-force", &id]);
+    assert!(unlocked.contains("unlocked"), "{unlocked}");
+    succeeds(dir.path(), &["plan"]);
+    drop(held);
+}
+
+#[test]
+fn the_state_moves_between_backends_with_init_migrate_state() {
+    let Some(azurite) = azurite("the_state_moves_between_backends") else {
+        return;
+    };
+    let service = service(Duration::ZERO);
+    let local = computes(&service, 2);
+    let dir = directory("remote-migrate", &local);
+    succeeds(dir.path(), &["apply", "-auto-approve"]);
+    let before = succeeds(dir.path(), &["state", "pull"]);
+
+    // Local to azurerm: refused until init, then copied with lineage and serial.
+    std::fs::write(
+        dir.path().join("main.aml.hcl"),
+        format!("{}{local}", backend_block(&azurite, "moved.amlstate")),
+    )
+    .unwrap();
+    let refused = amlform(dir.path(), &["init"]);
+    assert!(
+        describe(&refused).contains("-migrate-state"),
+        "{}",
+        describe(&refused)
+    );
+    let migrated = succeeds(dir.path(), &["init", "-migrate-state"]);
+    assert!(
+        migrated.contains("the copy was read back and matches"),
+        "{migrated}"
+    );
+    assert_eq!(succeeds(dir.path(), &["state", "pull"]), before);
+    let plan = amlform(dir.path(), &["plan", "-detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", describe(&plan));
+
+    // One key to another.
+    std::fs::write(
+        dir.path().join("main.aml.hcl"),
+        format!("{}{local}", backend_block(&azurite, "other.amlstate")),
+    )
+    .unwrap();
+    let refused = amlform(dir.path(), &["plan"]);
+    assert!(
+        describe(&refused).contains("the backend changed"),
+        "{}",
+        describe(&refused)
+    );
+    succeeds(dir.path(), &["init", "-migrate-state"]);
+    assert_eq!(succeeds(dir.path(), &["state", "pull"]), before);
+
+    // And back to local.
+    std::fs::write(dir.path().join("main.aml.hcl"), &local).unwrap();
+    let refused = amlform(dir.path(), &["state", "list"]);
+    assert!(
+        describe(&refused).contains("the backend changed"),
+        "{}",
+        describe(&refused)
+    );
+    succeeds(dir.path(), &["init", "-migrate-state"]);
+    assert_eq!(succeeds(dir.path(), &["state", "pull"]), before);
+    let plan = amlform(dir.path(), &["plan", "-detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", describe(&plan));
+}
+
+#[test]
+fn state_push_refuses_another_lineage_and_an_older_serial() {
+    let Some(azurite) = azurite("state_push") else {
+        return;
+    };
+    let service = service(Duration::ZERO);
+    let config = format!(
+        "{}{}",
+        backend_block(&azurite, "push.amlstate"),
+        computes(&service, 2)
+    );
+    let dir = directory("remote-push", &config);
+    succeeds(dir.path(), &["init"]);
+    succeeds(dir.path(), &["apply", "-auto-approve"]);
+    let pulled = succeeds(dir.path(), &["state", "pull"]);
+    std::fs::write(dir.path().join("pulled.json"), &pulled).unwrap();
+    succeeds(dir.path(), &["state", "rm", "aml_compute.c1"]);
+    // Older than the state now.
+    let older = amlform(dir.path(), &["state", "push", "pulled.json"]);
+    assert!(
+        describe(&older).contains("older than the state"),
+        "{}",
+        describe(&older)
+    );
+    let other = pulled.replace(
+        &serde_json::from_str::<serde_json::Value>(&pulled).unwrap()["lineage"]
+            .as_str()
+            .unwrap()
+            .to_owned(),
+        "0123456789abcdef0123456789abcdef",
+    );
+    std::fs::write(dir.path().join("other.json"), other).unwrap();
+    let foreign = amlform(dir.path(), &["state", "push", "other.json"]);
+    assert!(
+        describe(&foreign).contains("belongs to lineage"),
+        "{}",
+        describe(&foreign)
+    );
+    succeeds(dir.path(), &["state", "push", "-force", "pulled.json"]);
+    assert_eq!(succeeds(dir.path(), &["state", "list"]).lines().count(), 3);
+    let plan = amlform(dir.path(), &["plan", "-detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", describe(&plan));
+    let store = RemoteStore::open(
+        blob_settings(&azurite, "push.amlstate"),
+        "test",
+        Duration::ZERO,
+    )
+    .unwrap();
+    assert_eq!(store.records().unwrap().len(), 3);
+}
