@@ -200,12 +200,13 @@ pub async fn apply<S: StateStore + Send>(
         Walk::new(&removals, Order::DependentsFirst, context.parallelism),
         Walk::new(&others, Order::DependenciesFirst, context.parallelism),
     ];
+    let mut lock_lost = false;
     for mut walk in walks {
         let mut running = FuturesUnordered::new();
         let mut in_flight = BTreeSet::new();
         let (states, mut state_reports) = tokio::sync::mpsc::unbounded_channel();
         loop {
-            if level > Interrupt::None {
+            if level > Interrupt::None || lock_lost {
                 walk.stop();
             }
             for address in walk.start_ready() {
@@ -266,6 +267,12 @@ pub async fn apply<S: StateStore + Send>(
                     });
                 }
                 Err(error) => {
+                    // The state's lock is gone: nothing more may start (each would fail to
+                    // record its intent anyway); what runs ends and is reported.
+                    if matches!(error, ChangeError::State(StateError::LockLost { .. })) {
+                        lock_lost = true;
+                        walk.stop();
+                    }
                     let message = error.to_string();
                     for skipped in walk.fail(&address) {
                         (context.on_event)(ApplyEvent::Skipped {

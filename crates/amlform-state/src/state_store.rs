@@ -41,3 +41,38 @@ pub trait StateStore {
     /// local backup, and what `init -migrate-state` copies to another backend.
     fn export(&self) -> Result<StateBackup, StateError>;
 }
+
+/// A boxed store is a store: tests run the same code on either backend.
+impl<S: StateStore + ?Sized> StateStore for Box<S> {
+    fn lineage(&self) -> &str {
+        (**self).lineage()
+    }
+
+    fn serial(&self) -> u64 {
+        (**self).serial()
+    }
+
+    fn records(&self) -> Result<Vec<StateRecord>, StateError> {
+        (**self).records()
+    }
+
+    fn record(&self, address: &str) -> Result<Option<StateRecord>, StateError> {
+        (**self).record(address)
+    }
+
+    fn commit(&mut self, change: ChangeSet) -> Result<u64, StateError> {
+        (**self).commit(change)
+    }
+
+    fn history(&self) -> Result<Vec<HistoryEntry>, StateError> {
+        (**self).history()
+    }
+
+    fn fingerprint(&self, secret: &[u8]) -> String {
+        (**self).fingerprint(secret)
+    }
+
+    fn export(&self) -> Result<StateBackup, StateError> {
+        (**self).export()
+    }
+}

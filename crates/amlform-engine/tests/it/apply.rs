@@ -3,15 +3,16 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::sync::Arc;
 
 use amlform_azure::WorkspaceTarget;
 use amlform_emulator::{Emulator, Faults};
 use amlform_engine::{ApplyReport, WorkspaceBinding, Workspaces};
 use amlform_lang::{LoadOptions, Module};
 use amlform_plan::{Action, Plan, PlanOptions};
-use amlform_state::{LocalStore, StateStore};
+use amlform_state::StateStore;
+
+use crate::state_backends::{TestState, both};
 
 const WORKSPACE: &str = r#"
 workspace "dev" {
@@ -71,11 +72,10 @@ remote_compute "vm" {{
 struct World {
     emulator: Emulator,
     bindings: Workspaces,
-    store: Mutex<LocalStore>,
-    _dir: tempfile::TempDir,
+    state: TestState,
 }
 
-async fn world(name: &str, emulator: Emulator) -> World {
+async fn world(emulator: Emulator, state: TestState) -> World {
     let provider = amlform_test_support::emulator_provider(&emulator).await;
     let target = WorkspaceTarget {
         label: "dev".to_owned(),
@@ -83,10 +83,6 @@ async fn world(name: &str, emulator: Emulator) -> World {
         resource_group: "ml-rg".to_owned(),
         name: "ml-dev".to_owned(),
     };
-    let dir = tempfile::Builder::new()
-        .prefix(&format!("amlform-engine-{name}-"))
-        .tempdir()
-        .unwrap();
     World {
         emulator,
         bindings: BTreeMap::from([(
@@ -97,8 +93,7 @@ async fn world(name: &str, emulator: Emulator) -> World {
                 location: "eastus".to_owned(),
             },
         )]),
-        store: Mutex::new(LocalStore::open(dir.path(), "test", Duration::ZERO).unwrap()),
-        _dir: dir,
+        state,
     }
 }
 
@@ -109,19 +104,40 @@ impl World {
             destroy,
             ..PlanOptions::default()
         };
-        crate::pipeline::plan(module, &self.bindings, &self.store, &|_| None, options).await
+        crate::pipeline::plan(
+            module,
+            &self.bindings,
+            &self.state.store,
+            &|_| None,
+            options,
+        )
+        .await
     }
 
     async fn apply(&self, module: &Module, plan: &Plan) -> ApplyReport {
-        crate::pipeline::apply(module, &self.bindings, &self.store, &|_| None, 10, plan).await
+        crate::pipeline::apply(
+            module,
+            &self.bindings,
+            &self.state.store,
+            &|_| None,
+            10,
+            plan,
+        )
+        .await
     }
 }
 
 #[tokio::test]
 async fn apply_then_plan_is_empty_updates_in_place_and_destroy_leaves_nothing() {
+    for state in both("cycle") {
+        apply_then_plan_is_empty_updates_in_place_and_destroy_leaves_nothing_on(state).await;
+    }
+}
+
+async fn apply_then_plan_is_empty_updates_in_place_and_destroy_leaves_nothing_on(state: TestState) {
     let world = world(
-        "cycle",
         Emulator::builder().without_rate_limits().build().unwrap(),
+        state,
     )
     .await;
     let module = config(4, "");
@@ -161,7 +177,7 @@ async fn apply_then_plan_is_empty_updates_in_place_and_destroy_leaves_nothing() 
     assert!(!world.plan(&scaled, false).await.has_changes());
 
     // The state holds no secret.
-    let state = world.store.lock().unwrap().records().unwrap();
+    let state = world.state.store.lock().unwrap().records().unwrap();
     assert!(!serde_json::to_string(&state).unwrap().contains("canary"));
     assert!(
         state
@@ -176,7 +192,14 @@ async fn apply_then_plan_is_empty_updates_in_place_and_destroy_leaves_nothing() 
     assert_eq!(destroy.summary().destroy, 3);
     assert!(world.apply(&scaled, &destroy).await.is_success());
     assert!(
-        world.store.lock().unwrap().records().unwrap().is_empty(),
+        world
+            .state
+            .store
+            .lock()
+            .unwrap()
+            .records()
+            .unwrap()
+            .is_empty(),
         "state empty"
     );
     assert!(
@@ -192,13 +215,19 @@ async fn apply_then_plan_is_empty_updates_in_place_and_destroy_leaves_nothing() 
 
 #[tokio::test]
 async fn a_failed_compute_skips_its_dependents_and_independents_finish() {
+    for state in both("failure") {
+        a_failed_compute_skips_its_dependents_and_independents_finish_on(state).await;
+    }
+}
+
+async fn a_failed_compute_skips_its_dependents_and_independents_finish_on(state: TestState) {
     let world = world(
-        "failure",
         Emulator::builder()
             .without_rate_limits()
             .family_quota(8)
             .build()
             .unwrap(),
+        state,
     )
     .await;
     // `big` exceeds the quota (16 x 2 vCPUs > 8): refused; `after_big` depends on it.
@@ -235,6 +264,7 @@ aml_compute "after_big" {
         "the independent computes finished"
     );
     let addresses: Vec<String> = world
+        .state
         .store
         .lock()
         .unwrap()
@@ -284,9 +314,20 @@ aml_compute "after_big" {
 
 #[tokio::test]
 async fn a_renamed_compute_is_replaced_new_first_with_create_before_destroy_and_the_old_one_goes() {
+    for state in both("rename") {
+        a_renamed_compute_is_replaced_new_first_with_create_before_destroy_and_the_old_one_goes_on(
+            state,
+        )
+        .await;
+    }
+}
+
+async fn a_renamed_compute_is_replaced_new_first_with_create_before_destroy_and_the_old_one_goes_on(
+    state: TestState,
+) {
     let world = world(
-        "rename",
         Emulator::builder().without_rate_limits().build().unwrap(),
+        state,
     )
     .await;
     let train = |name: &str, create_before_destroy: bool| {

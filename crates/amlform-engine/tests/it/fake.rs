@@ -3,12 +3,13 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use amlform_engine::{ApplyReport, WorkspaceBinding, Workspaces, workspace_target};
 use amlform_lang::{LoadOptions, Module};
 use amlform_plan::{Plan, PlanOptions};
-use amlform_state::{LocalStore, StateStore};
+use amlform_state::{ChangeSet, StateError, StateStore};
+
+use crate::state_backends::{AnyStore, TestState, both};
 use amlform_test_support::FakeProvider;
 
 const WORKSPACE: &str = r#"
@@ -34,11 +35,10 @@ fn module(computes: &str) -> Module {
 struct World {
     fake: FakeProvider,
     workspaces: Workspaces,
-    store: Mutex<LocalStore>,
-    _dir: tempfile::TempDir,
+    state: TestState,
 }
 
-fn world(module: &Module) -> World {
+fn world(module: &Module, state: TestState) -> World {
     let fake = FakeProvider::new();
     let workspaces = (module.evaluated.workspaces.iter())
         .map(|(label, workspace)| {
@@ -52,23 +52,35 @@ fn world(module: &Module) -> World {
             (label.clone(), binding)
         })
         .collect();
-    let dir = tempfile::tempdir().unwrap();
-    let store = LocalStore::open(dir.path(), "test", Duration::ZERO).unwrap();
     World {
         fake,
         workspaces,
-        store: Mutex::new(store),
-        _dir: dir,
+        state,
     }
 }
 
 impl World {
     async fn plan(&self, module: &Module, options: PlanOptions) -> Plan {
-        crate::pipeline::plan(module, &self.workspaces, &self.store, &|_| None, options).await
+        crate::pipeline::plan(
+            module,
+            &self.workspaces,
+            &self.state.store,
+            &|_| None,
+            options,
+        )
+        .await
     }
 
     async fn apply(&self, module: &Module, plan: &Plan) -> ApplyReport {
-        crate::pipeline::apply(module, &self.workspaces, &self.store, &|_| None, 4, plan).await
+        crate::pipeline::apply(
+            module,
+            &self.workspaces,
+            &self.state.store,
+            &|_| None,
+            4,
+            plan,
+        )
+        .await
     }
 }
 
@@ -105,8 +117,17 @@ fn position(writes: &[String], write: &str) -> usize {
 
 #[tokio::test]
 async fn creates_in_dependency_order_then_plans_nothing_and_destroys_dependents_first() {
+    for state in both("order") {
+        creates_in_dependency_order_then_plans_nothing_and_destroys_dependents_first_on(state)
+            .await;
+    }
+}
+
+async fn creates_in_dependency_order_then_plans_nothing_and_destroys_dependents_first_on(
+    state: TestState,
+) {
     let module = module(CHAIN);
-    let world = world(&module);
+    let world = world(&module, state);
     let plan = world.plan(&module, PlanOptions::default()).await;
     assert_eq!(plan.summary().add, 4);
     let report = world.apply(&module, &plan).await;
@@ -145,13 +166,28 @@ async fn creates_in_dependency_order_then_plans_nothing_and_destroys_dependents_
         "{writes:?}"
     );
     assert!(world.fake.names(&world.workspaces["dev"].target).is_empty());
-    assert!(world.store.lock().unwrap().records().unwrap().is_empty());
+    assert!(
+        world
+            .state
+            .store
+            .lock()
+            .unwrap()
+            .records()
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
 async fn a_refused_compute_skips_what_depends_on_it_and_is_not_recorded() {
+    for state in both("refused") {
+        a_refused_compute_skips_what_depends_on_it_and_is_not_recorded_on(state).await;
+    }
+}
+
+async fn a_refused_compute_skips_what_depends_on_it_and_is_not_recorded_on(state: TestState) {
     let module = module(CHAIN);
-    let world = world(&module);
+    let world = world(&module, state);
     world.fake.refuse("pool-b");
     let plan = world.plan(&module, PlanOptions::default()).await;
     let report = world.apply(&module, &plan).await;
@@ -162,9 +198,16 @@ async fn a_refused_compute_skips_what_depends_on_it_and_is_not_recorded() {
         "{report:?}"
     );
     assert_eq!(report.skipped, vec!["aml_compute.c".to_owned()]);
-    let mut recorded: Vec<String> = (world.store.lock().unwrap().records().unwrap().into_iter())
-        .map(|record| record.address)
-        .collect();
+    let mut recorded: Vec<String> = (world
+        .state
+        .store
+        .lock()
+        .unwrap()
+        .records()
+        .unwrap()
+        .into_iter())
+    .map(|record| record.address)
+    .collect();
     recorded.sort();
     // Refused before anything existed: the intent is forgotten, not left pending.
     assert_eq!(recorded, ["aml_compute.a", "aml_compute.solo"]);
@@ -175,4 +218,81 @@ async fn a_refused_compute_skips_what_depends_on_it_and_is_not_recorded() {
             .iter()
             .any(|write| write == "PUT pool-c")
     );
+}
+
+/// A store whose lock is lost after `commits` commits, as a remote state's is when its lease
+/// cannot be renewed.
+struct LosingStore {
+    inner: AnyStore,
+    commits: usize,
+}
+
+impl StateStore for LosingStore {
+    fn lineage(&self) -> &str {
+        self.inner.lineage()
+    }
+    fn serial(&self) -> u64 {
+        self.inner.serial()
+    }
+    fn records(&self) -> Result<Vec<amlform_state::StateRecord>, StateError> {
+        self.inner.records()
+    }
+    fn record(&self, address: &str) -> Result<Option<amlform_state::StateRecord>, StateError> {
+        self.inner.record(address)
+    }
+    fn commit(&mut self, change: ChangeSet) -> Result<u64, StateError> {
+        if self.commits == 0 {
+            return Err(StateError::LockLost {
+                state: "test".to_owned(),
+                reason: "it could not be renewed".to_owned(),
+            });
+        }
+        self.commits -= 1;
+        self.inner.commit(change)
+    }
+    fn history(&self) -> Result<Vec<amlform_state::HistoryEntry>, StateError> {
+        self.inner.history()
+    }
+    fn fingerprint(&self, secret: &[u8]) -> String {
+        self.inner.fingerprint(secret)
+    }
+    fn export(&self) -> Result<amlform_state::StateBackup, StateError> {
+        self.inner.export()
+    }
+}
+
+/// Once the lock is lost, no further operation starts: the service sees no request it could
+/// not record.
+#[tokio::test]
+async fn a_lost_lock_stops_new_operations() {
+    let independent: String = (0..8)
+        .map(|n| {
+            format!(
+                "aml_compute \"p{n}\" {{\n  name = \"pool-{n}\"\n  max_nodes = 1\n  vm_size = \"STANDARD_D2_V2\"\n}}\n"
+            )
+        })
+        .collect();
+    let module = module(&independent);
+    let world = world(&module, crate::state_backends::local("losing"));
+    let plan = world.plan(&module, PlanOptions::default()).await;
+    let inner = std::mem::replace(
+        &mut *world.state.store.lock().unwrap(),
+        Box::new(
+            crate::state_backends::local("unused")
+                .store
+                .into_inner()
+                .unwrap(),
+        ),
+    );
+    // Two commits per create (its intent, then its result): the second create's result is
+    // the first write refused.
+    let losing = Mutex::new(LosingStore { inner, commits: 3 });
+    let report =
+        crate::pipeline::apply(&module, &world.workspaces, &losing, &|_| None, 1, &plan).await;
+    let puts = world.fake.writes().len();
+    assert_eq!(puts, 2, "{:?}", world.fake.writes());
+    assert_eq!(report.succeeded.len(), 1, "{report:?}");
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert!(report.failed[0].1.contains("was lost"), "{report:?}");
+    assert_eq!(report.not_started.len(), 6, "{report:?}");
 }

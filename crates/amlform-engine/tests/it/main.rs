@@ -4,3 +4,4 @@ mod apply;
 mod fake;
 mod golden;
 mod pipeline;
+mod state_backends;

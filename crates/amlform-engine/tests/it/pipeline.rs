@@ -6,16 +6,16 @@ use std::sync::Mutex;
 use amlform_engine::{ApplyContext, ApplyReport, PlanRequest, Workspaces};
 use amlform_lang::Module;
 use amlform_plan::{Plan, PlanOptions};
-use amlform_state::{LocalStore, StateStore};
+use amlform_state::StateStore;
 
 /// Reads a file attribute's contents (`|_| None` when the configuration names none).
 pub type ReadFile<'a> = &'a (dyn Fn(&str) -> Option<String> + Sync);
 
 /// The engine's refresh and plan of `module` against the state.
-pub async fn plan(
+pub async fn plan<S: StateStore + Send + Sync>(
     module: &Module,
     workspaces: &Workspaces,
-    store: &Mutex<LocalStore>,
+    store: &Mutex<S>,
     read_file: ReadFile<'_>,
     options: PlanOptions,
 ) -> Plan {
@@ -32,10 +32,10 @@ pub async fn plan(
 }
 
 /// The engine's apply of `plan`, at most `parallelism` operations at once.
-pub async fn apply(
+pub async fn apply<S: StateStore + Send + Sync>(
     module: &Module,
     workspaces: &Workspaces,
-    store: &Mutex<LocalStore>,
+    store: &Mutex<S>,
     read_file: ReadFile<'_>,
     parallelism: usize,
     plan: &Plan,
