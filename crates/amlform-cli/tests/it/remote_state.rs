@@ -52,8 +52,12 @@ fn backend_block(azurite: &Azurite, key: &str) -> String {
 /// `clusters` CPU clusters, the second half each depending on one of the first, and an
 /// attached VM whose password is the canary.
 fn computes(service: &Service, clusters: usize) -> String {
+    computes_in(service, "ml-team", clusters)
+}
+
+fn computes_in(service: &Service, workspace: &str, clusters: usize) -> String {
     let mut text = format!(
-        "workspace \"dev\" {{\n  name           = \"ml-team\"\n  resource_group = \"ml-rg\"\n  location       = \"eastus\"\n  endpoint       = \"{}\"\n}}\n\nvariable \"vm_password\" {{\n  type      = string\n  sensitive = true\n}}\n\nremote_compute \"vm\" {{\n  name        = \"team-vm\"\n  resource_id = \"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-rg/providers/Microsoft.Compute/virtualMachines/team-vm\"\n  ssh_port    = 22\n  username    = \"azureuser\"\n  password    = var.vm_password\n}}\n",
+        "workspace \"dev\" {{\n  name           = \"{workspace}\"\n  resource_group = \"ml-rg\"\n  location       = \"eastus\"\n  endpoint       = \"{}\"\n}}\n\nvariable \"vm_password\" {{\n  type      = string\n  sensitive = true\n}}\n\nremote_compute \"vm\" {{\n  name        = \"team-vm\"\n  resource_id = \"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-rg/providers/Microsoft.Compute/virtualMachines/team-vm\"\n  ssh_port    = 22\n  username    = \"azureuser\"\n  password    = var.vm_password\n}}\n",
         service.url
     );
     for n in 0..clusters {
@@ -329,4 +333,126 @@ fn state_push_refuses_another_lineage_and_an_older_serial() {
     )
     .unwrap();
     assert_eq!(store.records().unwrap().len(), 3);
+}
+
+/// An apply on the remote backend, killed with SIGKILL at a random moment, 20 times: while
+/// it runs another directory is told who holds the lock; once killed, the lock frees itself
+/// when the lease ends (15 s here, `AMLFORM_STATE_LEASE_SECONDS`; 60 s by default), and the
+/// other directory's apply, waiting with `-lock-timeout`, converges with no duplicate and no
+/// lost compute. The 20 rounds run at once, each on its own key and workspace.
+#[test]
+fn a_killed_holder_frees_the_lock_by_itself_and_the_next_apply_converges() {
+    if !amlform_test_support::slow_tests_enabled(
+        "a_killed_holder_frees_the_lock_by_itself_and_the_next_apply_converges",
+    ) {
+        return;
+    }
+    let Some(azurite) = azurite("a_killed_holder_frees_the_lock") else {
+        return;
+    };
+    let service = service(Duration::from_secs(3));
+    let rounds: Vec<usize> = (0..20).collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = rounds
+            .iter()
+            .map(|&round| {
+                let (azurite, service) = (&azurite, &service);
+                scope.spawn(move || killed_round(azurite, service, round))
+            })
+            .collect();
+        for handle in handles {
+            handle.join().unwrap();
+        }
+    });
+}
+
+fn killed_round(azurite: &Azurite, service: &Service, round: usize) {
+    use std::io::{BufRead, BufReader};
+    let key = format!("crash-{round}.amlstate");
+    let workspace = format!("ml-crash-{round}");
+    let config = format!(
+        "{}{}",
+        backend_block(azurite, &key),
+        computes_in(service, &workspace, 8)
+    );
+    let (first, second) = (
+        directory(&format!("crash-a{round}"), &config),
+        directory(&format!("crash-b{round}"), &config),
+    );
+    succeeds(first.path(), &["init"]);
+    succeeds(second.path(), &["init"]);
+    let mut holder = crate::cli()
+        .env("ARM_ACCESS_KEY", AZURITE_KEY)
+        .env("AMLFORM_ACCESS_TOKEN", "t")
+        .env("AMLFORM_VAR_vm_password", CANARY_PASSWORD)
+        .env("AMLFORM_STATE_LEASE_SECONDS", "15")
+        .command(first.path(), &["apply", "-auto-approve"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(holder.stdout.take().unwrap()).lines();
+    // Until the first operation starts: the lock is held from before the plan.
+    for line in lines.by_ref() {
+        if line.unwrap().contains("Creating...") {
+            break;
+        }
+    }
+    let started = Instant::now();
+    let plan = amlform(second.path(), &["plan"]);
+    let shown = describe(&plan);
+    assert_eq!(plan.status.code(), Some(1), "round {round}: {shown}");
+    assert!(
+        shown.contains(&format!("(pid {})", holder.id())) && shown.contains("`apply`"),
+        "round {round}: names the holder: {shown}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "round {round}: within seconds"
+    );
+    // A moment within the apply's three seconds of provisioning, different each round.
+    std::thread::sleep(Duration::from_millis(((round as u64) * 7_919) % 2_500));
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    std::thread::spawn(move || lines.for_each(drop));
+
+    succeeds(
+        second.path(),
+        &["apply", "-auto-approve", "-lock-timeout", "45s"],
+    );
+    let plan = amlform(second.path(), &["plan", "-detailed-exitcode"]);
+    assert_eq!(
+        plan.status.code(),
+        Some(0),
+        "round {round}: {}",
+        describe(&plan)
+    );
+    let store = RemoteStore::open(blob_settings(azurite, &key), "test", Duration::ZERO).unwrap();
+    let mut recorded: Vec<String> = store
+        .records()
+        .unwrap()
+        .into_iter()
+        .map(|record| {
+            assert_eq!(
+                record.status,
+                amlform_state::RecordStatus::Ready,
+                "round {round}"
+            );
+            record.arm_id.unwrap().to_lowercase()
+        })
+        .collect();
+    recorded.sort();
+    let mut service_ids: Vec<String> = service
+        .emulator
+        .computes()
+        .into_iter()
+        .map(|compute| compute["id"].as_str().unwrap().to_lowercase())
+        .filter(|id| id.contains(&format!("/workspaces/{workspace}/")))
+        .collect();
+    service_ids.sort();
+    assert_eq!(recorded.len(), 9, "round {round}: {recorded:?}");
+    assert_eq!(
+        recorded, service_ids,
+        "round {round}: state and service agree"
+    );
 }
