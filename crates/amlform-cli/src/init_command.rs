@@ -44,9 +44,10 @@ pub fn run(args: &InitArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
         None
     } else {
         bail!(
-            "the backend changed from {} to {}\nhint: `amlform init -migrate-state` copies the state to the new backend; `amlform init -reconfigure` uses the new one as it is (the old state is left where it is)",
+            "the backend changed from {} to {}{}\nhint: `amlform init -migrate-state` copies the state to the new backend; `amlform init -reconfigure` uses the new one as it is (the old state is left where it is)",
             recorded.describe(),
-            declared.describe()
+            declared.describe(),
+            recorded.differences(&declared)
         );
     };
     match &declared {

@@ -112,11 +112,30 @@ impl Backend {
                 declared.describe()
             ),
             _ => bail!(
-                "the backend changed from {} to {}\nhint: `amlform init -migrate-state` copies the state to the new backend; `amlform init -reconfigure` uses the new one as it is",
+                "the backend changed from {} to {}{}\nhint: `amlform init -migrate-state` copies the state to the new backend; `amlform init -reconfigure` uses the new one as it is",
                 recorded.describe(),
-                declared.describe()
+                declared.describe(),
+                recorded.differences(&declared)
             ),
         }
+    }
+
+    /// ` (its endpoint changed)`, when two backends differ in more than [`Backend::describe`]
+    /// shows.
+    pub fn differences(&self, other: &Backend) -> String {
+        let (before, after) = (self.public_settings(), other.public_settings());
+        let mut names: Vec<&String> = before.keys().chain(after.keys()).collect();
+        names.sort();
+        names.dedup();
+        let changed: Vec<String> = names
+            .into_iter()
+            .filter(|name| before.get(*name) != after.get(*name))
+            .map(|name| format!("`{name}`"))
+            .collect();
+        if changed.is_empty() || self.describe() != other.describe() {
+            return String::new();
+        }
+        format!(" (its {} changed)", changed.join(", "))
     }
 
     fn same_kind(&self, other: &Backend) -> bool {

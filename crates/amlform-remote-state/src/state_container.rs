@@ -28,6 +28,8 @@ pub struct BlobFailure {
     pub status: Option<u16>,
     pub code: Option<String>,
     detail: String,
+    /// The request was never sent: the settings or credentials cannot make one.
+    unsent: bool,
 }
 
 impl BlobFailure {
@@ -39,12 +41,27 @@ impl BlobFailure {
                 status: Some(u16::from(*status)),
                 code: error_code.clone(),
                 detail: String::new(),
+                unsent: false,
             },
             _ => BlobFailure {
                 status: None,
                 code: None,
-                detail: redact(&format!("{error}")),
+                detail: format!(
+                    "no answer from the storage service: {}",
+                    redact(&format!("{error}"))
+                ),
+                unsent: false,
             },
+        }
+    }
+
+    /// A request that could not be made (bad settings), in words.
+    fn setup(detail: impl Into<String>) -> BlobFailure {
+        BlobFailure {
+            status: None,
+            code: None,
+            detail: detail.into(),
+            unsent: true,
         }
     }
 
@@ -58,6 +75,10 @@ impl BlobFailure {
 
     /// What a user can do about it, by status.
     pub fn hint(&self, auth: &BlobAuth) -> String {
+        if self.unsent {
+            return "fix the backend's settings or credentials (ARM_ACCESS_KEY, ARM_SAS_TOKEN)"
+                .to_owned();
+        }
         match (self.status, self.code.as_deref()) {
             (Some(404), Some("ContainerNotFound")) => {
                 "create the container first (`az storage container create --name NAME --account-name ACCOUNT`)".to_owned()
@@ -77,7 +98,7 @@ impl fmt::Display for BlobFailure {
         match (self.status, &self.code) {
             (Some(status), Some(code)) => write!(f, "the storage service answered {status} {code}"),
             (Some(status), None) => write!(f, "the storage service answered {status}"),
-            _ => write!(f, "no answer from the storage service: {}", self.detail),
+            _ => f.write_str(&self.detail),
         }
     }
 }
@@ -135,11 +156,7 @@ pub type BlobResult<T> = Result<T, BlobFailure>;
 impl StateContainer {
     pub fn new(settings: BlobSettings) -> Result<StateContainer, BlobFailure> {
         let http = amlform_azure::http_client(&settings.endpoint, None, Duration::from_secs(60))
-            .map_err(|error| BlobFailure {
-                status: None,
-                code: None,
-                detail: error.to_string(),
-            })?;
+            .map_err(|error| BlobFailure::setup(error.to_string()))?;
         Ok(StateContainer {
             settings,
             transport: Transport::new(std::sync::Arc::new(http)),
@@ -170,10 +187,8 @@ impl StateContainer {
                     SystemTime::now(),
                     https_only,
                 )
-                .ok_or_else(|| BlobFailure {
-                    status: None,
-                    code: None,
-                    detail: "the access key is not base64 (copy it whole from the storage account's access keys)".to_owned(),
+                .ok_or_else(|| {
+                    BlobFailure::setup("the access key is not base64 (copy it whole from the storage account's access keys)")
                 })?;
                 *signed = Some((token.clone(), Instant::now()));
                 Ok(Some(token))
@@ -195,13 +210,11 @@ impl StateContainer {
             text.push('?');
             text.push_str(&sas);
         }
-        Url::parse(&text).map_err(|error| BlobFailure {
-            status: None,
-            code: None,
-            detail: format!(
+        Url::parse(&text).map_err(|error| {
+            BlobFailure::setup(format!(
                 "the endpoint does not make a URL: {}",
                 redact(&error.to_string())
-            ),
+            ))
         })
     }
 
@@ -287,11 +300,7 @@ impl StateContainer {
                 };
             }
         };
-        let etag = result.properties.etag.clone().ok_or_else(|| BlobFailure {
-            status: None,
-            code: None,
-            detail: "the service sent a blob without an ETag".to_owned(),
-        })?;
+        let etag = (result.properties.etag.clone()).ok_or_else(missing_etag)?;
         let bytes = result
             .body
             .collect()
@@ -490,11 +499,7 @@ impl StateContainer {
 }
 
 fn missing_etag() -> BlobFailure {
-    BlobFailure {
-        status: None,
-        code: None,
-        detail: "the service answered without an ETag".to_owned(),
-    }
+    BlobFailure::setup("the storage service answered without an ETag")
 }
 
 /// Percent-encodes a blob path, keeping its `/` separators.

@@ -456,3 +456,63 @@ fn killed_round(azurite: &Azurite, service: &Service, round: usize) {
         "round {round}: state and service agree"
     );
 }
+
+/// A SAS token (Terraform's second choice) works as the key does and is never shown; a wrong
+/// key is refused naming the account, the container and what failed, and shows no key.
+#[test]
+fn a_sas_token_signs_in_and_a_wrong_key_is_a_clear_error() {
+    let Some(azurite) = azurite("a_sas_token_signs_in") else {
+        return;
+    };
+    let service = service(Duration::ZERO);
+    let config = format!(
+        "{}{}",
+        backend_block(&azurite, "sas.amlstate"),
+        computes(&service, 2)
+    );
+    let dir = directory("remote-sas", &config);
+    let token = amlform_remote_state::sign_account_sas(
+        AZURITE_ACCOUNT,
+        AZURITE_KEY,
+        std::time::SystemTime::now(),
+        false,
+    )
+    .unwrap();
+    let signature = token.rsplit("sig=").next().unwrap().to_owned();
+    let with_token = |args: &[&str]| {
+        crate::cli()
+            .env("ARM_SAS_TOKEN", &token)
+            .env("AMLFORM_ACCESS_TOKEN", "t")
+            .env("AMLFORM_VAR_vm_password", CANARY_PASSWORD)
+            .run(dir.path(), args)
+    };
+    for args in [
+        &["init"][..],
+        &["apply", "-auto-approve"],
+        &["state", "list"],
+    ] {
+        let output = with_token(args);
+        let shown = describe(&output);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {shown}");
+        assert!(
+            !shown.contains(&signature) && !shown.contains(CANARY_PASSWORD),
+            "{shown}"
+        );
+    }
+
+    let wrong_key = "d3Jvbmcta2V5LWNhbmFyeS0xMjM0NTY3ODkwYWJjZGVm";
+    let output = crate::cli()
+        .env("ARM_ACCESS_KEY", wrong_key)
+        .env("AMLFORM_ACCESS_TOKEN", "t")
+        .env("AMLFORM_VAR_vm_password", CANARY_PASSWORD)
+        .run(dir.path(), &["plan"]);
+    let shown = describe(&output);
+    assert_eq!(output.status.code(), Some(1), "{shown}");
+    assert!(
+        shown.contains(&format!("{AZURITE_ACCOUNT}/amlform/sas.amlstate")),
+        "{shown}"
+    );
+    assert!(shown.contains("403"), "{shown}");
+    assert!(shown.contains("check the account key"), "{shown}");
+    assert!(!shown.contains(wrong_key), "{shown}");
+}
