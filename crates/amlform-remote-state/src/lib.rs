@@ -20,5 +20,5 @@ mod storage_runtime;
 
 pub use account_sas::sign_account_sas;
 pub use blob_settings::{BlobAuth, BlobSettings};
-pub use remote_store::{CommitFigures, Initialized, LEASE_DURATION, RemoteStore};
+pub use remote_store::{CommitFigures, Initialized, LEASE_DURATION, RemoteStore, commit_log};
 pub use state_container::redact;

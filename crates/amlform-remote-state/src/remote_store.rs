@@ -64,11 +64,23 @@ struct JournalEntry {
     remove: Vec<String>,
 }
 
-/// What a commit wrote, for the benchmark.
+/// What a commit wrote and how long it took, for `AMLFORM_TIMINGS` and the benchmark.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CommitFigures {
     pub bytes_written: u64,
     pub requests: u64,
+    pub elapsed: Duration,
+}
+
+/// Every commit of this process, in order (a few bytes each).
+static COMMIT_LOG: Mutex<Vec<CommitFigures>> = Mutex::new(Vec::new());
+
+/// The figures of every commit to a remote state this process made, in order.
+pub fn commit_log() -> Vec<CommitFigures> {
+    COMMIT_LOG
+        .lock()
+        .unwrap_or_else(|poison| poison.into_inner())
+        .clone()
 }
 
 /// The lease this store holds and how its renewal goes.
@@ -439,6 +451,7 @@ impl RemoteStore {
         self.last_commit = CommitFigures {
             bytes_written: written,
             requests: 3,
+            elapsed: Duration::ZERO,
         };
         Ok(())
     }
@@ -867,6 +880,40 @@ impl StateStore for RemoteStore {
     }
 
     fn commit(&mut self, change: ChangeSet) -> Result<u64, StateError> {
+        let started = Instant::now();
+        let serial = self.append(change)?;
+        self.last_commit.elapsed = started.elapsed();
+        COMMIT_LOG
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+            .push(self.last_commit);
+        Ok(serial)
+    }
+
+    fn history(&self) -> Result<Vec<HistoryEntry>, StateError> {
+        Ok(self.contents.history.clone())
+    }
+
+    fn fingerprint(&self, secret: &[u8]) -> String {
+        fingerprint::fingerprint(&self.contents.fingerprint_key, secret)
+    }
+
+    fn export(&self) -> Result<StateBackup, StateError> {
+        Ok(StateBackup {
+            lineage: self.contents.lineage.clone(),
+            serial: self.contents.serial,
+            time_ms: now_ms(),
+            fingerprint_key: fingerprint::hex(&self.contents.fingerprint_key),
+            records: self.records()?,
+            history: self.contents.history.clone(),
+        })
+    }
+}
+
+impl RemoteStore {
+    /// A commit: one block appended to the journal (or, for a change too large for one, a
+    /// new snapshot), then the journal folded in if it has outgrown the snapshot.
+    fn append(&mut self, change: ChangeSet) -> Result<u64, StateError> {
         self.ensure_lease()?;
         let serial = self.contents.serial + 1;
         let entry = JournalEntry {
@@ -911,6 +958,7 @@ impl StateStore for RemoteStore {
         self.last_commit = CommitFigures {
             bytes_written: written,
             requests: 1,
+            elapsed: Duration::ZERO,
         };
         // The commit is durable; folding the journal in can wait for the next one if it fails.
         if self.cursors.journal_length > COMPACT_ABOVE.max(self.cursors.snapshot_bytes) {
@@ -921,24 +969,5 @@ impl StateStore for RemoteStore {
             }
         }
         Ok(serial)
-    }
-
-    fn history(&self) -> Result<Vec<HistoryEntry>, StateError> {
-        Ok(self.contents.history.clone())
-    }
-
-    fn fingerprint(&self, secret: &[u8]) -> String {
-        fingerprint::fingerprint(&self.contents.fingerprint_key, secret)
-    }
-
-    fn export(&self) -> Result<StateBackup, StateError> {
-        Ok(StateBackup {
-            lineage: self.contents.lineage.clone(),
-            serial: self.contents.serial,
-            time_ms: now_ms(),
-            fingerprint_key: fingerprint::hex(&self.contents.fingerprint_key),
-            records: self.records()?,
-            history: self.contents.history.clone(),
-        })
     }
 }
