@@ -291,3 +291,53 @@ impl StateStore for Store {
         self.inner().export()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn azurerm(extra: &[(&str, &str)]) -> Backend {
+        let mut settings: BTreeMap<String, String> = [
+            ("storage_account_name", "mlstate"),
+            ("container_name", "amlform"),
+            ("key", "prod.amlstate"),
+            ("access_key", "a2V5"),
+        ]
+        .iter()
+        .chain(extra)
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
+        settings.retain(|_, value| !value.is_empty());
+        Backend::Azurerm(settings)
+    }
+
+    #[test]
+    fn the_endpoint_follows_the_cloud_unless_given() {
+        let public = azurerm(&[]).blob_settings(None).unwrap();
+        assert_eq!(public.endpoint, "https://mlstate.blob.core.windows.net");
+        let government = azurerm(&[("environment", "usgovernment")]);
+        assert_eq!(
+            government.blob_settings(None).unwrap().endpoint,
+            "https://mlstate.blob.core.usgovcloudapi.net"
+        );
+        let azurite = azurerm(&[("endpoint", "http://127.0.0.1:10000/devstoreaccount1")]);
+        assert_eq!(
+            azurite.blob_settings(None).unwrap().endpoint,
+            "http://127.0.0.1:10000/devstoreaccount1"
+        );
+        assert!(matches!(public.auth, BlobAuth::AccessKey(_)));
+    }
+
+    /// What `init` records, and what is compared, never holds a credential.
+    #[test]
+    fn credentials_are_neither_recorded_nor_compared() {
+        let with_key = azurerm(&[("sas_token", "c2Fz")]);
+        let settings = with_key.public_settings();
+        assert!(!settings.contains_key("access_key") && !settings.contains_key("sas_token"));
+        assert_eq!(settings, azurerm(&[]).public_settings());
+        assert_eq!(
+            azurerm(&[]).differences(&azurerm(&[("endpoint", "http://h")])),
+            " (its `endpoint` changed)"
+        );
+    }
+}

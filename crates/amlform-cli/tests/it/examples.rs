@@ -4,7 +4,8 @@
 //! the service; the next plan is empty; an in-place change is an update (for the kinds that
 //! have one); a compute instance stops and starts; a forcing change is a replacement (detach
 //! and attach again for attached kinds); destroy leaves an empty state and an emulator with no
-//! compute, while the resources that were attached still exist.
+//! compute, while the resources that were attached still exist. The first style runs each
+//! example on the `azurerm` backend in Azurite too, where it is installed.
 
 use std::path::Path;
 use std::process::Output;
@@ -93,6 +94,7 @@ const STYLES: [&str; 3] = ["azure-async-operation", "location", "resource"];
 
 fn amlform(dir: &Path, style: &str, args: &[&str]) -> Output {
     crate::cli()
+        .env("ARM_ACCESS_KEY", amlform_test_support::AZURITE_KEY)
         .env(
             "AMLFORM_EMBEDDED_EMULATOR",
             &format!("--lro-style {style} --provisioning-delay 150ms"),
@@ -212,27 +214,58 @@ fn every_example_applies_updates_replaces_and_destroys_cleanly() {
     );
     // Each run is its own directory and embedded emulator, mostly waiting out provisioning
     // delays: four at a time, a failure reported as its own panic.
-    let runs: Vec<(&Example, &str)> = (STYLES.iter())
-        .flat_map(|style| EXAMPLES.iter().map(move |example| (example, *style)))
+    let azurite = amlform_test_support::Azurite::start("the examples on the azurerm backend");
+    if let Some(azurite) = &azurite {
+        let settings = amlform_remote_state::BlobSettings {
+            storage_account_name: amlform_test_support::AZURITE_ACCOUNT.to_owned(),
+            container_name: "examples".to_owned(),
+            key: "unused".to_owned(),
+            endpoint: azurite.endpoint.clone(),
+            auth: amlform_remote_state::BlobAuth::AccessKey(
+                amlform_test_support::AZURITE_KEY.to_owned(),
+            ),
+        };
+        amlform_remote_state::RemoteStore::create_container(settings).unwrap();
+    }
+    let remote = (azurite.iter()).flat_map(|azurite| {
+        (EXAMPLES.iter()).map(move |example| (example, STYLES[0], Some(azurite)))
+    });
+    let runs: Vec<(&Example, &str, Option<&amlform_test_support::Azurite>)> = (STYLES.iter())
+        .flat_map(|style| EXAMPLES.iter().map(move |example| (example, *style, None)))
+        .chain(remote)
         .collect();
     let next = std::sync::Mutex::new(runs.into_iter());
     std::thread::scope(|scope| {
         for _ in 0..4 {
             scope.spawn(|| {
                 loop {
-                    let Some((example, style)) = next.lock().unwrap().next() else {
+                    let Some((example, style, azurite)) = next.lock().unwrap().next() else {
                         return;
                     };
-                    example_lifecycle(example, style);
+                    example_lifecycle(example, style, azurite);
                 }
             });
         }
     });
 }
 
-fn example_lifecycle(example: &Example, style: &str) {
+fn example_lifecycle(
+    example: &Example,
+    style: &str,
+    azurite: Option<&amlform_test_support::Azurite>,
+) {
     let temp = copy_of(example.dir);
     let dir = temp.path();
+    if let Some(azurite) = azurite {
+        let backend = format!(
+            "backend \"azurerm\" {{\n  storage_account_name = \"{}\"\n  container_name       = \"examples\"\n  key                  = \"{}.amlstate\"\n  endpoint             = \"{}\"\n}}\n",
+            amlform_test_support::AZURITE_ACCOUNT,
+            example.dir,
+            azurite.endpoint
+        );
+        std::fs::write(dir.join("backend.aml.hcl"), backend).unwrap();
+        succeeds(dir, style, &["init"]);
+    }
     succeeds(dir, style, &["fmt", "--check"]);
     let applied = succeeds(dir, style, &["apply", "--auto-approve"]);
     assert!(applied.contains("Apply complete!"), "{applied}");
@@ -270,6 +303,11 @@ fn example_lifecycle(example: &Example, style: &str) {
     let destroyed = succeeds(dir, style, &["destroy", "--auto-approve"]);
     assert!(destroyed.contains("Destroy complete!"), "{destroyed}");
     assert!(succeeds(dir, style, &["state", "list"]).is_empty());
+    assert_eq!(
+        dir.join(".amlform/state").exists(),
+        azurite.is_none(),
+        "the state is where the backend says"
+    );
     let emulator = embedded(dir);
     assert_eq!(
         emulator.computes(),

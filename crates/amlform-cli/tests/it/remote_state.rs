@@ -212,6 +212,30 @@ fn a_held_lock_is_reported_with_its_holder_and_force_unlock_frees_it() {
         "{shown}"
     );
 
+    // It asks first; anything but `yes` unlocks nothing.
+    let mut asked = crate::cli()
+        .env("ARM_ACCESS_KEY", AZURITE_KEY)
+        .command(dir.path(), &["force-unlock", &id])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    asked.stdin.take().unwrap().write_all(b"no\n").unwrap();
+    let asked = asked.wait_with_output().unwrap();
+    let shown = describe(&asked);
+    assert_eq!(asked.status.code(), Some(1), "{shown}");
+    assert!(
+        shown.contains("Only 'yes' will be accepted") && shown.contains("Nothing was unlocked"),
+        "{shown}"
+    );
+    assert!(
+        RemoteStore::holder(blob_settings(&azurite, "lock.amlstate"))
+            .unwrap()
+            .is_some()
+    );
+
     let wrong = amlform(
         dir.path(),
         &["force-unlock", "-force", "00000000-not-the-id"],
@@ -515,4 +539,82 @@ fn a_sas_token_signs_in_and_a_wrong_key_is_a_clear_error() {
     assert!(shown.contains("403"), "{shown}");
     assert!(shown.contains("check the account key"), "{shown}");
     assert!(!shown.contains(wrong_key), "{shown}");
+}
+
+/// Every command that reads or writes the state, on the remote backend: a saved plan applied,
+/// a saved plan refused once the remote state has a newer serial, refresh, output, import,
+/// state show / mv / history, destroy.
+#[test]
+fn every_state_command_works_on_the_remote_backend() {
+    let Some(azurite) = azurite("every_state_command_works_on_the_remote_backend") else {
+        return;
+    };
+    let service = service(Duration::ZERO);
+    let computes = computes(&service, 2);
+    let output = "output \"c0_id\" {\n  value = aml_compute.c0.id\n}\n";
+    let config = format!(
+        "{}{computes}{output}",
+        backend_block(&azurite, "all.amlstate")
+    );
+    let dir = directory("remote-all", &config);
+    let path = dir.path();
+    succeeds(path, &["init"]);
+    succeeds(path, &["plan", "-out", "first.plan"]);
+    let applied = succeeds(path, &["apply", "first.plan"]);
+    assert!(
+        applied.contains("Apply complete! Resources: 3 added"),
+        "{applied}"
+    );
+
+    // A plan saved, then another apply lands first: the saved one is stale.
+    let edit = |from: &str, to: &str| {
+        let text = std::fs::read_to_string(path.join("main.aml.hcl")).unwrap();
+        std::fs::write(path.join("main.aml.hcl"), text.replacen(from, to, 1)).unwrap();
+    };
+    edit("max_nodes = 1", "max_nodes = 2");
+    succeeds(path, &["plan", "-out", "second.plan"]);
+    let other = directory(
+        "remote-all-other",
+        &std::fs::read_to_string(path.join("main.aml.hcl")).unwrap(),
+    );
+    succeeds(other.path(), &["init"]);
+    succeeds(other.path(), &["apply", "-auto-approve"]);
+    let stale = amlform(path, &["apply", "second.plan"]);
+    assert_eq!(stale.status.code(), Some(1), "{}", describe(&stale));
+    assert!(
+        describe(&stale).contains("is stale"),
+        "{}",
+        describe(&stale)
+    );
+
+    let shown = succeeds(path, &["output", "c0_id"]);
+    assert!(shown.contains("/computes/c0"), "{shown}");
+    succeeds(path, &["refresh"]);
+    let record = succeeds(path, &["state", "show", "aml_compute.c0"]);
+    assert!(record.contains("max_nodes"), "{record}");
+
+    // Forgotten, then adopted again with `import`.
+    let id = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-rg/providers/Microsoft.MachineLearningServices/workspaces/ml-team/computes/c0";
+    succeeds(path, &["state", "rm", "aml_compute.c0"]);
+    succeeds(path, &["import", "aml_compute.c0", id]);
+    succeeds(
+        path,
+        &["state", "mv", "aml_compute.c1", "aml_compute.renamed"],
+    );
+    succeeds(
+        path,
+        &["state", "mv", "aml_compute.renamed", "aml_compute.c1"],
+    );
+    let history = succeeds(path, &["state", "history"]);
+    for operation in ["apply", "state rm", "import", "state mv"] {
+        assert!(history.contains(operation), "{operation}: {history}");
+    }
+    let plan = amlform(path, &["plan", "-detailed-exitcode"]);
+    assert_eq!(plan.status.code(), Some(0), "{}", describe(&plan));
+
+    let destroyed = succeeds(path, &["destroy", "-auto-approve"]);
+    assert!(destroyed.contains("Destroy complete!"), "{destroyed}");
+    assert!(succeeds(path, &["state", "list"]).is_empty());
+    assert!(succeeds(other.path(), &["state", "list"]).is_empty());
+    assert!(!path.join(".amlform/state").exists());
 }

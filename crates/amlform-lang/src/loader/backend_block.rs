@@ -116,8 +116,29 @@ impl Loader {
         });
     }
 
-    /// One backend at most.
+    /// One backend at most. An `azurerm` backend without `endpoint` or `environment` is in
+    /// the workspaces' cloud, when they all name the same one.
     pub(super) fn check_backends(&mut self) {
+        let clouds: std::collections::BTreeSet<String> = (self.config.workspaces.iter())
+            .map(
+                |workspace| match workspace.attributes.get("cloud").map(|a| &a.value.expr) {
+                    Some(Expression::String(cloud)) => cloud.value().to_string(),
+                    _ => "public".to_owned(),
+                },
+            )
+            .collect();
+        if let (Some(backend), [cloud]) = (
+            self.config.backends.first_mut(),
+            clouds.into_iter().collect::<Vec<_>>().as_slice(),
+        ) && backend.kind == "azurerm"
+            && !backend.settings.contains_key("endpoint")
+            && !backend.settings.contains_key("environment")
+            && cloud != "public"
+        {
+            backend
+                .settings
+                .insert("environment".to_owned(), cloud.clone());
+        }
         if let [first, second, ..] = self.config.backends.as_slice() {
             let diagnostic = Diagnostic::error(codes::BACKEND, "a second `backend` block")
                 .at(second.kind_span.clone())

@@ -74,3 +74,14 @@ fn an_access_key_in_the_block_is_never_shown() {
     assert!(shown.contains("`sas_token` must be a literal"), "{shown}");
     assert!(!shown.contains(key), "{shown}");
 }
+
+/// Without `endpoint` or `environment`, the backend is in the workspaces' cloud.
+#[test]
+fn a_backend_without_an_endpoint_is_in_the_workspaces_cloud() {
+    let module = load(
+        "backend \"azurerm\" {\n  storage_account_name = \"a\"\n  container_name = \"c\"\n  key = \"k\"\n}\nworkspace \"gov\" {\n  subscription_id = \"00000000-0000-0000-0000-000000000000\"\n  name = \"w\"\n  resource_group = \"r\"\n  location = \"usgovvirginia\"\n  cloud = \"usgovernment\"\n}\n",
+    );
+    assert!(!module.diagnostics.has_errors(), "{}", errors(&module));
+    let backend = module.backend.expect("a backend");
+    assert_eq!(backend.settings["environment"], "usgovernment");
+}
