@@ -106,7 +106,11 @@ fn local_state_has_records(args: &InitArgs) -> anyhow::Result<bool> {
 /// The copy holds exactly what was copied: lineage, serial and every record.
 fn verify(store: &Store, copy: &StateBackup) -> anyhow::Result<()> {
     let found = store.export()?;
-    if found.lineage != copy.lineage || found.serial != copy.serial || found.records != copy.records
+    if found.lineage != copy.lineage
+        || found.serial != copy.serial
+        || found.records != copy.records
+        || found.history != copy.history
+        || found.fingerprint_key != copy.fingerprint_key
     {
         bail!(
             "the copied state does not match the original (lineage {} serial {} with {} records, expected lineage {} serial {} with {}); the old backend is still recorded and unchanged",

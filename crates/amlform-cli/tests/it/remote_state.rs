@@ -14,6 +14,53 @@ use amlform_test_support::{AZURITE_ACCOUNT, AZURITE_KEY, Azurite, describe};
 
 /// A canary in a secret attribute: it must appear in no blob and no output.
 const CANARY_PASSWORD: &str = "Canary-Pa55word-9f3e1b7d";
+/// Canaries for every other kind of secret: a token, an admin password, a key file's
+/// contents and its passphrase.
+const CANARY_TOKEN: &str = "dapi-canary-token-5c1e2a9b";
+const CANARY_ADMIN: &str = "Canary-Admin-77d0c3e1";
+const CANARY_KEY: &str = "-----BEGIN OPENSSH PRIVATE KEY-----\ncanary-key-body-31b8f0\n-----END OPENSSH PRIVATE KEY-----\n";
+const CANARY_PASSPHRASE: &str = "canary-passphrase-a4e97c";
+
+/// A compute of each other secret-bearing kind, its secrets from the canaries.
+const EVERY_SECRET: &str = r#"
+variable "dbx_token" {
+  type      = string
+  sensitive = true
+}
+
+variable "admin_password" {
+  type      = string
+  sensitive = true
+}
+
+variable "key_passphrase" {
+  type      = string
+  sensitive = true
+}
+
+databricks_compute "dbx" {
+  name           = "team-dbx"
+  workspace_name = "dbx-analytics"
+  resource_group = "dbx-rg"
+  access_token   = var.dbx_token
+}
+
+aml_compute "admin" {
+  name                = "team-admin"
+  vm_size             = "STANDARD_D2_V2"
+  max_nodes           = 1
+  admin_username      = "azureuser"
+  admin_user_password = var.admin_password
+}
+
+remote_compute "keyed" {
+  name                   = "team-keyed"
+  resource_id            = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/ml-rg/providers/Microsoft.Compute/virtualMachines/team-keyed"
+  username               = "azureuser"
+  private_key_file       = "team.key"
+  private_key_passphrase = var.key_passphrase
+}
+"#;
 
 /// The compute service both directories use, served on a loopback port.
 struct Service {
@@ -78,6 +125,9 @@ fn amlform(dir: &Path, args: &[&str]) -> Output {
         .env("ARM_ACCESS_KEY", AZURITE_KEY)
         .env("AMLFORM_ACCESS_TOKEN", "t")
         .env("AMLFORM_VAR_vm_password", CANARY_PASSWORD)
+        .env("AMLFORM_VAR_dbx_token", CANARY_TOKEN)
+        .env("AMLFORM_VAR_admin_password", CANARY_ADMIN)
+        .env("AMLFORM_VAR_key_passphrase", CANARY_PASSPHRASE)
         .run(dir, args)
 }
 
@@ -95,7 +145,15 @@ fn succeeds(dir: &Path, args: &[&str]) -> String {
 }
 
 fn assert_no_secret(text: &str, what: &str) {
-    for secret in [CANARY_PASSWORD, AZURITE_KEY] {
+    let key_body = CANARY_KEY.lines().nth(1).unwrap();
+    for secret in [
+        CANARY_PASSWORD,
+        CANARY_TOKEN,
+        CANARY_ADMIN,
+        key_body,
+        CANARY_PASSPHRASE,
+        AZURITE_KEY,
+    ] {
         assert!(!text.contains(secret), "{what} shows a secret:\n{text}");
     }
 }
@@ -129,7 +187,7 @@ fn two_directories_share_one_remote_state() {
     };
     let service = service(Duration::ZERO);
     let config = format!(
-        "{}{}",
+        "{}{}{EVERY_SECRET}",
         backend_block(&azurite, "team.amlstate"),
         computes(&service, 6)
     );
@@ -137,6 +195,9 @@ fn two_directories_share_one_remote_state() {
         directory("remote-a", &config),
         directory("remote-b", &config),
     );
+    for dir in [&first, &second] {
+        std::fs::write(dir.path().join("team.key"), CANARY_KEY).unwrap();
+    }
 
     // Before `init`, every command refuses rather than read an empty local state.
     let refused = amlform(first.path(), &["plan"]);
@@ -162,10 +223,11 @@ fn two_directories_share_one_remote_state() {
     // The same records, from either directory.
     let list = |dir: &Path| succeeds(dir, &["state", "list"]);
     assert_eq!(list(first.path()), list(second.path()));
-    assert_eq!(list(first.path()).lines().count(), 7);
-    assert_eq!(service.emulator.computes().len(), 7);
+    assert_eq!(list(first.path()).lines().count(), 10);
+    assert_eq!(service.emulator.computes().len(), 10);
 
-    // No blob holds a secret: the password, the account key, nor its metadata.
+    // No blob holds a secret (a password, a token, a key file's contents or passphrase, the
+    // account key), nor does its metadata.
     let settings = blob_settings(&azurite, "team.amlstate");
     let blobs = RemoteStore::blobs(settings).unwrap();
     assert!(blobs.len() >= 2, "the snapshot and a journal");
