@@ -1,9 +1,10 @@
 //! `cargo bench -p amlform-cli --bench remote_state`: `amlform apply` of 1,000 clusters (half
 //! depending on another) on the `azurerm` backend in Azurite, with the embedded emulator and
-//! no provisioning delay, so the state's commits are most of the work. Prints the time and
-//! the bytes written per commit in ten windows from the first commit to the last (two per
-//! operation: its intent, then its result): both should be flat, since a commit appends what
-//! it changed and never rewrites the state. Needs Azurite (`.ci/run` installs it).
+//! no provisioning delay, so the state's commits are most of the work. Prints the time, the
+//! bytes and the change sets per write in ten windows from the first write to the last (two
+//! change sets per operation: its intent, then its result; a group commit writes those that
+//! are ready together): time and bytes should be flat, since a commit appends what it changed
+//! and never rewrites the state. Needs Azurite (`.ci/run` installs it).
 
 #![allow(clippy::print_stdout)] // a benchmark reports by printing
 

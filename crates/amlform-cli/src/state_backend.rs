@@ -279,6 +279,13 @@ impl StateStore for Store {
         }
     }
 
+    fn commit_all(&mut self, changes: Vec<ChangeSet>) -> Result<u64, StateError> {
+        match self {
+            Store::Local(store) => store.commit_all(changes),
+            Store::Remote(store) => store.commit_all(changes),
+        }
+    }
+
     fn history(&self) -> Result<Vec<HistoryEntry>, StateError> {
         self.inner().history()
     }

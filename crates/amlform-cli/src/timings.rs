@@ -46,20 +46,23 @@ impl Timings {
         let (reads, writes) = amlform_azure::requests_sent();
         eprintln!("timing requests_read {reads}");
         eprintln!("timing requests_write {writes}");
-        // A remote state's commits in ten windows, first to last: both columns stay flat
-        // when a commit writes only what it changed.
+        // A remote state's writes in ten windows, first to last (time, bytes and change sets
+        // per write: a group commit writes several): flat when a commit writes only what it
+        // changed.
         let commits = amlform_remote_state::commit_log();
         let window = commits.len().div_ceil(10).max(1);
         for (index, part) in commits.chunks(window).enumerate() {
             let count = part.len() as f64;
             let millis: f64 = part.iter().map(|c| c.elapsed.as_secs_f64() * 1000.0).sum();
             let bytes: u64 = part.iter().map(|c| c.bytes_written).sum();
+            let changes: u64 = part.iter().map(|c| c.changes).sum();
             eprintln!(
-                "timing remote_commits {}-{} {:.3}ms {:.0}B",
+                "timing remote_commits {}-{} {:.3}ms {:.0}B {:.2}",
                 index * window + 1,
                 index * window + part.len(),
                 millis / count,
-                bytes as f64 / count
+                bytes as f64 / count,
+                changes as f64 / count
             );
         }
     }

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use crate::commit_queue::CommitQueue;
 use amlform_graph::{Dag, Order, Walk};
 use amlform_lang::{
     AttributeMap, ComputeInstance, EvaluatedConfig, Value as ConfigValue, block_of,
@@ -201,6 +202,7 @@ pub async fn apply<S: StateStore + Send>(
         Walk::new(&others, Order::DependenciesFirst, context.parallelism),
     ];
     let mut lock_lost = false;
+    let queue = &CommitQueue::new(store);
     for mut walk in walks {
         let mut running = FuturesUnordered::new();
         let mut in_flight = BTreeSet::new();
@@ -228,7 +230,7 @@ pub async fn apply<S: StateStore + Send>(
                     let outcome = run_change(
                         change,
                         context,
-                        store,
+                        queue,
                         records.get(&address),
                         std::sync::Arc::new(observer),
                     )
@@ -241,6 +243,10 @@ pub async fn apply<S: StateStore + Send>(
             }
             let (address, action, elapsed, outcome) = tokio::select! {
                 Some(finished) = running.next() => finished,
+                () = queue.wanted() => {
+                    queue.flush();
+                    continue;
+                }
                 Some((address, state)) = state_reports.recv() => {
                     (context.on_event)(ApplyEvent::ServiceState { address, state });
                     continue;
@@ -290,6 +296,8 @@ pub async fn apply<S: StateStore + Send>(
                 }
             }
         }
+        // What abandoned operations had queued is written still.
+        queue.flush();
         report.not_started.extend(walk.not_started());
     }
     Ok(report)
@@ -431,7 +439,7 @@ fn lock<S>(store: &Mutex<S>) -> std::sync::MutexGuard<'_, S> {
 async fn run_change<S: StateStore>(
     change: &ResourceChange,
     context: &ApplyContext<'_>,
-    store: &Mutex<S>,
+    writer: &CommitQueue<'_, S>,
     previous: Option<&StateRecord>,
     observer: StateObserver,
 ) -> Result<Option<String>, ChangeError> {
@@ -447,14 +455,13 @@ async fn run_change<S: StateStore>(
     match change.action {
         Action::NoOp => Ok(change.arm_id.clone()),
         Action::Forget => {
-            commit(
-                store,
-                ChangeSet {
+            writer
+                .commit(ChangeSet {
                     put: vec![],
                     remove: vec![change.address.clone()],
                     operation: "apply (removed)".to_owned(),
-                },
-            )?;
+                })
+                .await?;
             Ok(change.arm_id.clone())
         }
         Action::Delete | Action::Detach => {
@@ -463,19 +470,18 @@ async fn run_change<S: StateStore>(
             } else {
                 UnderlyingAction::Delete
             };
-            record_intent(store, context, change, previous, "delete")?;
+            record_intent(writer, context, change, previous, "delete").await?;
             binding
                 .provider
                 .delete_compute(&binding.target, name, how)
                 .await?;
-            commit(
-                store,
-                ChangeSet {
+            writer
+                .commit(ChangeSet {
                     put: vec![],
                     remove: vec![change.address.clone()],
                     operation: "apply".to_owned(),
-                },
-            )?;
+                })
+                .await?;
             Ok(None)
         }
         Action::Start | Action::Stop => {
@@ -490,19 +496,13 @@ async fn run_change<S: StateStore>(
             let found = refreshed
                 .into_iter()
                 .find(|compute| compute.name.eq_ignore_ascii_case(name));
-            Ok(record_result(
-                store,
-                context,
-                instance,
-                found.as_ref(),
-                previous,
-            )?)
+            Ok(record_result(writer, context, instance, found.as_ref(), previous).await?)
         }
         Action::Replace {
             attached,
             create_before_destroy,
         } => {
-            record_intent(store, context, change, previous, "replace")?;
+            record_intent(writer, context, change, previous, "replace").await?;
             let how = if attached {
                 UnderlyingAction::Detach
             } else {
@@ -528,7 +528,7 @@ async fn run_change<S: StateStore>(
             };
             if create_before_destroy && !old_name.eq_ignore_ascii_case(name) {
                 // The new one first, so the capacity never goes away; then the old one.
-                let created = put(change, context, binding, store, previous).await?;
+                let created = put(change, context, binding, writer, previous).await?;
                 remove_old()
                     .await
                     .map_err(|error| ChangeError::OldNotRemoved {
@@ -542,11 +542,11 @@ async fn run_change<S: StateStore>(
                 // before the new one comes (the plan warns when create_before_destroy asked
                 // otherwise).
                 remove_old().await?;
-                put(change, context, binding, store, previous).await
+                put(change, context, binding, writer, previous).await
             }
         }
         Action::Create | Action::Attach | Action::Update | Action::Import => {
-            put(change, context, binding, store, previous).await
+            put(change, context, binding, writer, previous).await
         }
     }
 }
@@ -555,14 +555,14 @@ async fn put<S: StateStore>(
     change: &ResourceChange,
     context: &ApplyContext<'_>,
     binding: &WorkspaceBinding,
-    store: &Mutex<S>,
+    writer: &CommitQueue<'_, S>,
     previous: Option<&StateRecord>,
 ) -> Result<Option<String>, ChangeError> {
     let resolved: ComputeInstance;
     let mut instance = instance(context, change)?;
     if instance.unknown_setting().is_some() {
         // Everything it depends on has finished: its values are known now.
-        let records = lock(store).records()?;
+        let records = writer.store().records()?;
         resolved = (context.resolve)(&change.address, &known_values(&records))
             .ok_or_else(|| ChangeError::NotResolved(change.address.clone()))?;
         if let Some(name) = resolved.unknown_setting() {
@@ -575,9 +575,9 @@ async fn put<S: StateStore>(
     }
     if change.action == Action::Import {
         // Adopt first, as it is; changes the configuration asks for follow in the same PUT.
-        record_intent(store, context, change, previous, "import")?;
+        record_intent(writer, context, change, previous, "import").await?;
     } else {
-        record_intent(store, context, change, previous, "create or update")?;
+        record_intent(writer, context, change, previous, "create or update").await?;
     }
     // An update (or an adoption) sends only what the configuration writes: a default it does
     // not write is the service's to keep, as the "Update a AML Compute" example's partial
@@ -599,14 +599,13 @@ async fn put<S: StateStore>(
         Ok(created) => created,
         Err(error) if error.is_refusal() && previous.is_none() => {
             // Refused before anything existed: forget the intent.
-            commit(
-                store,
-                ChangeSet {
+            writer
+                .commit(ChangeSet {
                     put: vec![],
                     remove: vec![change.address.clone()],
                     operation: "apply".to_owned(),
-                },
-            )?;
+                })
+                .await?;
             return Err(error.into());
         }
         Err(error) => return Err(error.into()),
@@ -622,13 +621,7 @@ async fn put<S: StateStore>(
             .await?;
         created.attributes.insert("state", Value::from("stopped"));
     }
-    Ok(record_result(
-        store,
-        context,
-        instance,
-        Some(&created),
-        previous,
-    )?)
+    Ok(record_result(writer, context, instance, Some(&created), previous).await?)
 }
 
 fn instance<'a>(
@@ -694,8 +687,8 @@ fn config_values(instance: &ComputeInstance, with_defaults: bool) -> BTreeMap<St
 /// Records that a request is about to be sent, so a crash leaves a trace the next plan reads.
 /// A new compute's record already holds the fingerprints of the secrets being sent: if the
 /// process dies after the service took the request, the compute is adopted with them.
-fn record_intent<S: StateStore>(
-    store: &Mutex<S>,
+async fn record_intent<S: StateStore>(
+    writer: &CommitQueue<'_, S>,
     context: &ApplyContext<'_>,
     change: &ResourceChange,
     previous: Option<&StateRecord>,
@@ -704,7 +697,7 @@ fn record_intent<S: StateStore>(
     let mut record = match (previous, context.config.computes.get(&change.address)) {
         (Some(previous), _) => previous.clone(),
         (None, Some(instance)) if change.action != Action::Import => {
-            let guard = lock(store);
+            let guard = writer.store();
             state_record(instance, None, None, context.read_file, &|bytes| {
                 guard.fingerprint(bytes)
             })
@@ -726,35 +719,38 @@ fn record_intent<S: StateStore>(
     record.status = RecordStatus::Pending {
         operation: operation.to_owned(),
     };
-    commit(
-        store,
-        ChangeSet {
+    writer
+        .commit(ChangeSet {
             put: vec![record],
             remove: vec![],
             operation: "apply".to_owned(),
-        },
-    )
+        })
+        .await
 }
 
 /// Records what the service reports after a successful operation, with the fingerprints of
 /// the secrets and files sent.
-fn record_result<S: StateStore>(
-    store: &Mutex<S>,
+async fn record_result<S: StateStore>(
+    writer: &CommitQueue<'_, S>,
     context: &ApplyContext<'_>,
     instance: &ComputeInstance,
     found: Option<&RemoteCompute>,
     previous: Option<&StateRecord>,
 ) -> Result<Option<String>, StateError> {
-    let mut guard = lock(store);
-    let record = state_record(instance, found, previous, context.read_file, &|bytes| {
-        guard.fingerprint(bytes)
-    });
+    let record = {
+        let guard = writer.store();
+        state_record(instance, found, previous, context.read_file, &|bytes| {
+            guard.fingerprint(bytes)
+        })
+    };
     let arm_id = found.map(|found| found.arm_id.clone());
-    guard.commit(ChangeSet {
-        put: vec![record],
-        remove: vec![],
-        operation: "apply".to_owned(),
-    })?;
+    writer
+        .commit(ChangeSet {
+            put: vec![record],
+            remove: vec![],
+            operation: "apply".to_owned(),
+        })
+        .await?;
     Ok(arm_id)
 }
 
@@ -807,8 +803,4 @@ pub fn state_record(
 fn recorded_dependencies(instance: &ComputeInstance) -> Vec<String> {
     let dependencies: BTreeSet<&String> = instance.depends_on.iter().collect();
     dependencies.into_iter().cloned().collect()
-}
-
-fn commit<S: StateStore>(store: &Mutex<S>, change: ChangeSet) -> Result<(), StateError> {
-    lock(store).commit(change).map(|_| ())
 }

@@ -13,6 +13,7 @@
 //! it never prints, and never speaks HTTP itself.
 
 mod applier;
+mod commit_queue;
 mod import;
 mod plan_file;
 mod planning;

@@ -14,11 +14,14 @@
 
 mod account_sas;
 mod blob_settings;
+mod remote_lease;
+mod remote_snapshot;
 mod remote_store;
 mod state_container;
 mod storage_runtime;
 
 pub use account_sas::sign_account_sas;
 pub use blob_settings::{BlobAuth, BlobSettings};
-pub use remote_store::{CommitFigures, Initialized, LEASE_DURATION, RemoteStore, commit_log};
+pub use remote_lease::LEASE_DURATION;
+pub use remote_store::{CommitFigures, Initialized, RemoteStore, commit_log};
 pub use state_container::redact;

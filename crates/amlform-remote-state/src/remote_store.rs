@@ -1,7 +1,7 @@
 //! The remote state: a snapshot blob, an append-blob journal, and the lease that locks them.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use amlform_state::fingerprint::{self, KEY_LENGTH};
@@ -11,19 +11,18 @@ use amlform_state::{
 use azure_core::http::Etag;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 
 use crate::BlobSettings;
+use crate::remote_lease::{
+    Lease, LeaseHealth, acquire, holder, lease_duration, lock_metadata, new_lease_id, release,
+    renew, renew_once,
+};
+use crate::remote_snapshot::{
+    Contents, JournalEntry, SNAPSHOT_FORMAT, Snapshot, journal_name, raw,
+};
 use crate::state_container::{BlobFailure, StateContainer};
 use crate::storage_runtime::StorageRuntime;
 
-/// How long a lease lives unless renewed: a holder that dies frees the lock within it.
-pub const LEASE_DURATION: Duration = Duration::from_secs(60);
-/// The snapshot's metadata entry naming who holds the lease (base64 of a [`LockInfo`]).
-const LOCK_METADATA: &str = "amlformlock";
-/// The snapshot format this build writes and reads.
-const SNAPSHOT_FORMAT: u32 = 1;
 /// A journal is folded into a new snapshot once it is larger than this and than the snapshot,
 /// so the bytes written per commit stay proportional to the change, amortised.
 const COMPACT_ABOVE: u64 = 4 << 20;
@@ -32,41 +31,11 @@ const COMPACT_ABOVE: u64 = 4 << 20;
 const MAX_BLOCK: usize = 4 << 20;
 const MAX_BLOCKS: u64 = 40_000;
 
-/// The lease's life: [`LEASE_DURATION`], or `AMLFORM_STATE_LEASE_SECONDS` (15 to 60, the
-/// service's limits) so a test of a dead holder need not wait a minute.
-fn lease_duration() -> Duration {
-    std::env::var("AMLFORM_STATE_LEASE_SECONDS")
-        .ok()
-        .and_then(|seconds| seconds.parse::<u64>().ok())
-        .filter(|seconds| (15..=60).contains(seconds))
-        .map_or(LEASE_DURATION, Duration::from_secs)
-}
-
-#[derive(Serialize, Deserialize)]
-struct Snapshot {
-    amlform_remote_state: u32,
-    lineage: String,
-    serial: u64,
-    fingerprint_key: String,
-    /// The generation of the journal that follows this snapshot.
-    journal: u64,
-    records: BTreeMap<String, Box<RawValue>>,
-    history: Vec<HistoryEntry>,
-}
-
-/// One commit, one line of the journal.
-#[derive(Serialize, Deserialize)]
-struct JournalEntry {
-    serial: u64,
-    time_ms: u64,
-    operation: String,
-    put: BTreeMap<String, Box<RawValue>>,
-    remove: Vec<String>,
-}
-
 /// What a commit wrote and how long it took, for `AMLFORM_TIMINGS` and the benchmark.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CommitFigures {
+    /// The change sets written together (more than one in a group commit).
+    pub changes: u64,
     pub bytes_written: u64,
     pub requests: u64,
     pub elapsed: Duration,
@@ -83,31 +52,6 @@ pub fn commit_log() -> Vec<CommitFigures> {
         .clone()
 }
 
-/// The lease this store holds and how its renewal goes.
-#[derive(Debug)]
-struct Lease {
-    id: String,
-    duration: Duration,
-    health: Mutex<LeaseHealth>,
-}
-
-#[derive(Debug)]
-struct LeaseHealth {
-    /// The journal now in use: it is leased too, so every append is conditional on the lease.
-    journal: String,
-    renewed: Instant,
-    /// Why the lease is no longer this store's; nothing more is written once set.
-    lost: Option<String>,
-}
-
-impl Lease {
-    fn health(&self) -> MutexGuard<'_, LeaseHealth> {
-        self.health
-            .lock()
-            .unwrap_or_else(|poison| poison.into_inner())
-    }
-}
-
 /// Where the snapshot and the journal stand: the versions this store last wrote or read.
 #[derive(Debug)]
 struct Cursors {
@@ -117,16 +61,6 @@ struct Cursors {
     journal_etag: Etag,
     journal_length: u64,
     journal_blocks: u64,
-}
-
-/// The state's contents, as held in memory while a command runs.
-#[derive(Debug, Clone)]
-struct Contents {
-    lineage: String,
-    serial: u64,
-    fingerprint_key: Vec<u8>,
-    records: BTreeMap<String, Box<RawValue>>,
-    history: Vec<HistoryEntry>,
 }
 
 /// A state in Azure Blob Storage, locked by this process while it lives.
@@ -449,6 +383,7 @@ impl RemoteStore {
         };
         self.contents = contents;
         self.last_commit = CommitFigures {
+            changes: 1,
             bytes_written: written,
             requests: 3,
             elapsed: Duration::ZERO,
@@ -468,55 +403,6 @@ impl RemoteStore {
     }
 }
 
-impl Contents {
-    fn from_backup(copy: &StateBackup) -> Result<Contents, StateError> {
-        let fingerprint_key = fingerprint::from_hex(&copy.fingerprint_key)
-            .filter(|key| key.len() == KEY_LENGTH)
-            .ok_or_else(|| StateError::Refused("the copied fingerprint key is damaged".into()))?;
-        Ok(Contents {
-            lineage: copy.lineage.clone(),
-            serial: copy.serial,
-            fingerprint_key,
-            records: copy
-                .records
-                .iter()
-                .map(|record| (record.address.clone(), raw(record)))
-                .collect(),
-            history: copy.history.clone(),
-        })
-    }
-
-    /// Applies one journal entry; it must carry the next serial.
-    fn apply(&mut self, entry: JournalEntry) -> Result<(), String> {
-        if entry.serial != self.serial + 1 {
-            return Err(format!(
-                "its journal jumps from serial {} to {}",
-                self.serial, entry.serial
-            ));
-        }
-        let mut changed: Vec<String> = entry
-            .put
-            .keys()
-            .cloned()
-            .chain(entry.remove.iter().cloned())
-            .collect();
-        changed.sort();
-        changed.dedup();
-        self.records.extend(entry.put);
-        for address in &entry.remove {
-            self.records.remove(address);
-        }
-        self.serial = entry.serial;
-        self.history.push(HistoryEntry {
-            serial: entry.serial,
-            time_ms: entry.time_ms,
-            operation: entry.operation,
-            changed,
-        });
-        Ok(())
-    }
-}
-
 /// A runtime for the store's requests, and the client of its container.
 fn connect(settings: BlobSettings) -> Result<(StorageRuntime, Arc<StateContainer>), StateError> {
     let runtime = StorageRuntime::new().map_err(|error| StateError::Io {
@@ -531,40 +417,11 @@ fn connect(settings: BlobSettings) -> Result<(StorageRuntime, Arc<StateContainer
     Ok((runtime, Arc::new(container)))
 }
 
-fn raw(record: &StateRecord) -> Box<RawValue> {
-    let text = String::from_utf8(record.encode()).expect("records encode as UTF-8 JSON");
-    RawValue::from_string(text).expect("records encode as JSON")
-}
-
-fn journal_name(key: &str, generation: u64) -> String {
-    format!("{key}.journal.{generation}")
-}
-
-fn lock_metadata(info: &LockInfo) -> HashMap<String, String> {
-    let json = serde_json::to_vec(info).expect("lock info serialises");
-    HashMap::from([(LOCK_METADATA.to_owned(), STANDARD.encode(json))])
-}
-
-fn read_lock_metadata(metadata: &HashMap<String, String>) -> Option<LockInfo> {
-    let encoded = metadata.get(LOCK_METADATA)?;
-    serde_json::from_slice(&STANDARD.decode(encoded).ok()?).ok()
-}
-
-/// A lease id: the service wants a GUID.
-fn new_lease_id() -> String {
-    let bytes = fingerprint::new_key();
-    let hex = fingerprint::hex(&bytes[..16]);
-    format!(
-        "{}-{}-4{}-a{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[13..16],
-        &hex[17..20],
-        &hex[20..32]
-    )
-}
-
-fn remote_error(container: &StateContainer, what: &str, failure: BlobFailure) -> StateError {
+pub(crate) fn remote_error(
+    container: &StateContainer,
+    what: &str,
+    failure: BlobFailure,
+) -> StateError {
     let settings = container.settings();
     StateError::Remote {
         what: format!("{what} {}", settings.location()),
@@ -578,69 +435,6 @@ fn damaged(container: &StateContainer, problem: String) -> StateError {
         reason: format!(
             "{problem}\n  nothing was read from it or changed, and no compute was touched\n  hint: with blob versioning or soft delete on the storage account, restore the snapshot blob and its journal from an earlier version"
         ),
-    }
-}
-
-async fn holder(container: Arc<StateContainer>) -> Result<Option<LockInfo>, StateError> {
-    let key = container.settings().key.clone();
-    let properties = container
-        .properties(&key)
-        .await
-        .map_err(|failure| remote_error(&container, "cannot read the state", failure))?;
-    Ok(properties
-        .filter(|properties| properties.leased)
-        .map(|properties| {
-            read_lock_metadata(&properties.metadata).unwrap_or_else(|| LockInfo {
-                id: "(unknown)".to_owned(),
-                holder: "a process that did not say who it is".to_owned(),
-                pid: 0,
-                operation: "unknown".to_owned(),
-                created_ms: now_ms(),
-            })
-        }))
-}
-
-/// Takes the lease, waiting up to `timeout` while another holds it.
-async fn acquire(
-    container: Arc<StateContainer>,
-    duration: Duration,
-    id: String,
-    timeout: Duration,
-) -> Result<(), StateError> {
-    let key = container.settings().key.clone();
-    let deadline = Instant::now() + timeout;
-    loop {
-        match container.acquire_lease(&key, duration, &id).await {
-            Ok(()) => return Ok(()),
-            Err(failure) if failure.is(409, "LeaseAlreadyPresent") => {
-                if Instant::now() >= deadline {
-                    let info = holder(container.clone())
-                        .await?
-                        .unwrap_or_else(|| LockInfo {
-                            id: "(unknown)".to_owned(),
-                            holder: "another process".to_owned(),
-                            pid: 0,
-                            operation: "unknown".to_owned(),
-                            created_ms: now_ms(),
-                        });
-                    return Err(StateError::LockedRemote {
-                        state: container.settings().location(),
-                        info,
-                    });
-                }
-                let left = deadline.saturating_duration_since(Instant::now());
-                tokio::time::sleep(left.min(Duration::from_millis(500))).await;
-            }
-            Err(failure) if failure.is(404, "BlobNotFound") => {
-                return Err(StateError::Refused(format!(
-                    "there is no state at {}\n  hint: run `amlform init` to create it (or check `key`)",
-                    container.settings().location()
-                )));
-            }
-            Err(failure) => {
-                return Err(remote_error(&container, "cannot lock the state", failure));
-            }
-        }
     }
 }
 
@@ -783,60 +577,6 @@ async fn create(container: Arc<StateContainer>, contents: Contents) -> Result<bo
     }
 }
 
-/// Renews the leases of the snapshot and of the journal in use.
-async fn renew_once(container: Arc<StateContainer>, lease: Arc<Lease>) -> Result<(), BlobFailure> {
-    let journal = lease.health().journal.clone();
-    container
-        .renew_lease(&container.settings().key, &lease.id)
-        .await?;
-    container.renew_lease(&journal, &lease.id).await
-}
-
-/// Renews the leases every third of their life until the store closes; a renewal refused
-/// (another holder) or failing for a whole lease's life marks the lock lost.
-async fn renew(container: Arc<StateContainer>, lease: Arc<Lease>) {
-    loop {
-        tokio::time::sleep(lease.duration / 3).await;
-        match renew_once(container.clone(), lease.clone()).await {
-            Ok(()) => lease.health().renewed = Instant::now(),
-            Err(failure) => {
-                let mut health = lease.health();
-                if failure
-                    .status
-                    .is_some_and(|status| status == 409 || status == 412)
-                    || health.renewed.elapsed() >= lease.duration
-                {
-                    health.lost = Some(format!("it could not be renewed ({failure})"));
-                    return;
-                }
-            }
-        }
-    }
-}
-
-/// Releases the journal's lease, clears the holder's name and releases the snapshot's (best
-/// effort: a lease not released expires by itself).
-async fn release(
-    container: Arc<StateContainer>,
-    lease: String,
-    journal: Option<String>,
-) -> Result<(), BlobFailure> {
-    let key = container.settings().key.clone();
-    let work = async {
-        if let Some(journal) = journal {
-            let _ = container.release_lease(&journal, &lease).await;
-        }
-        container
-            .set_metadata(&key, &HashMap::new(), &lease)
-            .await?;
-        container.release_lease(&key, &lease).await
-    };
-    match tokio::time::timeout(Duration::from_secs(10), work).await {
-        Ok(result) => result,
-        Err(_) => Ok(()),
-    }
-}
-
 impl Drop for RemoteStore {
     fn drop(&mut self) {
         self.renewal.abort();
@@ -880,9 +620,16 @@ impl StateStore for RemoteStore {
     }
 
     fn commit(&mut self, change: ChangeSet) -> Result<u64, StateError> {
+        self.commit_all(vec![change])
+    }
+
+    /// The changes in one append block (a group commit: one round trip for all of them).
+    fn commit_all(&mut self, changes: Vec<ChangeSet>) -> Result<u64, StateError> {
         let started = Instant::now();
-        let serial = self.append(change)?;
+        let count = changes.len() as u64;
+        let serial = self.append(changes)?;
         self.last_commit.elapsed = started.elapsed();
+        self.last_commit.changes = count;
         COMMIT_LOG
             .lock()
             .unwrap_or_else(|poison| poison.into_inner())
@@ -913,25 +660,37 @@ impl StateStore for RemoteStore {
 impl RemoteStore {
     /// A commit: one block appended to the journal (or, for a change too large for one, a
     /// new snapshot), then the journal folded in if it has outgrown the snapshot.
-    fn append(&mut self, change: ChangeSet) -> Result<u64, StateError> {
+    fn append(&mut self, changes: Vec<ChangeSet>) -> Result<u64, StateError> {
         self.ensure_lease()?;
-        let serial = self.contents.serial + 1;
-        let entry = JournalEntry {
-            serial,
-            time_ms: now_ms(),
-            operation: change.operation,
-            put: change
-                .put
-                .iter()
-                .map(|record| (record.address.clone(), raw(record)))
-                .collect(),
-            remove: change.remove,
-        };
-        let mut line = serde_json::to_vec(&entry).expect("journal entries serialise");
-        line.push(b'\n');
+        let time_ms = now_ms();
+        let mut serial = self.contents.serial;
+        let mut entries = Vec::with_capacity(changes.len());
+        let mut line = Vec::new();
+        for change in changes {
+            serial += 1;
+            let entry = JournalEntry {
+                serial,
+                time_ms,
+                operation: change.operation,
+                put: change
+                    .put
+                    .iter()
+                    .map(|record| (record.address.clone(), raw(record)))
+                    .collect(),
+                remove: change.remove,
+            };
+            serde_json::to_writer(&mut line, &entry).expect("journal entries serialise");
+            line.push(b'\n');
+            entries.push(entry);
+        }
+        if entries.is_empty() {
+            return Ok(serial);
+        }
         if line.len() > MAX_BLOCK || self.cursors.journal_blocks + 1 >= MAX_BLOCKS {
             let mut next = self.contents.clone();
-            next.apply(entry).expect("the next serial applies");
+            for entry in entries {
+                next.apply(entry).expect("the next serial applies");
+            }
             self.replace(next)?;
             return Ok(serial);
         }
@@ -954,8 +713,11 @@ impl RemoteStore {
         self.cursors.journal_etag = etag;
         self.cursors.journal_length += written;
         self.cursors.journal_blocks += 1;
-        self.contents.apply(entry).expect("the next serial applies");
+        for entry in entries {
+            self.contents.apply(entry).expect("the next serial applies");
+        }
         self.last_commit = CommitFigures {
+            changes: 1,
             bytes_written: written,
             requests: 1,
             elapsed: Duration::ZERO,

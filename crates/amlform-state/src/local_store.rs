@@ -557,32 +557,48 @@ impl StateStore for LocalStore {
     }
 
     fn commit(&mut self, change: ChangeSet) -> Result<u64, StateError> {
-        let serial = self.serial + 1;
-        let mut changed: Vec<String> = change
-            .put
-            .iter()
-            .map(|record| record.address.clone())
-            .chain(change.remove.iter().cloned())
-            .collect();
-        changed.sort();
-        changed.dedup();
-        let entry = HistoryEntry {
-            serial,
-            time_ms: now_ms(),
-            operation: change.operation.clone(),
-            changed,
+        self.commit_all(vec![change])
+    }
+
+    /// Every change in one sled transaction and one flush, each its own serial and history
+    /// entry: a group commit costs one flush however many operations it records.
+    fn commit_all(&mut self, changes: Vec<ChangeSet>) -> Result<u64, StateError> {
+        let first = self.serial + 1;
+        let mut entries = Vec::with_capacity(changes.len());
+        // The final bytes of every address the changes touch (`None`: removed), later changes
+        // winning, in the order the transaction applies them.
+        let mut written: BTreeMap<String, Option<Vec<u8>>> = BTreeMap::new();
+        for (offset, change) in changes.into_iter().enumerate() {
+            let serial = first + offset as u64;
+            let mut changed: Vec<String> = change
+                .put
+                .iter()
+                .map(|record| record.address.clone())
+                .chain(change.remove.iter().cloned())
+                .collect();
+            changed.sort();
+            changed.dedup();
+            let entry = HistoryEntry {
+                serial,
+                time_ms: now_ms(),
+                operation: change.operation.clone(),
+                changed,
+            };
+            entries.push((
+                serial,
+                serde_json::to_vec(&entry).expect("history entries serialise"),
+            ));
+            for record in &change.put {
+                written.insert(record.address.clone(), Some(record.encode()));
+            }
+            for address in change.remove {
+                written.insert(address, None);
+            }
+        }
+        let Some(&(serial, _)) = entries.last() else {
+            return Ok(self.serial);
         };
-        let entry = serde_json::to_vec(&entry).expect("history entries serialise");
-        // The final bytes of every address the change touches (`None`: removed), in the order
-        // the transaction applies them: puts, then removals.
-        let mut written: BTreeMap<&str, Option<Vec<u8>>> = BTreeMap::new();
-        for record in &change.put {
-            written.insert(&record.address, Some(record.encode()));
-        }
-        for address in &change.remove {
-            written.insert(address, None);
-        }
-        // The header's figures follow from the records this change replaces and writes.
+        // The header's figures follow from the records these changes replace and write.
         let mut digest = Digest::parse(&self.header.committed.digest).unwrap_or_default();
         let mut count = self.header.committed.records;
         for (address, bytes) in &written {
@@ -618,7 +634,9 @@ impl StateStore for LocalStore {
                     };
                 }
                 meta.insert(SERIAL, &serial.to_be_bytes())?;
-                history.insert(&serial.to_be_bytes(), entry.as_slice())?;
+                for (serial, entry) in &entries {
+                    history.insert(&serial.to_be_bytes(), entry.as_slice())?;
+                }
                 Ok::<(), ConflictableTransactionError<()>>(())
             })
             .map_err(|error| match error {

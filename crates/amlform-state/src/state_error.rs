@@ -79,6 +79,22 @@ pub enum StateError {
 }
 
 impl StateError {
+    /// The same error for another waiter of a group commit: the kinds a caller acts on keep
+    /// their kind, any other says the same words.
+    pub fn duplicate(&self) -> StateError {
+        match self {
+            StateError::LockLost { state, reason } => StateError::LockLost {
+                state: state.clone(),
+                reason: reason.clone(),
+            },
+            StateError::Remote { what, reason } => StateError::Remote {
+                what: what.clone(),
+                reason: reason.clone(),
+            },
+            other => StateError::Refused(other.to_string()),
+        }
+    }
+
     /// The state in `dir` is damaged: says what the backup offers, or what to do without one.
     pub(crate) fn damaged_state(dir: &Path, problem: String, known: String) -> StateError {
         let recovery = match crate::state_backup::StateBackup::read(dir) {

@@ -33,6 +33,15 @@ pub trait StateStore {
     fn record(&self, address: &str) -> Result<Option<StateRecord>, StateError>;
     /// Writes the change in one transaction, flushes, and returns the new serial.
     fn commit(&mut self, change: ChangeSet) -> Result<u64, StateError>;
+    /// Writes several changes, each its own serial, together: in one transaction and one
+    /// flush where the backend can (a group commit), or not at all. Returns the last serial.
+    fn commit_all(&mut self, changes: Vec<ChangeSet>) -> Result<u64, StateError> {
+        let mut serial = self.serial();
+        for change in changes {
+            serial = self.commit(change)?;
+        }
+        Ok(serial)
+    }
     /// Earlier serials, oldest first.
     fn history(&self) -> Result<Vec<HistoryEntry>, StateError>;
     /// The keyed fingerprint of a secret value, comparable with stored fingerprints.
@@ -62,6 +71,10 @@ impl<S: StateStore + ?Sized> StateStore for Box<S> {
 
     fn commit(&mut self, change: ChangeSet) -> Result<u64, StateError> {
         (**self).commit(change)
+    }
+
+    fn commit_all(&mut self, changes: Vec<ChangeSet>) -> Result<u64, StateError> {
+        (**self).commit_all(changes)
     }
 
     fn history(&self) -> Result<Vec<HistoryEntry>, StateError> {

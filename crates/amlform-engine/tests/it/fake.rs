@@ -296,3 +296,82 @@ async fn a_lost_lock_stops_new_operations() {
     assert!(report.failed[0].1.contains("was lost"), "{report:?}");
     assert_eq!(report.not_started.len(), 6, "{report:?}");
 }
+
+/// A store that remembers how many change sets each write carried.
+struct CountingStore {
+    inner: AnyStore,
+    batches: Vec<usize>,
+}
+
+impl StateStore for CountingStore {
+    fn lineage(&self) -> &str {
+        self.inner.lineage()
+    }
+    fn serial(&self) -> u64 {
+        self.inner.serial()
+    }
+    fn records(&self) -> Result<Vec<amlform_state::StateRecord>, StateError> {
+        self.inner.records()
+    }
+    fn record(&self, address: &str) -> Result<Option<amlform_state::StateRecord>, StateError> {
+        self.inner.record(address)
+    }
+    fn commit(&mut self, change: ChangeSet) -> Result<u64, StateError> {
+        self.commit_all(vec![change])
+    }
+    fn commit_all(&mut self, changes: Vec<ChangeSet>) -> Result<u64, StateError> {
+        self.batches.push(changes.len());
+        self.inner.commit_all(changes)
+    }
+    fn history(&self) -> Result<Vec<amlform_state::HistoryEntry>, StateError> {
+        self.inner.history()
+    }
+    fn fingerprint(&self, secret: &[u8]) -> String {
+        self.inner.fingerprint(secret)
+    }
+    fn export(&self) -> Result<amlform_state::StateBackup, StateError> {
+        self.inner.export()
+    }
+}
+
+/// Operations that reach a commit together are written together: eight independent creates
+/// at once take fewer writes than their sixteen change sets, and every one is recorded.
+#[tokio::test]
+async fn operations_finishing_together_share_one_write() {
+    let independent: String = (0..8)
+        .map(|n| {
+            format!(
+                "aml_compute \"p{n}\" {{\n  name = \"pool-{n}\"\n  max_nodes = 1\n  vm_size = \"STANDARD_D2_V2\"\n}}\n"
+            )
+        })
+        .collect();
+    let module = module(&independent);
+    let world = world(&module, crate::state_backends::local("grouped"));
+    let plan = world.plan(&module, PlanOptions::default()).await;
+    let inner = std::mem::replace(
+        &mut *world.state.store.lock().unwrap(),
+        Box::new(
+            crate::state_backends::local("unused")
+                .store
+                .into_inner()
+                .unwrap(),
+        ),
+    );
+    let counting = Mutex::new(CountingStore {
+        inner,
+        batches: Vec::new(),
+    });
+    let report =
+        crate::pipeline::apply(&module, &world.workspaces, &counting, &|_| None, 8, &plan).await;
+    assert!(report.is_success(), "{report:?}");
+    let store = counting.into_inner().unwrap();
+    assert_eq!(
+        store.batches.iter().sum::<usize>(),
+        16,
+        "{:?}",
+        store.batches
+    );
+    assert!(store.batches.len() < 16, "grouped: {:?}", store.batches);
+    assert_eq!(store.inner.records().unwrap().len(), 8);
+    assert_eq!(store.inner.serial(), 16, "each change its own serial");
+}

@@ -167,3 +167,48 @@ fn a_snapshot_left_unfinished_by_a_killed_process_does_not_stop_the_state_openin
     assert_eq!(store.records().unwrap(), vec![record("aml_compute.a", 2)]);
     drop(store);
 }
+
+/// A group commit: each change keeps its serial and history entry, a later change to the
+/// same address wins, and the state reopens as consistent (its header matches).
+#[test]
+fn a_group_commit_writes_each_change_with_its_own_serial() {
+    let temp = scratch("group");
+    let dir = temp.path();
+    {
+        let mut store = open(dir);
+        let change = |put: Vec<StateRecord>, remove: &[&str]| ChangeSet {
+            put,
+            remove: remove.iter().map(|a| a.to_string()).collect(),
+            operation: "apply".to_owned(),
+        };
+        let serial = store
+            .commit_all(vec![
+                change(
+                    vec![record("aml_compute.a", 1), record("aml_compute.b", 1)],
+                    &[],
+                ),
+                change(vec![record("aml_compute.a", 2)], &[]),
+                change(vec![], &["aml_compute.b"]),
+            ])
+            .unwrap();
+        assert_eq!(serial, 3);
+        assert_eq!(store.commit_all(Vec::new()).unwrap(), 3, "nothing to write");
+    }
+    let store = open(dir);
+    assert_eq!(store.serial(), 3);
+    assert_eq!(store.records().unwrap(), vec![record("aml_compute.a", 2)]);
+    let history: Vec<(u64, Vec<String>)> = (store.history().unwrap().into_iter())
+        .map(|entry| (entry.serial, entry.changed))
+        .collect();
+    assert_eq!(
+        history,
+        [
+            (
+                1,
+                vec!["aml_compute.a".to_owned(), "aml_compute.b".to_owned()]
+            ),
+            (2, vec!["aml_compute.a".to_owned()]),
+            (3, vec!["aml_compute.b".to_owned()]),
+        ]
+    );
+}
