@@ -75,13 +75,16 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
     println!(
-        "{:>13} {:>14} {:>16}",
-        "commits", "per commit", "bytes per commit"
+        "{:>13} {:>14} {:>16} {:>18}",
+        "writes", "per write", "bytes per write", "changes per write"
     );
     for line in stderr.lines() {
         if let Some(window) = line.strip_prefix("timing remote_commits ") {
             let parts: Vec<&str> = window.split_whitespace().collect();
-            println!("{:>13} {:>14} {:>16}", parts[0], parts[1], parts[2]);
+            println!(
+                "{:>13} {:>14} {:>16} {:>18}",
+                parts[0], parts[1], parts[2], parts[3]
+            );
         }
     }
 }
