@@ -150,7 +150,13 @@ impl AzureProvider {
         if let Some(state) = response.body["properties"]["provisioningState"].as_str() {
             self.observe(state);
         }
-        if let Some(url) = &response.azure_async_operation {
+        // A new compute's own `provisioningState` starts at `Creating` and ends as the
+        // operation does, and its final read is needed anyway: polling it instead of the
+        // operation's status saves a read per create (one in all, when it is instant). An
+        // update's resource may still say `Succeeded` before the update applies, so updates
+        // follow the operation.
+        let created = response.status == 201 && outcome == Outcome::Provisioned;
+        if let (Some(url), false) = (&response.azure_async_operation, created) {
             self.poll_status(url, response.retry_after, what).await?;
             return Ok(None);
         }
