@@ -11,7 +11,6 @@
 use std::process::Command;
 use std::time::Instant;
 
-use amlform_remote_state::{BlobAuth, BlobSettings, RemoteStore};
 use amlform_test_support::{AZURITE_ACCOUNT, AZURITE_KEY, Azurite};
 
 const COMPUTES: usize = 1_000;
@@ -20,14 +19,7 @@ fn main() {
     let Some(azurite) = Azurite::start("the remote_state benchmark") else {
         return;
     };
-    let settings = BlobSettings {
-        storage_account_name: AZURITE_ACCOUNT.to_owned(),
-        container_name: "bench".to_owned(),
-        key: "bench.amlstate".to_owned(),
-        endpoint: azurite.endpoint.clone(),
-        auth: BlobAuth::AccessKey(AZURITE_KEY.to_owned()),
-    };
-    RemoteStore::create_container(settings).unwrap();
+    azurite.state("bench", "bench.amlstate");
     let temp = amlform_test_support::scratch("bench-remote");
     let dir = temp.path();
     let mut config = format!(

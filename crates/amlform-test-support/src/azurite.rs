@@ -95,6 +95,23 @@ impl Azurite {
     }
 }
 
+impl Azurite {
+    /// The `azurerm` settings of state `key` in `container` of the test account (signing in
+    /// with its canary key), the container made if it is new.
+    pub fn state(&self, container: &str, key: &str) -> amlform_remote_state::BlobSettings {
+        let settings = amlform_remote_state::BlobSettings {
+            storage_account_name: AZURITE_ACCOUNT.to_owned(),
+            container_name: container.to_owned(),
+            key: key.to_owned(),
+            endpoint: self.endpoint.clone(),
+            auth: amlform_remote_state::BlobAuth::AccessKey(AZURITE_KEY.to_owned()),
+        };
+        amlform_remote_state::RemoteStore::create_container(settings.clone())
+            .expect("Azurite makes the container");
+        settings
+    }
+}
+
 impl Drop for Azurite {
     fn drop(&mut self) {
         let _ = self.child.kill();

@@ -216,16 +216,7 @@ fn every_example_applies_updates_replaces_and_destroys_cleanly() {
     // delays: four at a time, a failure reported as its own panic.
     let azurite = amlform_test_support::Azurite::start("the examples on the azurerm backend");
     if let Some(azurite) = &azurite {
-        let settings = amlform_remote_state::BlobSettings {
-            storage_account_name: amlform_test_support::AZURITE_ACCOUNT.to_owned(),
-            container_name: "examples".to_owned(),
-            key: "unused".to_owned(),
-            endpoint: azurite.endpoint.clone(),
-            auth: amlform_remote_state::BlobAuth::AccessKey(
-                amlform_test_support::AZURITE_KEY.to_owned(),
-            ),
-        };
-        amlform_remote_state::RemoteStore::create_container(settings).unwrap();
+        azurite.state("examples", "unused");
     }
     let remote = (azurite.iter()).flat_map(|azurite| {
         (EXAMPLES.iter()).map(move |example| (example, STYLES[0], Some(azurite)))

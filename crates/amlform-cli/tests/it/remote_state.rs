@@ -8,7 +8,7 @@ use std::process::Output;
 use std::time::{Duration, Instant};
 
 use amlform_emulator::Emulator;
-use amlform_remote_state::{BlobAuth, BlobSettings, RemoteStore};
+use amlform_remote_state::{BlobSettings, RemoteStore};
 use amlform_state::StateStore;
 use amlform_test_support::{AZURITE_ACCOUNT, AZURITE_KEY, Azurite, describe};
 
@@ -159,19 +159,23 @@ fn assert_no_secret(text: &str, what: &str) {
 }
 
 fn blob_settings(azurite: &Azurite, key: &str) -> BlobSettings {
-    BlobSettings {
-        storage_account_name: AZURITE_ACCOUNT.to_owned(),
-        container_name: "amlform".to_owned(),
-        key: key.to_owned(),
-        endpoint: azurite.endpoint.clone(),
-        auth: BlobAuth::AccessKey(AZURITE_KEY.to_owned()),
-    }
+    azurite.state("amlform", key)
 }
 
 fn azurite(test: &str) -> Option<Azurite> {
     let azurite = Azurite::start(test)?;
-    RemoteStore::create_container(blob_settings(&azurite, "unused")).unwrap();
+    blob_settings(&azurite, "unused");
     Some(azurite)
+}
+
+/// Azurite, a service, and a directory with two clusters initialized on state `key`.
+fn initialized(test: &str, key: &str) -> Option<(Azurite, Service, tempfile::TempDir)> {
+    let azurite = azurite(test)?;
+    let service = service(Duration::ZERO);
+    let config = format!("{}{}", backend_block(&azurite, key), computes(&service, 2));
+    let dir = directory(&key.replace('.', "-"), &config);
+    succeeds(dir.path(), &["init"]);
+    Some((azurite, service, dir))
 }
 
 fn directory(name: &str, config: &str) -> tempfile::TempDir {
@@ -238,17 +242,10 @@ fn two_directories_share_one_remote_state() {
 
 #[test]
 fn a_held_lock_is_reported_with_its_holder_and_force_unlock_frees_it() {
-    let Some(azurite) = azurite("a_held_lock_is_reported") else {
+    let Some((azurite, _service, dir)) = initialized("a_held_lock_is_reported", "lock.amlstate")
+    else {
         return;
     };
-    let service = service(Duration::ZERO);
-    let config = format!(
-        "{}{}",
-        backend_block(&azurite, "lock.amlstate"),
-        computes(&service, 2)
-    );
-    let dir = directory("remote-lock", &config);
-    succeeds(dir.path(), &["init"]);
     let held = RemoteStore::open(
         blob_settings(&azurite, "lock.amlstate"),
         "apply",
@@ -372,17 +369,9 @@ fn the_state_moves_between_backends_with_init_migrate_state() {
 
 #[test]
 fn state_push_refuses_another_lineage_and_an_older_serial() {
-    let Some(azurite) = azurite("state_push") else {
+    let Some((azurite, _service, dir)) = initialized("state_push", "push.amlstate") else {
         return;
     };
-    let service = service(Duration::ZERO);
-    let config = format!(
-        "{}{}",
-        backend_block(&azurite, "push.amlstate"),
-        computes(&service, 2)
-    );
-    let dir = directory("remote-push", &config);
-    succeeds(dir.path(), &["init"]);
     succeeds(dir.path(), &["apply", "-auto-approve"]);
     let pulled = succeeds(dir.path(), &["state", "pull"]);
     std::fs::write(dir.path().join("pulled.json"), &pulled).unwrap();

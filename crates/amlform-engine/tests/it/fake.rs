@@ -220,90 +220,35 @@ async fn a_refused_compute_skips_what_depends_on_it_and_is_not_recorded_on(state
     );
 }
 
-/// A store whose lock is lost after `commits` commits, as a remote state's is when its lease
-/// cannot be renewed.
-struct LosingStore {
+/// A store that remembers how many change sets each write carried, and whose lock is lost
+/// (as a remote state's is when its lease cannot be renewed) after `writes_left` writes.
+struct WatchedStore {
     inner: AnyStore,
-    commits: usize,
-}
-
-impl StateStore for LosingStore {
-    fn lineage(&self) -> &str {
-        self.inner.lineage()
-    }
-    fn serial(&self) -> u64 {
-        self.inner.serial()
-    }
-    fn records(&self) -> Result<Vec<amlform_state::StateRecord>, StateError> {
-        self.inner.records()
-    }
-    fn record(&self, address: &str) -> Result<Option<amlform_state::StateRecord>, StateError> {
-        self.inner.record(address)
-    }
-    fn commit(&mut self, change: ChangeSet) -> Result<u64, StateError> {
-        if self.commits == 0 {
-            return Err(StateError::LockLost {
-                state: "test".to_owned(),
-                reason: "it could not be renewed".to_owned(),
-            });
-        }
-        self.commits -= 1;
-        self.inner.commit(change)
-    }
-    fn history(&self) -> Result<Vec<amlform_state::HistoryEntry>, StateError> {
-        self.inner.history()
-    }
-    fn fingerprint(&self, secret: &[u8]) -> String {
-        self.inner.fingerprint(secret)
-    }
-    fn export(&self) -> Result<amlform_state::StateBackup, StateError> {
-        self.inner.export()
-    }
-}
-
-/// Once the lock is lost, no further operation starts: the service sees no request it could
-/// not record.
-#[tokio::test]
-async fn a_lost_lock_stops_new_operations() {
-    let independent: String = (0..8)
-        .map(|n| {
-            format!(
-                "aml_compute \"p{n}\" {{\n  name = \"pool-{n}\"\n  max_nodes = 1\n  vm_size = \"STANDARD_D2_V2\"\n}}\n"
-            )
-        })
-        .collect();
-    let module = module(&independent);
-    let world = world(&module, crate::state_backends::local("losing"));
-    let plan = world.plan(&module, PlanOptions::default()).await;
-    let inner = std::mem::replace(
-        &mut *world.state.store.lock().unwrap(),
-        Box::new(
-            crate::state_backends::local("unused")
-                .store
-                .into_inner()
-                .unwrap(),
-        ),
-    );
-    // Two commits per create (its intent, then its result): the second create's result is
-    // the first write refused.
-    let losing = Mutex::new(LosingStore { inner, commits: 3 });
-    let report =
-        crate::pipeline::apply(&module, &world.workspaces, &losing, &|_| None, 1, &plan).await;
-    let puts = world.fake.writes().len();
-    assert_eq!(puts, 2, "{:?}", world.fake.writes());
-    assert_eq!(report.succeeded.len(), 1, "{report:?}");
-    assert_eq!(report.failed.len(), 1, "{report:?}");
-    assert!(report.failed[0].1.contains("was lost"), "{report:?}");
-    assert_eq!(report.not_started.len(), 6, "{report:?}");
-}
-
-/// A store that remembers how many change sets each write carried.
-struct CountingStore {
-    inner: AnyStore,
+    writes_left: usize,
     batches: Vec<usize>,
 }
 
-impl StateStore for CountingStore {
+impl WatchedStore {
+    /// Takes the world's store out, watched.
+    fn of(world: &World, writes_left: usize) -> Mutex<WatchedStore> {
+        let inner = std::mem::replace(
+            &mut *world.state.store.lock().unwrap(),
+            Box::new(
+                crate::state_backends::local("unused")
+                    .store
+                    .into_inner()
+                    .unwrap(),
+            ),
+        );
+        Mutex::new(WatchedStore {
+            inner,
+            writes_left,
+            batches: Vec::new(),
+        })
+    }
+}
+
+impl StateStore for WatchedStore {
     fn lineage(&self) -> &str {
         self.inner.lineage()
     }
@@ -320,6 +265,13 @@ impl StateStore for CountingStore {
         self.commit_all(vec![change])
     }
     fn commit_all(&mut self, changes: Vec<ChangeSet>) -> Result<u64, StateError> {
+        if self.writes_left == 0 {
+            return Err(StateError::LockLost {
+                state: "test".to_owned(),
+                reason: "it could not be renewed".to_owned(),
+            });
+        }
+        self.writes_left -= 1;
         self.batches.push(changes.len());
         self.inner.commit_all(changes)
     }
@@ -334,33 +286,47 @@ impl StateStore for CountingStore {
     }
 }
 
+/// Eight independent creates, `pool-0` to `pool-7`.
+fn eight_independent() -> Module {
+    module(
+        &(0..8)
+            .map(|n| {
+                format!(
+                    "aml_compute \"p{n}\" {{\n  name = \"pool-{n}\"\n  max_nodes = 1\n  vm_size = \"STANDARD_D2_V2\"\n}}\n"
+                )
+            })
+            .collect::<String>(),
+    )
+}
+
+/// Once the lock is lost, no further operation starts: the service sees no request it could
+/// not record.
+#[tokio::test]
+async fn a_lost_lock_stops_new_operations() {
+    let module = eight_independent();
+    let world = world(&module, crate::state_backends::local("losing"));
+    let plan = world.plan(&module, PlanOptions::default()).await;
+    // One at a time, two writes per create (its intent, then its result): the second
+    // create's result is the first write refused.
+    let losing = WatchedStore::of(&world, 3);
+    let report =
+        crate::pipeline::apply(&module, &world.workspaces, &losing, &|_| None, 1, &plan).await;
+    let puts = world.fake.writes().len();
+    assert_eq!(puts, 2, "{:?}", world.fake.writes());
+    assert_eq!(report.succeeded.len(), 1, "{report:?}");
+    assert_eq!(report.failed.len(), 1, "{report:?}");
+    assert!(report.failed[0].1.contains("was lost"), "{report:?}");
+    assert_eq!(report.not_started.len(), 6, "{report:?}");
+}
+
 /// Operations that reach a commit together are written together: eight independent creates
 /// at once take fewer writes than their sixteen change sets, and every one is recorded.
 #[tokio::test]
 async fn operations_finishing_together_share_one_write() {
-    let independent: String = (0..8)
-        .map(|n| {
-            format!(
-                "aml_compute \"p{n}\" {{\n  name = \"pool-{n}\"\n  max_nodes = 1\n  vm_size = \"STANDARD_D2_V2\"\n}}\n"
-            )
-        })
-        .collect();
-    let module = module(&independent);
+    let module = eight_independent();
     let world = world(&module, crate::state_backends::local("grouped"));
     let plan = world.plan(&module, PlanOptions::default()).await;
-    let inner = std::mem::replace(
-        &mut *world.state.store.lock().unwrap(),
-        Box::new(
-            crate::state_backends::local("unused")
-                .store
-                .into_inner()
-                .unwrap(),
-        ),
-    );
-    let counting = Mutex::new(CountingStore {
-        inner,
-        batches: Vec::new(),
-    });
+    let counting = WatchedStore::of(&world, usize::MAX);
     let report =
         crate::pipeline::apply(&module, &world.workspaces, &counting, &|_| None, 8, &plan).await;
     assert!(report.is_success(), "{report:?}");

@@ -5,9 +5,9 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use amlform_remote_state::{BlobAuth, BlobSettings, RemoteStore};
+use amlform_remote_state::RemoteStore;
 use amlform_state::{LocalStore, StateStore};
-use amlform_test_support::{AZURITE_ACCOUNT, AZURITE_KEY, Azurite};
+use amlform_test_support::Azurite;
 
 pub type AnyStore = Box<dyn StateStore + Send + Sync>;
 
@@ -37,14 +37,7 @@ pub fn local(test: &str) -> TestState {
 
 pub fn remote(test: &str) -> Option<TestState> {
     let azurite = Azurite::start(test)?;
-    let settings = BlobSettings {
-        storage_account_name: AZURITE_ACCOUNT.to_owned(),
-        container_name: "engine".to_owned(),
-        key: format!("{test}.amlstate"),
-        endpoint: azurite.endpoint.clone(),
-        auth: BlobAuth::AccessKey(AZURITE_KEY.to_owned()),
-    };
-    RemoteStore::create_container(settings.clone()).unwrap();
+    let settings = azurite.state("engine", &format!("{test}.amlstate"));
     RemoteStore::initialize(settings.clone(), None).unwrap();
     let store = RemoteStore::open(settings, "test", Duration::ZERO).unwrap();
     Some(TestState {

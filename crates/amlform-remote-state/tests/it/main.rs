@@ -3,25 +3,14 @@
 
 use std::time::Duration;
 
-use amlform_remote_state::{BlobAuth, BlobSettings, Initialized, RemoteStore};
+use amlform_remote_state::{BlobSettings, Initialized, RemoteStore};
 use amlform_schema::AttributeMap;
 use amlform_state::{ChangeSet, RecordStatus, StateError, StateRecord, StateStore};
-use amlform_test_support::{AZURITE_ACCOUNT, AZURITE_KEY, Azurite};
-
-fn settings(azurite: &Azurite, key: &str) -> BlobSettings {
-    BlobSettings {
-        storage_account_name: AZURITE_ACCOUNT.to_owned(),
-        container_name: "amlform".to_owned(),
-        key: key.to_owned(),
-        endpoint: azurite.endpoint.clone(),
-        auth: BlobAuth::AccessKey(AZURITE_KEY.to_owned()),
-    }
-}
+use amlform_test_support::Azurite;
 
 fn started(test: &str, key: &str) -> Option<(Azurite, BlobSettings)> {
     let azurite = Azurite::start(test)?;
-    let settings = settings(&azurite, key);
-    RemoteStore::create_container(settings.clone()).unwrap();
+    let settings = azurite.state("amlform", key);
     Some((azurite, settings))
 }
 
