@@ -733,3 +733,119 @@ impl RemoteStore {
         Ok(serial)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use amlform_test_support::Azurite;
+
+    fn change(address: &str) -> ChangeSet {
+        let record: StateRecord = serde_json::from_value(serde_json::json!({
+            "address": address, "kind": "aml_compute", "workspace": "dev", "arm_id": null,
+            "attributes": {}, "dependencies": [], "secret_fingerprints": {},
+            "status": {"status": "ready"}
+        }))
+        .unwrap();
+        ChangeSet {
+            put: vec![record],
+            remove: vec![],
+            operation: "apply".to_owned(),
+        }
+    }
+
+    /// A state with two commits, and a client of its container (no lease held).
+    fn committed(
+        azurite: &Azurite,
+        key: &str,
+    ) -> (BlobSettings, StorageRuntime, Arc<StateContainer>) {
+        // Built here: test-support's settings are of its own copy of this crate.
+        let settings = BlobSettings {
+            storage_account_name: amlform_test_support::AZURITE_ACCOUNT.to_owned(),
+            container_name: "damage".to_owned(),
+            key: key.to_owned(),
+            endpoint: azurite.endpoint.clone(),
+            auth: crate::BlobAuth::AccessKey(amlform_test_support::AZURITE_KEY.to_owned()),
+        };
+        RemoteStore::create_container(settings.clone()).unwrap();
+        RemoteStore::initialize(settings.clone(), None).unwrap();
+        let mut store = RemoteStore::open(settings.clone(), "test", Duration::ZERO).unwrap();
+        store.commit(change("aml_compute.a")).unwrap();
+        store.commit(change("aml_compute.b")).unwrap();
+        drop(store);
+        let (runtime, container) = connect(settings.clone()).unwrap();
+        (settings, runtime, container)
+    }
+
+    fn refused(settings: BlobSettings, expected: &str) {
+        let error = RemoteStore::open(settings, "plan", Duration::ZERO).unwrap_err();
+        let shown = error.to_string();
+        assert!(shown.contains("is damaged"), "{shown}");
+        assert!(shown.contains(expected), "{shown}");
+        assert!(
+            shown.contains("nothing was read from it or changed"),
+            "{shown}"
+        );
+    }
+
+    /// A damaged snapshot, a journal gone, a journal that skips a serial: each is refused
+    /// as damage, never read as an empty or older state.
+    #[test]
+    fn damage_is_refused_never_read_as_less() {
+        let Some(azurite) = Azurite::start("damage_is_refused_never_read_as_less") else {
+            return;
+        };
+
+        let (settings, runtime, container) = committed(&azurite, "snapshot.amlstate");
+        runtime.run(async move {
+            let snapshot = container
+                .download("snapshot.amlstate", None)
+                .await
+                .unwrap()
+                .unwrap();
+            container
+                .upload(
+                    "snapshot.amlstate",
+                    b"{\"amlform_remote".to_vec(),
+                    Some(&snapshot.etag),
+                    None,
+                    HashMap::new(),
+                )
+                .await
+                .unwrap();
+        });
+        refused(settings, "its snapshot blob is not a state");
+
+        let (settings, runtime, container) = committed(&azurite, "journal.amlstate");
+        runtime.run(async move {
+            let journal = journal_name("journal.amlstate", 1);
+            container.delete(&journal, None).await.unwrap();
+        });
+        refused(settings, "its journal journal.amlstate.journal.1 is gone");
+
+        let (settings, runtime, container) = committed(&azurite, "gap.amlstate");
+        runtime.run(async move {
+            let journal = journal_name("gap.amlstate", 1);
+            let current = container.download(&journal, None).await.unwrap().unwrap();
+            let line =
+                b"{\"serial\":9,\"time_ms\":0,\"operation\":\"apply\",\"put\":{},\"remove\":[]}\n"
+                    .to_vec();
+            let lease = "00000000-0000-4000-a000-000000000000";
+            container
+                .acquire_lease(&journal, Duration::from_secs(15), lease)
+                .await
+                .unwrap();
+            container
+                .append(
+                    &journal,
+                    line,
+                    current.bytes.len() as u64,
+                    &current.etag,
+                    lease,
+                )
+                .await
+                .unwrap();
+            container.release_lease(&journal, lease).await.unwrap();
+        });
+        refused(settings, "its journal jumps from serial 2 to 9");
+    }
+}
