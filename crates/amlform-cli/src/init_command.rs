@@ -80,9 +80,21 @@ pub fn run(args: &InitArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
             }
             match (&copy, found) {
                 (Some(copy), _) => println!("{}", copied(copy, &recorded, &declared)),
-                (None, Initialized::Created { lineage, .. }) => println!(
-                    "amlform is initialized: created a new state at {} (lineage {lineage}).",
-                    declared.describe()
+                (
+                    None,
+                    Initialized::Created {
+                        lineage,
+                        container_created,
+                        ..
+                    },
+                ) => println!(
+                    "amlform is initialized: created a new state at {} (lineage {lineage}){}.",
+                    declared.describe(),
+                    if container_created {
+                        ", in a new container (there was none of that name)"
+                    } else {
+                        ""
+                    }
                 ),
                 (None, Initialized::Existing { lineage, serial }) => println!(
                     "amlform is initialized: the state at {} is reachable (lineage {lineage}, serial {serial}).",

@@ -80,8 +80,16 @@ pub struct RemoteStore {
 /// What `init` found or made.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Initialized {
-    Created { lineage: String, serial: u64 },
-    Existing { lineage: String, serial: u64 },
+    Created {
+        lineage: String,
+        serial: u64,
+        /// The container did not exist either, and was made.
+        container_created: bool,
+    },
+    Existing {
+        lineage: String,
+        serial: u64,
+    },
 }
 
 impl RemoteStore {
@@ -134,8 +142,8 @@ impl RemoteStore {
         })
     }
 
-    /// `amlform init`: checks the container can be reached with these credentials, and
-    /// creates the state if there is none. With `copy` (`init -migrate-state`), the new state
+    /// `amlform init`: checks the container can be reached with these credentials (making it
+    /// if the account has none of that name), and creates the state if there is none. With `copy` (`init -migrate-state`), the new state
     /// is a copy of it (same lineage, serial, fingerprint key, records and history); an
     /// existing state is then replaced only if it holds no record.
     pub fn initialize(
@@ -147,17 +155,17 @@ impl RemoteStore {
             let container = container.clone();
             runtime.run(async move { container.container_exists().await })
         };
-        match exists {
-            Ok(true) => {}
+        // A container that does not exist is made (and said so): the state in it is new too.
+        let container_created = match exists {
+            Ok(true) => false,
             Ok(false) => {
-                let settings = container.settings();
-                return Err(StateError::Remote {
-                    what: format!(
-                        "the storage account {} has no container {}",
-                        settings.storage_account_name, settings.container_name
-                    ),
-                    reason: "the state's container must exist\n  hint: create it (`az storage container create --name NAME --account-name ACCOUNT`), or fix `container_name`".to_owned(),
-                });
+                let creating = container.clone();
+                runtime
+                    .run(async move { creating.create_container().await })
+                    .map_err(|failure| {
+                        remote_error(&container, "cannot create the container of", failure)
+                    })?;
+                true
             }
             Err(failure) => {
                 return Err(remote_error(
@@ -166,7 +174,7 @@ impl RemoteStore {
                     failure,
                 ));
             }
-        }
+        };
         let contents = match copy {
             Some(copy) => Contents::from_backup(copy)?,
             None => {
@@ -185,6 +193,7 @@ impl RemoteStore {
             return Ok(Initialized::Created {
                 lineage: contents.lineage,
                 serial: contents.serial,
+                container_created,
             });
         }
         drop(runtime);
@@ -206,8 +215,8 @@ impl RemoteStore {
         })
     }
 
-    /// Creates the state's container if it does not exist (for Azurite and tests: `init`
-    /// expects the container, as Terraform's backend does).
+    /// Creates the state's container if it does not exist (`init` does as much; tests and
+    /// benchmarks make theirs first).
     pub fn create_container(settings: BlobSettings) -> Result<(), StateError> {
         let (runtime, container) = connect(settings)?;
         runtime

@@ -155,6 +155,11 @@ pub type BlobResult<T> = Result<T, BlobFailure>;
 
 impl StateContainer {
     pub fn new(settings: BlobSettings) -> Result<StateContainer, BlobFailure> {
+        if matches!(settings.auth, BlobAuth::Entra(_)) && settings.endpoint.starts_with("http://") {
+            return Err(BlobFailure::setup(
+                "Entra ID tokens are sent only over https: for a plain-HTTP endpoint (Azurite), sign in with an account key or a SAS token (ARM_ACCESS_KEY, ARM_SAS_TOKEN) instead",
+            ));
+        }
         let http = amlform_azure::http_client(&settings.endpoint, None, Duration::from_secs(60))
             .map_err(|error| BlobFailure::setup(error.to_string()))?;
         Ok(StateContainer {
@@ -182,7 +187,7 @@ impl StateContainer {
                 }
                 let https_only = !self.settings.endpoint.starts_with("http://");
                 let token = account_sas::sign_account_sas(
-                    &self.settings.storage_account_name,
+                    &signing_account(&self.settings),
                     key,
                     SystemTime::now(),
                     https_only,
@@ -502,6 +507,21 @@ fn missing_etag() -> BlobFailure {
     BlobFailure::setup("the storage service answered without an ETag")
 }
 
+/// The account a SAS is signed for: the one a path-style endpoint names
+/// (`http://127.0.0.1:10000/devstoreaccount1`, as Azurite and some private endpoints are), else
+/// `storage_account_name`. The service checks the signature against the account it serves.
+fn signing_account(settings: &BlobSettings) -> String {
+    let after_scheme = settings
+        .endpoint
+        .split_once("://")
+        .map_or(settings.endpoint.as_str(), |(_, rest)| rest);
+    after_scheme
+        .split('/')
+        .nth(1)
+        .filter(|segment| !segment.is_empty())
+        .map_or_else(|| settings.storage_account_name.clone(), str::to_owned)
+}
+
 /// Percent-encodes a blob path, keeping its `/` separators.
 fn path_escape(path: &str) -> String {
     path.split('/')
@@ -513,6 +533,34 @@ fn path_escape(path: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_style_endpoint_names_the_signing_account() {
+        let settings = |endpoint: &str| BlobSettings {
+            storage_account_name: "mlplatformstate".to_owned(),
+            container_name: "amlform".to_owned(),
+            key: "prod.amlstate".to_owned(),
+            endpoint: endpoint.to_owned(),
+            auth: BlobAuth::SasToken(String::new()),
+        };
+        let signing = |endpoint: &str| signing_account(&settings(endpoint));
+        assert_eq!(
+            signing("http://127.0.0.1:10000/devstoreaccount1"),
+            "devstoreaccount1"
+        );
+        assert_eq!(
+            signing("http://127.0.0.1:10000/devstoreaccount1/"),
+            "devstoreaccount1"
+        );
+        assert_eq!(
+            signing("https://mlplatformstate.blob.core.windows.net"),
+            "mlplatformstate"
+        );
+        assert_eq!(
+            signing("https://mlplatformstate.blob.core.windows.net/"),
+            "mlplatformstate"
+        );
+    }
 
     #[test]
     fn signatures_are_redacted_from_messages() {

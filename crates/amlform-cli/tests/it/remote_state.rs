@@ -575,6 +575,17 @@ fn a_sas_token_signs_in_and_a_wrong_key_is_a_clear_error() {
         );
     }
 
+    // No key and no token: Entra ID, which a plain-HTTP endpoint cannot take.
+    let output = crate::cli()
+        .env("AMLFORM_ACCESS_TOKEN", "t")
+        .run(dir.path(), &["state", "list"]);
+    let shown = describe(&output);
+    assert_eq!(output.status.code(), Some(1), "{shown}");
+    assert!(
+        shown.contains("sign in with an account key or a SAS token"),
+        "{shown}"
+    );
+
     let wrong_key = "d3Jvbmcta2V5LWNhbmFyeS0xMjM0NTY3ODkwYWJjZGVm";
     let output = crate::cli()
         .env("ARM_ACCESS_KEY", wrong_key)

@@ -47,8 +47,9 @@ fn commits_survive_reopening_and_a_new_state_needs_init() {
     let missing = RemoteStore::open(settings.clone(), "plan", Duration::ZERO).unwrap_err();
     assert!(missing.to_string().contains("amlform init"), "{missing}");
 
-    let Initialized::Created { lineage, serial } =
-        RemoteStore::initialize(settings.clone(), None).unwrap()
+    let Initialized::Created {
+        lineage, serial, ..
+    } = RemoteStore::initialize(settings.clone(), None).unwrap()
     else {
         panic!("a new state is created");
     };
@@ -166,4 +167,37 @@ fn a_large_journal_is_folded_into_the_snapshot_and_nothing_is_lost() {
     assert_eq!(store.serial(), 600);
     assert_eq!(store.records().unwrap().len(), 600);
     assert_eq!(store.history().unwrap().len(), 600);
+}
+
+/// `init` in an account with no such container makes it, and says so.
+#[test]
+fn init_makes_a_missing_container() {
+    let Some(azurite) = Azurite::start("init_makes_a_missing_container") else {
+        return;
+    };
+    let settings = amlform_remote_state::BlobSettings {
+        storage_account_name: amlform_test_support::AZURITE_ACCOUNT.to_owned(),
+        container_name: "not-made-yet".to_owned(),
+        key: "new.amlstate".to_owned(),
+        endpoint: azurite.endpoint.clone(),
+        auth: amlform_remote_state::BlobAuth::AccessKey(
+            amlform_test_support::AZURITE_KEY.to_owned(),
+        ),
+    };
+    let made = RemoteStore::initialize(settings.clone(), None).unwrap();
+    assert!(
+        matches!(
+            made,
+            Initialized::Created {
+                container_created: true,
+                ..
+            }
+        ),
+        "{made:?}"
+    );
+    let again = RemoteStore::initialize(settings, None).unwrap();
+    assert!(
+        matches!(again, Initialized::Existing { serial: 0, .. }),
+        "{again:?}"
+    );
 }
