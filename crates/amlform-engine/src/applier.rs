@@ -241,16 +241,10 @@ pub async fn apply<S: StateStore + Send>(
             if running.is_empty() {
                 break;
             }
+            // In this order: an interrupt first; the service's states an operation reported
+            // before its end (so none is lost to its completion); its commits; its end.
             let (address, action, elapsed, outcome) = tokio::select! {
-                Some(finished) = running.next() => finished,
-                () = queue.wanted() => {
-                    queue.flush();
-                    continue;
-                }
-                Some((address, state)) = state_reports.recv() => {
-                    (context.on_event)(ApplyEvent::ServiceState { address, state });
-                    continue;
-                }
+                biased;
                 raised = raised(&mut interrupt) => {
                     level = raised;
                     if level == Interrupt::Abandon {
@@ -259,6 +253,15 @@ pub async fn apply<S: StateStore + Send>(
                     }
                     continue;
                 }
+                Some((address, state)) = state_reports.recv() => {
+                    (context.on_event)(ApplyEvent::ServiceState { address, state });
+                    continue;
+                }
+                () = queue.wanted() => {
+                    queue.flush();
+                    continue;
+                }
+                Some(finished) = running.next() => finished,
             };
             in_flight.remove(&address);
             match outcome {
