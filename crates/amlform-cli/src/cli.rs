@@ -70,6 +70,8 @@ pub enum Command {
     /// Run the local Azure ML compute API that tests and examples use.
     #[command(subcommand)]
     Emulator(EmulatorCommand),
+    /// The version of amlform and the platform it was built for.
+    Version(VersionArgs),
 }
 
 #[derive(Debug, Args)]
@@ -212,6 +214,13 @@ pub enum StateCommand {
         #[command(flatten)]
         state: StateArgs,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// As JSON (Terraform's `version -json` shape, with amlform's names).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -27,6 +27,7 @@ mod state_command;
 mod terraform_flags;
 mod timings;
 mod validate_command;
+mod version_command;
 
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
@@ -75,6 +76,7 @@ fn main() -> ExitCode {
         Command::State(command) => state_command::run(&command, &settings),
         Command::ForceUnlock(args) => force_unlock_command::run(&args, &settings),
         Command::Emulator(cli::EmulatorCommand::Serve(args)) => emulator_command::serve(&args),
+        Command::Version(args) => version_command::run(&args),
     };
     match status {
         Ok(status) => status.into(),

@@ -434,3 +434,18 @@ fn azure_credentials_are_chosen_per_workspace_or_by_flag_with_clear_errors() {
         stderr(&cloud)
     );
 }
+
+/// `version` and `version -json`, as a Terraform user types them.
+#[test]
+fn version_names_amlform_and_the_platform() {
+    let temp = temp_dir("version");
+    let text = crate::cli().succeeds(temp.path(), &["version"]);
+    assert!(
+        text.starts_with(&format!("amlform v{}\non ", env!("CARGO_PKG_VERSION"))),
+        "{text}"
+    );
+    let json = crate::cli().succeeds(temp.path(), &["version", "-json"]);
+    let shown: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(shown["amlform_version"], env!("CARGO_PKG_VERSION"));
+    assert!(shown["platform"].as_str().unwrap().contains('_'), "{json}");
+}
