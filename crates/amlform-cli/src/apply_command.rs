@@ -17,10 +17,10 @@ use tokio::sync::watch;
 
 use crate::apply_progress::{Progress, ProgressStyle, STILL_RUNNING_EVERY, summary_json};
 use crate::cli::ApplyArgs;
-use crate::plan_command::{Planned, check_files, open_backend_state, prepare};
+use crate::plan_command::{Planned, check_files, open_module_state, prepare};
 use crate::printer::PlanForm;
 use crate::settings::Settings;
-use crate::state_backend::{Backend, Store};
+use crate::state_backend::Store;
 use crate::{connection, output_command};
 
 pub fn run(args: &ApplyArgs, destroy: bool, settings: &Settings) -> anyhow::Result<ExitStatus> {
@@ -119,8 +119,7 @@ fn apply_saved(args: &ApplyArgs, file: &Path, settings: &Settings) -> anyhow::Re
     if !settings.printer.diagnostics(&module) {
         return Ok(ExitStatus::Failure);
     }
-    let backend = Backend::checked(module.backend.as_ref())?;
-    let store = open_backend_state(&backend, "apply", args.lock_timeout, settings)?;
+    let store = open_module_state(&module, "apply", args.lock_timeout, settings)?;
     let inputs = amlform_engine::plan_inputs(&module, &|bytes| store.fingerprint(bytes));
     if let Some(why) = saved.staleness(store.lineage(), store.serial(), &inputs) {
         anyhow::bail!(

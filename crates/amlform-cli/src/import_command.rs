@@ -12,7 +12,8 @@ pub fn run(args: &ImportArgs, settings: &Settings) -> anyhow::Result<ExitStatus>
         settings.printer.diagnostics(&module);
         return Ok(ExitStatus::Failure);
     }
-    let mut store = crate::plan_command::open_state("import", args.lock_timeout, settings)?;
+    let mut store =
+        crate::plan_command::open_module_state(&module, "import", args.lock_timeout, settings)?;
     // What can be refused without the service is refused before connecting.
     amlform_engine::check_import(&module, &store, &args.address, &args.id)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()

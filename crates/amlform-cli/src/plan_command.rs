@@ -202,6 +202,18 @@ pub fn open_state(
     open_backend_state(&current_backend()?, operation, lock_timeout, settings)
 }
 
+/// Locks and opens the state of the backend `module` declares (already loaded: its `backend`
+/// block is not parsed again).
+pub fn open_module_state(
+    module: &Module,
+    operation: &str,
+    lock_timeout: Duration,
+    settings: &Settings,
+) -> anyhow::Result<Store> {
+    let backend = Backend::checked(module.backend.as_ref())?;
+    open_backend_state(&backend, operation, lock_timeout, settings)
+}
+
 /// Locks and opens the state of `backend`.
 pub fn open_backend_state(
     backend: &Backend,

@@ -13,7 +13,8 @@ pub fn run(args: &RefreshArgs, settings: &Settings) -> anyhow::Result<ExitStatus
         settings.printer.diagnostics(&module);
         return Ok(ExitStatus::Failure);
     }
-    let mut store = crate::plan_command::open_state("refresh", args.lock_timeout, settings)?;
+    let mut store =
+        crate::plan_command::open_module_state(&module, "refresh", args.lock_timeout, settings)?;
     let records = store.records()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
