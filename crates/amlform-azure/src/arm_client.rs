@@ -158,35 +158,63 @@ impl ArmClient {
     }
 
     /// GETs every page of a pageable list, following `nextLink`, and converts each item as its
-    /// page arrives: only one page of raw JSON is held at a time.
+    /// page arrives: only one page of raw JSON is held at a time. The page is read as borrowed
+    /// raw items first, so the next page is asked for before this one's items are decoded:
+    /// the service renders page n+1 while this client converts page n.
     pub async fn list<T>(
         &self,
         path: &str,
         mut convert: impl FnMut(&Value) -> T,
     ) -> Result<Vec<T>, AzureError> {
         let mut items = Vec::new();
-        let mut next = Some(path.to_owned());
-        while let Some(path) = next.take() {
-            let page = self.get(&path).await?;
-            if let Some(Value::Array(values)) = page.get("value") {
-                items.extend(values.iter().map(&mut convert));
-            }
-            // A `nextLink` is used as given, except that one without an `api-version` (some
-            // services drop it) would be refused by ARM: it gets the one this client speaks.
-            next = page
-                .get("nextLink")
-                .and_then(Value::as_str)
+        let mut pending = Some(self.fetch_page(path.to_owned()));
+        while let Some(fetch) = pending.take() {
+            let (shown_path, bytes) = match fetch.await {
+                Ok(fetched) => fetched?,
+                Err(error) => {
+                    return Err(AzureError::Setup(format!("a page fetch failed: {error}")));
+                }
+            };
+            let decode_error = |error: serde_json::Error| AzureError::Decode {
+                method: Method::GET.to_string(),
+                path: shown_path.clone(),
+                reason: error.to_string(),
+            };
+            let page: RawPage<'_> = match utf8(&bytes) {
+                Ok("") => RawPage::default(),
+                Ok(text) => serde_json::from_str(text).map_err(decode_error)?,
+                Err(reason) => {
+                    return Err(AzureError::Decode {
+                        method: Method::GET.to_string(),
+                        path: shown_path,
+                        reason,
+                    });
+                }
+            };
+            pending = page
+                .next_link
+                .as_deref()
                 .filter(|link| !link.is_empty())
-                .map(|link| {
-                    if link.contains("api-version=") {
-                        link.to_owned()
-                    } else {
-                        let separator = if link.contains('?') { '&' } else { '?' };
-                        format!("{link}{separator}api-version={API_VERSION}")
-                    }
-                });
+                .map(|link| self.fetch_page(with_api_version(link)));
+            for item in page.value {
+                let item: Value = serde_json::from_str(item.get()).map_err(decode_error)?;
+                items.push(convert(&item));
+            }
         }
         Ok(items)
+    }
+
+    /// One page's GET on a task of its own, so that it runs while the caller decodes the
+    /// page before it.
+    fn fetch_page(
+        &self,
+        path: String,
+    ) -> tokio::task::JoinHandle<Result<(String, bytes::Bytes), AzureError>> {
+        let client = self.clone();
+        tokio::spawn(async move {
+            let response = client.exchange(Method::GET, &path, None).await?;
+            Ok((response.shown_path, response.bytes))
+        })
     }
 
     fn url(&self, path: &str) -> String {
@@ -225,6 +253,36 @@ impl ArmClient {
         path: &str,
         body: Option<&Value>,
     ) -> Result<ArmResponse, AzureError> {
+        let response = self.exchange(method.clone(), path, body).await?;
+        let body = match utf8(&response.bytes) {
+            Ok("") => Ok(Value::Null),
+            // Checked to be UTF-8 once, not string by string as the parser would: a page of
+            // computes is hundreds of KiB.
+            Ok(text) => serde_json::from_str(text).map_err(|error| error.to_string()),
+            Err(reason) => Err(reason),
+        }
+        .map_err(|reason| AzureError::Decode {
+            method: method.to_string(),
+            path: response.shown_path.clone(),
+            reason,
+        })?;
+        Ok(ArmResponse {
+            status: response.status,
+            azure_async_operation: response.azure_async_operation,
+            location: response.location,
+            retry_after: response.retry_after,
+            body,
+        })
+    }
+
+    /// Sends one request, retrying as [`ArmClient::send_full`] says, and returns a success's
+    /// status, headers and raw body.
+    async fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<RawResponse, AzureError> {
         let url = self.url(path);
         let shown_path = path.split('?').next().unwrap_or(path).to_owned();
         let idempotent = method != Method::POST;
@@ -264,28 +322,13 @@ impl ArmClient {
                             reason: error.to_string(),
                         })?;
                     if status.is_success() {
-                        let body = if bytes.is_empty() {
-                            Value::Null
-                        } else {
-                            // Checked to be UTF-8 once, not string by string as the
-                            // parser would: a page of computes is hundreds of KiB.
-                            std::str::from_utf8(&bytes)
-                                .map_err(|error| error.to_string())
-                                .and_then(|text| {
-                                    serde_json::from_str(text).map_err(|error| error.to_string())
-                                })
-                                .map_err(|reason| AzureError::Decode {
-                                    method: method.to_string(),
-                                    path: shown_path.clone(),
-                                    reason,
-                                })?
-                        };
-                        return Ok(ArmResponse {
+                        return Ok(RawResponse {
                             status: status.as_u16(),
                             azure_async_operation: header(&headers, "azure-asyncoperation"),
                             location: header(&headers, "location"),
                             retry_after,
-                            body,
+                            shown_path,
+                            bytes,
                         });
                     }
                     let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
@@ -371,6 +414,41 @@ pub struct ArmResponse {
     pub location: Option<String>,
     pub retry_after: Option<Duration>,
     pub body: Value,
+}
+
+/// A successful response before its body is decoded.
+struct RawResponse {
+    status: u16,
+    azure_async_operation: Option<String>,
+    location: Option<String>,
+    retry_after: Option<Duration>,
+    /// The request's path without its query, as errors name it.
+    shown_path: String,
+    bytes: bytes::Bytes,
+}
+
+/// A page of a pageable list, its items left undecoded.
+#[derive(Default, serde::Deserialize)]
+struct RawPage<'a> {
+    #[serde(borrow, default)]
+    value: Vec<&'a serde_json::value::RawValue>,
+    #[serde(rename = "nextLink", borrow, default)]
+    next_link: Option<std::borrow::Cow<'a, str>>,
+}
+
+fn utf8(bytes: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(bytes).map_err(|error| error.to_string())
+}
+
+/// A `nextLink` as given, except that one without an `api-version` (some services drop it)
+/// would be refused by ARM: it gets the one this client speaks.
+fn with_api_version(link: &str) -> String {
+    if link.contains("api-version=") {
+        link.to_owned()
+    } else {
+        let separator = if link.contains('?') { '&' } else { '?' };
+        format!("{link}{separator}api-version={API_VERSION}")
+    }
 }
 
 /// How long the service asks the client to wait: `retry-after-ms` (and `x-ms-retry-after-ms`)

@@ -15,7 +15,9 @@ use crate::compute_request::{
     check_workspace_name, is_in_place, resolve_remote_login, with_kept_settings,
 };
 use crate::compute_types::{self, Family};
-use crate::compute_view::{render_compute, render_workspace, strip_read_only};
+use crate::compute_view::{
+    Fields, compute_fields, render_compute, render_workspace, strip_read_only,
+};
 use crate::node_settings::check_node_settings;
 use crate::random::Random;
 use crate::settings::Settings;
@@ -214,16 +216,18 @@ impl Service {
             .ok_or_else(|| compute_not_found(workspace, name))
     }
 
-    /// One page of the workspace's computes (sorted by name) and the `$skip` of the next.
+    /// One page of the workspace's computes (sorted by name) as a `ComputeResourceList`
+    /// body, its `nextLink` made by `next_link` from the `$skip` of the next page. The page is
+    /// serialized straight from the store.
     pub fn list_computes(
         &mut self,
         path: &WorkspacePath,
         skip: usize,
         compute_type: Option<&str>,
-    ) -> Result<(Vec<Value>, Option<usize>), ArmError> {
+        next_link: impl FnOnce(usize) -> String,
+    ) -> Result<Vec<u8>, ArmError> {
         let workspace = self.workspace(path)?;
         let page_size = self.settings.page_size.max(1);
-        let mut page = Vec::new();
         let key = path.key();
         let mut matching = self
             .store
@@ -232,11 +236,30 @@ impl Service {
                 compute_type.is_none_or(|kind| compute.compute_type.eq_ignore_ascii_case(kind))
             })
             .skip(skip);
-        for compute in matching.by_ref().take(page_size) {
-            page.push(render_compute(&workspace, compute));
+        let page: Vec<Fields<'_>> = (matching.by_ref().take(page_size))
+            .map(|compute| compute_fields(&workspace, compute))
+            .collect();
+        let next = matching
+            .next()
+            .is_some()
+            .then(|| next_link(skip + page_size));
+        #[derive(serde::Serialize)]
+        struct ComputeResourceList<'a> {
+            value: Vec<Fields<'a>>,
+            #[serde(rename = "nextLink", skip_serializing_if = "Option::is_none")]
+            next_link: Option<String>,
         }
-        let next = matching.next().is_some().then_some(skip + page_size);
-        Ok((page, next))
+        serde_json::to_vec(&ComputeResourceList {
+            value: page,
+            next_link: next,
+        })
+        .map_err(|error| {
+            ArmError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "InternalServerError",
+                error.to_string(),
+            )
+        })
     }
 
     pub fn list_nodes(&mut self, path: &WorkspacePath, name: &str) -> Result<Value, ArmError> {

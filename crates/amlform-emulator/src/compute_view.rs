@@ -2,6 +2,9 @@
 //! fields the service reports for each type (node counts, instance state, endpoints), and
 //! never a secret.
 
+use std::borrow::Cow;
+
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
 
 use crate::clock::timestamp;
@@ -45,58 +48,148 @@ pub fn render_workspace(workspace: &Workspace) -> Value {
 
 /// A compute as GET returns it (`ComputeResource`), secrets never included.
 pub fn render_compute(workspace: &Workspace, compute: &Compute) -> Value {
-    let mut properties = Map::new();
-    properties.insert("computeType".into(), json!(compute.compute_type));
+    serde_json::to_value(compute_fields(workspace, compute)).unwrap_or_default()
+}
+
+/// The same resource, borrowed from the store: a page of a list serializes these directly,
+/// without building (and dropping) a `Value` tree per compute.
+pub(crate) fn compute_fields<'a>(workspace: &'a Workspace, compute: &'a Compute) -> Fields<'a> {
+    let mut properties = Fields::default();
+    properties.text("computeType", &compute.compute_type);
     for (field, value) in &compute.settable {
-        properties.insert(field.clone(), value.clone());
+        properties.push(field.as_str(), Field::Borrowed(value));
     }
-    properties.insert("description".into(), json!(compute.description));
-    properties.insert(
-        "provisioningState".into(),
-        json!(compute.provisioning_state),
+    properties.push(
+        "description",
+        compute
+            .description
+            .as_deref()
+            .map_or(Field::Owned(Value::Null), |text| Field::Text(text.into())),
     );
-    properties.insert(
-        "provisioningErrors".into(),
+    properties.text("provisioningState", &compute.provisioning_state);
+    properties.owned(
+        "provisioningErrors",
         if compute.provisioning_errors.is_empty() {
             Value::Null
         } else {
             json!(compute.provisioning_errors)
         },
     );
-    properties.insert("createdOn".into(), json!(timestamp(compute.created_ms)));
-    properties.insert("modifiedOn".into(), json!(timestamp(compute.modified_ms)));
+    properties.push(
+        "createdOn",
+        Field::Text(timestamp(compute.created_ms).into()),
+    );
+    properties.push(
+        "modifiedOn",
+        Field::Text(timestamp(compute.modified_ms).into()),
+    );
     if let Some(resource_id) = &compute.resource_id {
-        properties.insert("resourceId".into(), json!(resource_id));
+        properties.text("resourceId", resource_id);
     }
-    properties.insert("isAttachedCompute".into(), json!(compute.is_attached));
-    if let Some(typed) = render_type_properties(workspace, compute) {
-        properties.insert("properties".into(), typed);
+    properties.owned("isAttachedCompute", Value::Bool(compute.is_attached));
+    if let Some(typed) = type_properties(workspace, compute) {
+        properties.push("properties", Field::Object(typed.finish()));
     }
-    let mut resource = json!({
-        "id": format!("{}/computes/{}", workspace.id(), compute.name),
-        "type": COMPUTE_RESOURCE_TYPE,
-        "name": compute.name,
-        "location": compute.location,
-        "properties": properties,
-    });
+    let mut resource = Fields::default();
+    resource.push(
+        "id",
+        Field::Text(format!("{}/computes/{}", workspace.id(), compute.name).into()),
+    );
+    resource.text("type", COMPUTE_RESOURCE_TYPE);
+    resource.text("name", &compute.name);
+    resource.text("location", &compute.location);
+    resource.push("properties", Field::Object(properties.finish()));
     for (field, value) in [
         ("identity", &compute.identity),
         ("tags", &compute.tags),
         ("sku", &compute.sku),
     ] {
         if let Some(value) = value {
-            resource[field] = value.clone();
+            resource.push(field, Field::Borrowed(value));
         }
     }
-    resource
+    resource.finish()
 }
 
-pub(crate) fn render_type_properties(workspace: &Workspace, compute: &Compute) -> Option<Value> {
-    let mut typed = compute.properties.clone().unwrap_or_else(|| json!({}));
-    let object = typed.as_object_mut()?;
+/// A JSON object being rendered: its fields borrowed from the store where they can be.
+/// [`Fields::finish`] sorts them and lets a later field replace an earlier one of the same
+/// name, so that it serializes exactly as the `Map` it stands for.
+#[derive(Default)]
+pub(crate) struct Fields<'a>(Vec<(Cow<'a, str>, Field<'a>)>);
+
+pub(crate) enum Field<'a> {
+    Borrowed(&'a Value),
+    Owned(Value),
+    Text(Cow<'a, str>),
+    Object(Fields<'a>),
+}
+
+impl<'a> Fields<'a> {
+    fn push(&mut self, name: impl Into<Cow<'a, str>>, field: Field<'a>) {
+        self.0.push((name.into(), field));
+    }
+
+    fn text(&mut self, name: &'static str, text: &'a str) {
+        self.push(name, Field::Text(text.into()));
+    }
+
+    fn owned(&mut self, name: &'static str, value: Value) {
+        self.push(name, Field::Owned(value));
+    }
+
+    /// Sorted by name, the last of each name kept.
+    fn finish(mut self) -> Self {
+        // Stable: of equal names, the later stays later.
+        self.0.sort_by(|a, b| a.0.cmp(&b.0));
+        let mut kept: Vec<(Cow<'a, str>, Field<'a>)> = Vec::with_capacity(self.0.len());
+        for entry in self.0 {
+            match kept.last_mut() {
+                Some(last) if last.0 == entry.0 => *last = entry,
+                _ => kept.push(entry),
+            }
+        }
+        Fields(kept)
+    }
+}
+
+impl Serialize for Fields<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, field) in &self.0 {
+            map.serialize_entry(name.as_ref(), field)?;
+        }
+        map.end()
+    }
+}
+
+impl Serialize for Field<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Field::Borrowed(value) => value.serialize(serializer),
+            Field::Owned(value) => value.serialize(serializer),
+            Field::Text(text) => serializer.serialize_str(text),
+            Field::Object(fields) => fields.serialize(serializer),
+        }
+    }
+}
+
+/// `properties.properties`: what was accepted, and the read-only fields the service fills in
+/// where the request did not set them. `None` where the stored value is not an object.
+fn type_properties<'a>(workspace: &'a Workspace, compute: &'a Compute) -> Option<Fields<'a>> {
+    let stored: Option<&'a Map<String, Value>> = match &compute.properties {
+        Some(Value::Object(stored)) => Some(stored),
+        Some(_) => return None,
+        None => None,
+    };
+    let mut typed = Fields::default();
+    for (name, value) in stored.into_iter().flatten() {
+        typed.push(name.as_str(), Field::Borrowed(value));
+    }
     let modified = json!(timestamp(compute.modified_ms));
-    let mut fill = |field: &str, value: Value| {
-        object.entry(field).or_insert(value);
+    let mut fill = |field: &'static str, value: Value| {
+        if !stored.is_some_and(|stored| stored.contains_key(field)) {
+            typed.owned(field, value);
+        }
     };
     match compute.compute_type.as_str() {
         "AmlCompute" => {
@@ -178,9 +271,20 @@ pub(crate) fn render_type_properties(workspace: &Workspace, compute: &Compute) -
                     "operationTrigger": "User"
                 }),
             );
-            if let Some(ssh) = object.get_mut("sshSettings").and_then(Value::as_object_mut) {
-                ssh.entry("adminUserName").or_insert(json!("azureuser"));
-                ssh.entry("sshPort").or_insert(json!(50_000));
+            if let Some(Value::Object(ssh)) = stored.and_then(|stored| stored.get("sshSettings")) {
+                let mut settings = Fields::default();
+                for (name, value) in ssh {
+                    settings.push(name.as_str(), Field::Borrowed(value));
+                }
+                for (field, value) in [
+                    ("adminUserName", json!("azureuser")),
+                    ("sshPort", json!(50_000)),
+                ] {
+                    if !ssh.contains_key(field) {
+                        settings.owned(field, value);
+                    }
+                }
+                typed.push("sshSettings", Field::Object(settings.finish()));
             }
         }
         "AKS" => {
@@ -212,8 +316,32 @@ pub(crate) fn render_type_properties(workspace: &Workspace, compute: &Compute) -
         }
         _ => {}
     }
-    if object.is_empty() && compute.properties.is_none() {
+    if typed.0.is_empty() && compute.properties.is_none() {
         return None;
     }
     Some(typed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finished_fields_serialize_as_the_map_they_stand_for() {
+        let stored = json!({"b": 1});
+        let mut fields = Fields::default();
+        fields.text("c", "first");
+        fields.push("b", Field::Borrowed(&stored["b"]));
+        fields.owned("a", json!([true]));
+        fields.text("c", "second");
+        let mut map = Map::new();
+        map.insert("c".into(), json!("first"));
+        map.insert("b".into(), json!(1));
+        map.insert("a".into(), json!([true]));
+        map.insert("c".into(), json!("second"));
+        assert_eq!(
+            serde_json::to_string(&fields.finish()).unwrap(),
+            serde_json::to_string(&map).unwrap(),
+        );
+    }
 }

@@ -621,7 +621,7 @@ async fn list_computes(
     uri: Uri,
     Path(params): Path<WorkspaceParams>,
     Query(query): Query<HashMap<String, String>>,
-) -> Result<Json<Value>, ArmError> {
+) -> Result<Response, ArmError> {
     let skip = match query.get("$skip") {
         None => 0,
         Some(token) => token.parse().map_err(|_| {
@@ -632,20 +632,19 @@ async fn list_computes(
         })?,
     };
     let compute_type = query.get("compute-type").map(String::as_str);
-    let (page, next) = shared
-        .lock()
-        .list_computes(&params.into(), skip, compute_type)?;
-    let mut body = json!({ "value": page });
-    if let Some(next) = next {
-        // The caller's own api-version, as ARM's nextLink keeps it.
-        let version = query.get("api-version").map_or(API_VERSION, String::as_str);
-        body["nextLink"] = json!(format!(
+    // The caller's own api-version, as ARM's nextLink keeps it.
+    let version = query.get("api-version").map_or(API_VERSION, String::as_str);
+    let next_link = |next: usize| {
+        format!(
             "{}{}?api-version={version}&$skip={next}",
             base_url(&headers, scheme),
             uri.path()
-        ));
-    }
-    Ok(Json(body))
+        )
+    };
+    let body = shared
+        .lock()
+        .list_computes(&params.into(), skip, compute_type, next_link)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 async fn put_compute(

@@ -250,6 +250,56 @@ async fn list_example_pages_with_next_link() {
     assert_eq!(names, ["compute123", "compute1234"]);
 }
 
+/// A page of the list is serialized straight from the store, a GET through a `Value`: for
+/// every kind the example requests create (and a compute instance's SSH defaults), each item
+/// of the list is the GET of that compute, and the page is valid JSON in name order.
+#[tokio::test]
+async fn every_listed_compute_is_its_get() {
+    let Some(api) = api_reference() else { return };
+    let (_emulator, client) = emulator();
+    let workspace = "ws-list";
+    let mut names = Vec::new();
+    for (index, (_, example)) in examples(&api.join("examples/Compute/createOrUpdate"))
+        .into_iter()
+        .enumerate()
+    {
+        let name = format!("c{index:02}");
+        client
+            .create(
+                &common::compute_path(workspace, &name),
+                &example["parameters"]["parameters"],
+            )
+            .await;
+        names.push(name);
+    }
+    let mut listed = Vec::new();
+    let mut page = client
+        .get(&format!("{}/computes", common::workspace_path(workspace)))
+        .await;
+    loop {
+        assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+        listed.extend(page.body["value"].as_array().unwrap().iter().cloned());
+        let Some(next) = page.body["nextLink"].as_str() else {
+            break;
+        };
+        let path = next
+            .strip_prefix("http://emulator.test")
+            .unwrap()
+            .to_owned();
+        page = client.raw(Method::GET, &path, None).await;
+    }
+    let listed_names: Vec<&str> = listed
+        .iter()
+        .map(|item| item["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed_names, names);
+    for item in &listed {
+        let name = item["name"].as_str().unwrap();
+        let got = client.get(&common::compute_path(workspace, name)).await;
+        assert_eq!(&got.body, item, "{name}: the list and the GET differ");
+    }
+}
+
 #[tokio::test]
 async fn patch_delete_start_list_keys_and_list_nodes_examples() {
     let Some(api) = api_reference() else { return };
