@@ -3,7 +3,7 @@
 //! change succeeded, 1 otherwise (the summary says what was done and what was not).
 
 use crate::exit_status::ExitStatus;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -16,8 +16,9 @@ use serde_json::json;
 use tokio::sync::watch;
 
 use crate::apply_progress::{Progress, ProgressStyle, STILL_RUNNING_EVERY, summary_json};
+use crate::approval::approved;
 use crate::cli::ApplyArgs;
-use crate::plan_command::{Planned, check_files, open_module_state, prepare};
+use crate::plan_command::{Planned, check_files, open_module_state, prepare, targeting_options};
 use crate::printer::PlanForm;
 use crate::settings::Settings;
 use crate::state_backend::Store;
@@ -29,6 +30,12 @@ pub fn run(args: &ApplyArgs, destroy: bool, settings: &Settings) -> anyhow::Resu
             anyhow::bail!(
                 "`amlform destroy` makes its own plan; it takes no plan file\nhint: `amlform plan --destroy --out {}` then `amlform apply {}`",
                 file.display(),
+                file.display()
+            );
+        }
+        if !args.targeting.is_empty() {
+            anyhow::bail!(
+                "a saved plan is applied whole: -target, -exclude and -replace shape a plan as it is made\nhint: pass them to `amlform plan --out {}` instead",
                 file.display()
             );
         }
@@ -44,7 +51,7 @@ pub fn run(args: &ApplyArgs, destroy: bool, settings: &Settings) -> anyhow::Resu
     let options = PlanOptions {
         destroy,
         refresh_only: args.refresh_only && !destroy,
-        ..PlanOptions::default()
+        ..targeting_options(&args.targeting)
     };
     let Some(Planned {
         module,
@@ -78,7 +85,13 @@ pub fn run(args: &ApplyArgs, destroy: bool, settings: &Settings) -> anyhow::Resu
     if !plan.has_changes() {
         return Ok(ExitStatus::Success);
     }
-    if !args.auto_approve && !confirmed(destroy)? {
+    let question = if destroy {
+        "Do you really want to destroy all these computes?"
+    } else {
+        "Do you want to perform these actions?"
+    };
+    let hint = "pass -auto-approve (for CI), or apply a reviewed plan file (`amlform apply FILE`)";
+    if !args.auto_approve && !approved(question, operation, hint, settings.input)? {
         println!(
             "\n{} cancelled; nothing was changed.",
             if destroy { "Destroy" } else { "Apply" }
@@ -295,6 +308,11 @@ fn execute(
         println!(
             "\n{verb} complete! Resources: {added} added, {changed} changed, {destroyed} destroyed."
         );
+        if !(args.targeting.targets.is_empty() && args.targeting.exclude.is_empty()) {
+            println!(
+                "\nWarning: Applied changes may be incomplete: the plan was made with -target or -exclude, so it may not be all the configuration asks for; run `amlform plan` to see what is left."
+            );
+        }
         if !module.evaluated.outputs.is_empty() && !destroy {
             // Again, now that the ids the outputs may show are known.
             let records = store
@@ -359,26 +377,4 @@ fn ctrl_c_stream(runtime: &tokio::runtime::Runtime) -> Option<tokio::signal::uni
 fn ctrl_c_stream(runtime: &tokio::runtime::Runtime) -> Option<tokio::signal::windows::CtrlC> {
     let _entered = runtime.enter();
     tokio::signal::windows::ctrl_c().ok()
-}
-
-/// Asks on a terminal; refuses to guess when there is none.
-fn confirmed(destroy: bool) -> anyhow::Result<bool> {
-    if !std::io::stdin().is_terminal() {
-        anyhow::bail!(
-            "refusing to {} without confirmation: stdin is not a terminal\nhint: pass --auto-approve (for CI), or run it in a terminal",
-            if destroy { "destroy" } else { "apply" }
-        );
-    }
-    print!(
-        "\nDo you want to {}? Only 'yes' will be accepted: ",
-        if destroy {
-            "destroy all these computes"
-        } else {
-            "perform these actions"
-        }
-    );
-    std::io::stdout().flush()?;
-    let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer)?;
-    Ok(answer.trim() == "yes")
 }

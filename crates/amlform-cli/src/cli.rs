@@ -24,6 +24,11 @@ pub struct Cli {
     /// How to sign in to Azure, for every workspace: default (each of the others in turn),
     /// environment, workload_identity, managed_identity or azure_cli. Without it, each
     /// workspace's `credential` decides.
+    /// `-input=false`: never ask (an apply without `-auto-approve` then stops instead of
+    /// asking for its confirmation).
+    #[arg(long, global = true, default_value_t = true, action = clap::ArgAction::Set,
+          value_name = "BOOL", hide_possible_values = true)]
+    pub input: bool,
     #[arg(long, global = true, env = "AMLFORM_CREDENTIAL", value_name = "KIND",
           value_parser = clap::builder::PossibleValuesParser::new(amlform_azure::CredentialKind::NAMES))]
     pub credential: Option<String>,
@@ -93,6 +98,8 @@ pub struct ApplyArgs {
     /// How many operations run at once.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u16).range(1..))]
     pub parallelism: u16,
+    #[command(flatten)]
+    pub targeting: TargetingArgs,
     /// How long to wait for another process's state lock (e.g. 30s).
     #[arg(long, value_parser = amlform_emulator::parse_duration, default_value = "0s")]
     pub lock_timeout: std::time::Duration,
@@ -146,8 +153,12 @@ pub struct OutputArgs {
     /// Only this output, its value alone on stdout (for scripts).
     pub name: Option<String>,
     /// As JSON: `{"NAME": {"sensitive": false, "known": true, "value": ...}}`.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "raw")]
     pub json: bool,
+    /// The value of NAME alone, a string without quotes and no newline after it (for
+    /// scripts: `$(amlform output -raw id)`); only a string, number or bool.
+    #[arg(long, requires = "name")]
+    pub raw: bool,
     /// How long to wait for another process's state lock (e.g. 30s).
     #[arg(long, value_parser = amlform_emulator::parse_duration, default_value = "0s")]
     pub lock_timeout: std::time::Duration,
@@ -157,20 +168,33 @@ pub struct OutputArgs {
 
 #[derive(Debug, Args)]
 pub struct ShowArgs {
-    /// The plan file.
-    pub file: PathBuf,
-    /// As JSON.
+    /// A plan file; without one, the state.
+    pub file: Option<PathBuf>,
+    /// As JSON (the state: Terraform's `values` representation).
     #[arg(long, conflicts_with = "markdown")]
     pub json: bool,
-    /// As Markdown for a pull-request comment.
-    #[arg(long)]
+    /// As Markdown for a pull-request comment (a plan file).
+    #[arg(long, requires = "file")]
     pub markdown: bool,
+    /// How long to wait for another process's state lock (e.g. 30s).
+    #[arg(long, value_parser = amlform_emulator::parse_duration, default_value = "0s")]
+    pub lock_timeout: std::time::Duration,
+    #[command(flatten)]
+    pub variables: VariableArgs,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum StateCommand {
-    /// Every address in the state, one per line.
-    List(StateArgs),
+    /// Every address in the state, one per line; only those under ADDRESS when given
+    /// (`aml_compute.pool` lists each of its instances).
+    List {
+        addresses: Vec<String>,
+        /// Only the resource with this ARM id.
+        #[arg(long)]
+        id: Option<String>,
+        #[command(flatten)]
+        state: StateArgs,
+    },
     /// One resource as the state remembers it (secrets shown as `(sensitive value)`).
     Show {
         address: String,
@@ -189,7 +213,8 @@ pub enum StateCommand {
         #[command(flatten)]
         state: StateArgs,
     },
-    /// Forget resources without touching the service (repeatable addresses).
+    /// Forget resources without touching the service (repeatable addresses; a block's address
+    /// forgets each of its instances).
     Rm {
         #[arg(required = true)]
         addresses: Vec<String>,
@@ -296,23 +321,36 @@ pub struct PlanArgs {
     /// Plan the removal of everything in the state (what `amlform destroy` would do).
     #[arg(long, conflicts_with = "refresh_only")]
     pub destroy: bool,
+    #[command(flatten)]
+    pub targeting: TargetingArgs,
+    /// Save the plan to FILE for `show` (and for `apply FILE`); it holds no secret.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// How long to wait for another process's state lock (e.g. 30s).
+    #[arg(long, value_parser = amlform_emulator::parse_duration, default_value = "0s")]
+    pub lock_timeout: std::time::Duration,
+    #[command(flatten)]
+    pub variables: VariableArgs,
+}
+
+/// `-target`, `-exclude` and `-replace`, as `plan`, `apply` and `destroy` take them.
+#[derive(Debug, Default, Args)]
+pub struct TargetingArgs {
     /// Plan only this address and what it depends on (repeatable).
     #[arg(long = "target", value_name = "ADDRESS")]
     pub targets: Vec<String>,
     /// Leave this address out of the plan (repeatable).
     #[arg(long = "exclude", value_name = "ADDRESS")]
     pub exclude: Vec<String>,
-    /// Save the plan to FILE for `show` (and for `apply FILE`); it holds no secret.
-    #[arg(long, short = 'o', value_name = "FILE")]
-    pub out: Option<PathBuf>,
     /// Replace this resource even if nothing forces it (repeatable).
     #[arg(long = "replace", value_name = "ADDRESS")]
     pub replace: Vec<String>,
-    /// How long to wait for another process's state lock (e.g. 30s).
-    #[arg(long, value_parser = amlform_emulator::parse_duration, default_value = "0s")]
-    pub lock_timeout: std::time::Duration,
-    #[command(flatten)]
-    pub variables: VariableArgs,
+}
+
+impl TargetingArgs {
+    pub fn is_empty(&self) -> bool {
+        self.targets.is_empty() && self.exclude.is_empty() && self.replace.is_empty()
+    }
 }
 
 #[derive(Debug, Args)]

@@ -2,7 +2,6 @@
 //! for scripts). A remote lock frees itself within a minute of its holder's death; this is
 //! for not waiting. The id must be the one held, so a lock taken since is never broken.
 
-use std::io::{BufRead, Write};
 use std::path::Path;
 
 use amlform_remote_state::RemoteStore;
@@ -32,11 +31,12 @@ pub fn run(args: &ForceUnlockArgs, settings: &Settings) -> anyhow::Result<ExitSt
         println!(
             "Unlocking it while that command still runs can let two commands change the state at once."
         );
-        print!("Do you really want to force-unlock the state? Only 'yes' will be accepted: ");
-        std::io::stdout().flush()?;
-        let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer)?;
-        Ok(answer.trim() == "yes")
+        crate::approval::approved(
+            "Do you really want to force-unlock the state?",
+            "force-unlock",
+            "pass -force",
+            settings.input,
+        )
     };
     match &backend {
         Backend::Local => {

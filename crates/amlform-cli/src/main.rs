@@ -6,6 +6,7 @@
 
 mod apply_command;
 mod apply_progress;
+mod approval;
 mod cli;
 mod connection;
 mod emulator_command;
@@ -60,6 +61,7 @@ fn main() -> ExitCode {
             quiet: cli.quiet,
         },
         credential: cli.credential.clone(),
+        input: cli.input,
     };
     let status = match cli.command {
         Command::Validate(args) => validate_command::run(&args, &settings),

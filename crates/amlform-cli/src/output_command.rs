@@ -1,4 +1,4 @@
-//! `amlform output [NAME] [--json]`: the configuration's outputs, with computed values (a
+//! `amlform output [NAME] [--json | --raw]`: the configuration's outputs, with computed values (a
 //! compute's `id`) as the state knows them. A sensitive output shows as `(sensitive value)`
 //! in every form: amlform never prints a secret.
 
@@ -45,6 +45,8 @@ pub fn run(args: &OutputArgs, settings: &Settings) -> anyhow::Result<ExitStatus>
             .map(|(name, output)| ((*name).clone(), output_json(output)))
             .collect();
         println!("{}", serde_json::to_string_pretty(&rendered)?);
+    } else if let (true, Some((name, output))) = (args.raw, chosen.first_key_value()) {
+        print!("{}", raw(name, output)?);
     } else if let (Some(_), Some((_, output))) = (&args.name, chosen.first_key_value()) {
         println!("{}", shown(output));
     } else {
@@ -71,9 +73,30 @@ fn shown(output: &EvaluatedOutput) -> String {
     }
 }
 
+/// `output -raw NAME`: a string as it is, a number or bool as text; anything else, or a
+/// secret, is refused (Terraform prints a sensitive value here; amlform never prints one).
+fn raw(name: &str, output: &EvaluatedOutput) -> anyhow::Result<String> {
+    if output.sensitive {
+        anyhow::bail!(
+            "output `{name}` is sensitive, and amlform never prints a secret\nhint: read it where it comes from (the variable's source, or Azure's key vault)"
+        );
+    }
+    match &output.value {
+        Value::String(text) => Ok(text.clone()),
+        Value::Number(_) | Value::Bool(_) => Ok(output.value.to_string()),
+        Value::Unknown => {
+            anyhow::bail!("output `{name}` is known only after apply\nhint: `amlform apply` first")
+        }
+        Value::Null => anyhow::bail!("output `{name}` is null: -raw has nothing to print"),
+        _ => anyhow::bail!(
+            "output `{name}` is a list or map, which -raw cannot print as one value\nhint: `amlform output -json {name}`"
+        ),
+    }
+}
+
 /// Terraform's `output -json` shape: `{"sensitive": .., "value": ..}`; a sensitive value is
 /// left out, an unknown one is `null` with `"known": false`.
-fn output_json(output: &EvaluatedOutput) -> serde_json::Value {
+pub fn output_json(output: &EvaluatedOutput) -> serde_json::Value {
     let known = !contains_unknown(&output.value);
     if output.sensitive {
         json!({ "sensitive": true, "known": known })

@@ -12,7 +12,7 @@ use amlform_lang::Module;
 use amlform_plan::{Plan, PlanOptions};
 use amlform_state::{StateError, StateRecord, StateStore};
 
-use crate::cli::{PlanArgs, VariableArgs};
+use crate::cli::{PlanArgs, TargetingArgs, VariableArgs};
 use crate::connection;
 use crate::exit_status::ExitStatus;
 use crate::printer::PlanForm;
@@ -23,10 +23,8 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
     let mut timings = crate::timings::Timings::start();
     let options = PlanOptions {
         refresh_only: args.refresh_only,
-        replace: args.replace.clone(),
-        targets: args.targets.clone(),
-        exclude: args.exclude.clone(),
         destroy: args.destroy,
+        ..targeting_options(&args.targeting)
     };
     let Some(planned) = prepare(
         &args.variables,
@@ -68,6 +66,16 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// The plan options `-target`, `-exclude` and `-replace` give.
+pub fn targeting_options(targeting: &TargetingArgs) -> PlanOptions {
+    PlanOptions {
+        replace: targeting.replace.clone(),
+        targets: targeting.targets.clone(),
+        exclude: targeting.exclude.clone(),
+        ..PlanOptions::default()
+    }
 }
 
 /// A plan with what it was made from: the configuration, the (locked) state, the workspaces'

@@ -9,6 +9,8 @@ pub struct Settings {
     pub printer: Printer,
     /// `--credential`: overrides every workspace's `credential`.
     pub credential: Option<String>,
+    /// `-input`: whether a command may ask (false: it stops where it would have asked).
+    pub input: bool,
 }
 
 impl Settings {

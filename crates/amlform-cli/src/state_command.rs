@@ -14,7 +14,7 @@ use crate::cli::{StateArgs, StateCommand};
 
 pub fn run(command: &StateCommand, settings: &Settings) -> anyhow::Result<ExitStatus> {
     let (operation, args) = match command {
-        StateCommand::List(args) => ("state list", args),
+        StateCommand::List { state, .. } => ("state list", state),
         StateCommand::Show { state, .. } => ("state show", state),
         StateCommand::Pull(args) => ("state pull", args),
         StateCommand::Push { state, .. } => ("state push", state),
@@ -26,9 +26,21 @@ pub fn run(command: &StateCommand, settings: &Settings) -> anyhow::Result<ExitSt
     let StateArgs { lock_timeout } = args;
     let mut store = crate::plan_command::open_state(operation, *lock_timeout, settings)?;
     match command {
-        StateCommand::List(_) => {
+        StateCommand::List { addresses, id, .. } => {
             for record in store.records()? {
-                println!("{}", record.address);
+                let listed = (addresses.is_empty()
+                    || addresses
+                        .iter()
+                        .any(|filter| is_under(&record.address, filter)))
+                    && id.as_ref().is_none_or(|id| {
+                        record
+                            .arm_id
+                            .as_ref()
+                            .is_some_and(|arm_id| arm_id.eq_ignore_ascii_case(id))
+                    });
+                if listed {
+                    println!("{}", record.address);
+                }
             }
         }
         StateCommand::Show { address, .. } => {
@@ -49,20 +61,28 @@ pub fn run(command: &StateCommand, settings: &Settings) -> anyhow::Result<ExitSt
         }
         StateCommand::Push { file, force, .. } => push(&mut store, file, *force)?,
         StateCommand::Rm { addresses, .. } => {
-            for address in addresses {
-                if store.record(address)?.is_none() {
+            let records = store.records()?;
+            let mut removed = std::collections::BTreeSet::new();
+            for filter in addresses {
+                let under: Vec<String> = (records.iter())
+                    .filter(|record| is_under(&record.address, filter))
+                    .map(|record| record.address.clone())
+                    .collect();
+                removed.extend(under.iter().cloned());
+                if under.is_empty() {
                     return Err(StateError::NotFound {
-                        address: address.clone(),
+                        address: filter.clone(),
                     }
                     .into());
                 }
             }
+            let removed: Vec<String> = removed.into_iter().collect();
             store.commit(ChangeSet {
                 put: Vec::new(),
-                remove: addresses.clone(),
+                remove: removed.clone(),
                 operation: "state rm".to_owned(),
             })?;
-            for address in addresses {
+            for address in &removed {
                 println!("Removed {address} from the state (the compute itself is untouched)");
             }
         }
@@ -221,8 +241,16 @@ fn restore(force: bool, args: &StateArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
+/// Whether `address` is `filter` or one of its instances (`aml_compute.pool["a"]` is under
+/// `aml_compute.pool`; everything in a module is under `module.team`).
+pub fn is_under(address: &str, filter: &str) -> bool {
+    address
+        .strip_prefix(filter)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['[', '.']))
+}
+
 /// A record as HCL-like text; secrets only as `(sensitive value)`.
-fn show(record: &StateRecord) -> String {
+pub fn show(record: &StateRecord) -> String {
     // The block's label alone: `aml_compute.pool["big"]` is block `pool`, instance `["big"]`.
     let label = record
         .address

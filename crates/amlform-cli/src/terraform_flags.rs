@@ -8,10 +8,6 @@ use std::ffi::OsString;
 
 use clap::{Arg, Command};
 
-/// Flags Terraform users pass that mean nothing here: amlform never asks for input it was
-/// not given.
-const IGNORED: &[&str] = &["input"];
-
 pub fn rewrite(command: &Command, args: Vec<OsString>) -> Result<Vec<OsString>, String> {
     let mut current = command.clone();
     current.build();
@@ -54,9 +50,6 @@ pub fn rewrite(command: &Command, args: Vec<OsString>) -> Result<Vec<OsString>, 
             Some((name, value)) => (name, Some(value)),
             None => (rest, None),
         };
-        if IGNORED.contains(&name) {
-            continue;
-        }
         if dashes == 2 {
             value_expected = value.is_none()
                 && find(&current, &globals, |arg| arg.get_long() == Some(name))
@@ -139,7 +132,14 @@ mod tests {
                 "-input=false"
             ])
             .unwrap(),
-            ["--chdir=dir", "apply", "--auto-approve", "--var", "a=1"]
+            [
+                "--chdir=dir",
+                "apply",
+                "--auto-approve",
+                "--var",
+                "a=1",
+                "--input=false"
+            ]
         );
         assert_eq!(
             rewritten(&[

@@ -5,6 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::plan::{Action, AttributeChange, Plan, ResourceChange, Shown};
+use crate::state_values::AddressParts;
 
 pub const FORMAT_VERSION: &str = "1.0";
 
@@ -44,14 +45,7 @@ fn resource_change(change: &ResourceChange) -> Value {
         change.action,
         Action::Delete | Action::Detach | Action::Forget
     );
-    let label = change
-        .address
-        .split_once('.')
-        .map_or(change.address.as_str(), |(_, label)| label);
-    let (name, index) = match label.split_once('[') {
-        Some((name, index)) => (name, Some(index.trim_end_matches(']').trim_matches('"'))),
-        None => (label, None),
-    };
+    let AddressParts { name, index, .. } = AddressParts::of(&change.address);
     let replace_paths: Vec<Value> = change
         .forced_by()
         .into_iter()
@@ -99,7 +93,7 @@ fn resource_change(change: &ResourceChange) -> Value {
         "reason": change.reason,
     });
     if let Some(index) = index {
-        body["index"] = json!(index);
+        body["index"] = index;
     }
     if let Some(id) = &change.import_id {
         body["change"]["importing"] = json!({ "id": id });

@@ -12,6 +12,7 @@ mod moves;
 mod plan;
 mod planner;
 mod service_checks;
+mod state_values;
 mod text_view;
 mod vm_prices;
 
@@ -23,5 +24,6 @@ pub use plan::{
 };
 pub use planner::{PlanInput, PlanOptions, managed_as, moved_hint, plan, shown, to_json};
 pub use service_checks::{Region, RegionFacts, check_against_service, region_of};
+pub use state_values::{AddressParts, PROVIDER_NAME, render_state_json, root_module};
 pub use text_view::{render_text, write_text};
 pub use vm_prices::hourly_price;

@@ -754,16 +754,76 @@ fn drift_of(record: &StateRecord, found: Option<&RemoteCompute>) -> Option<Resou
     })
 }
 
-/// `--target` keeps the named resources and what they depend on; `--exclude` drops names.
+/// `--target` keeps the named resources and what they depend on (with `--destroy`, what
+/// depends on them); `--exclude` drops names.
+/// An address that names nothing in the configuration or the state is an error (a typo would
+/// otherwise plan nothing, or everything, and look like success); any targeting is a warning,
+/// as in Terraform, since the plan may then not be all the configuration asks for.
 fn apply_targeting(plan: &mut Plan, input: &PlanInput<'_>) {
     let options = &input.options;
+    let flags = [
+        ("--target", &options.targets),
+        ("--exclude", &options.exclude),
+        ("--replace", &options.replace),
+    ];
+    for (flag, addresses) in flags {
+        for address in addresses {
+            if !names_something(address, input) {
+                plan.errors.push(PlanError {
+                    address: address.clone(),
+                    message: format!(
+                        "{flag} names no resource of the configuration or the state"
+                    ),
+                    hint: "an address is `KIND.NAME` or `KIND.NAME[KEY]` (`aml_compute.cpu`, `aml_compute.pool[\"a\"]`); `amlform state list` lists the state's".to_owned(),
+                    location: None,
+                    attribute: None,
+                });
+            }
+        }
+    }
+    if !options.targets.is_empty() || !options.exclude.is_empty() {
+        plan.warnings.push(
+            "Resource targeting is in effect: this plan covers only part of the configuration (-target / -exclude), so it may not be all the changes it asks for; targeting is for exceptional situations, not routine use".to_owned(),
+        );
+    }
     if !options.targets.is_empty() {
         let mut keep: BTreeSet<String> = BTreeSet::new();
         let mut pending: Vec<String> = options.targets.clone();
+        if options.destroy {
+            // Destroying a target destroys what depends on it, never what it depends on.
+            let dependents = dependents(input.state);
+            while let Some(address) = pending.pop() {
+                if !keep.insert(address.clone()) {
+                    continue;
+                }
+                let base = base_address(&address);
+                let mut found: Vec<&str> = Vec::new();
+                found.extend(dependents.on.get(address.as_str()).into_iter().flatten());
+                if base == address {
+                    found.extend(dependents.on_any_instance.get(&base).into_iter().flatten());
+                } else {
+                    found.extend(dependents.on.get(base.as_str()).into_iter().flatten());
+                }
+                pending.extend(found.into_iter().map(str::to_owned));
+            }
+        }
+        // An address is an instance, or a block of instances.
+        let mut by_block: HashMap<String, Vec<&ComputeInstance>> = HashMap::default();
+        for (address, instance) in &input.config.computes {
+            by_block
+                .entry(base_address(address))
+                .or_default()
+                .push(instance);
+        }
         while let Some(address) = pending.pop() {
-            if keep.insert(address.clone())
-                && let Some(instance) = input.config.computes.get(&address)
-            {
+            if !keep.insert(address.clone()) {
+                continue;
+            }
+            let instances = match input.config.computes.get(&address) {
+                Some(instance) => vec![instance],
+                None => by_block.get(&address).cloned().unwrap_or_default(),
+            };
+            for instance in instances {
                 pending.extend(instance.depends_on.iter().cloned());
             }
         }
@@ -778,6 +838,37 @@ fn apply_targeting(plan: &mut Plan, input: &PlanInput<'_>) {
             })
         });
     }
+}
+
+/// Who depends on what, from the state's records.
+struct Dependents<'a> {
+    /// By the address depended on, exactly as recorded.
+    on: HashMap<&'a str, Vec<&'a str>>,
+    /// By the block of the address depended on (`aml_compute.pool` for `…pool["a"]`).
+    on_any_instance: HashMap<String, Vec<&'a str>>,
+}
+
+fn dependents(state: &[StateRecord]) -> Dependents<'_> {
+    let mut found = Dependents {
+        on: HashMap::default(),
+        on_any_instance: HashMap::default(),
+    };
+    for record in state {
+        for on in &record.dependencies {
+            let dependent = record.address.as_str();
+            found.on.entry(on.as_str()).or_default().push(dependent);
+            (found.on_any_instance.entry(base_address(on)).or_default()).push(dependent);
+        }
+    }
+    found
+}
+
+/// Whether `address` is a compute of the configuration or a record of the state, as an
+/// instance or as the block of instances.
+fn names_something(address: &str, input: &PlanInput<'_>) -> bool {
+    let matches = |candidate: &str| candidate == address || base_address(candidate) == address;
+    input.config.computes.keys().any(|key| matches(key))
+        || input.state.iter().any(|record| matches(&record.address))
 }
 
 /// `aml_compute.pool["a"]` → `aml_compute.pool`, so a target names every instance of a block.

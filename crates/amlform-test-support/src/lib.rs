@@ -86,6 +86,22 @@ impl Cli {
             .expect("the amlform binary runs")
     }
 
+    /// Runs `amlform -C dir args...` with `input` piped to its stdin.
+    pub fn run_with_input(&self, dir: &Path, args: &[&str], input: &str) -> Output {
+        use std::io::Write;
+        let mut child = (self.command(dir, args))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("the amlform binary runs");
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        // A command that never reads its stdin may end before the write: not an error here.
+        let _ = stdin.write_all(input.as_bytes());
+        drop(stdin);
+        child.wait_with_output().expect("the amlform binary runs")
+    }
+
     /// Runs it and returns its stdout; panics with both streams unless it exits 0.
     pub fn succeeds(&self, dir: &Path, args: &[&str]) -> String {
         let output = self.run(dir, args);

@@ -5,12 +5,12 @@ use std::process::{Command, Output};
 
 use tempfile::TempDir;
 
-fn amlform(dir: &Path, args: &[&str]) -> Output {
+pub(crate) fn amlform(dir: &Path, args: &[&str]) -> Output {
     crate::cli().run(dir, args)
 }
 
 /// A scratch directory holding `files`; removed when dropped.
-fn scratch(name: &str, files: &[(&str, &str)]) -> TempDir {
+pub(crate) fn scratch(name: &str, files: &[(&str, &str)]) -> TempDir {
     let dir = temp_dir(name);
     for (file, text) in files {
         std::fs::write(dir.path().join(file), text).unwrap();
@@ -30,7 +30,7 @@ fn quickstart() -> PathBuf {
 }
 
 /// A scratch copy of the quickstart, so commands that write `.amlform/` leave the example alone.
-fn quickstart_copy(name: &str) -> TempDir {
+pub(crate) fn quickstart_copy(name: &str) -> TempDir {
     let dir = temp_dir(name);
     for entry in std::fs::read_dir(quickstart()).unwrap() {
         let path = entry.unwrap().path();
@@ -210,10 +210,10 @@ fn quiet_prints_the_plan_and_the_summary_but_no_progress_or_notes() {
 fn apply_plan_destroy_on_the_quickstart() {
     let temp = quickstart_copy("apply");
     let dir = temp.path();
-    // No terminal and no --auto-approve: refused, nothing changed.
+    // No answer on stdin and no --auto-approve: refused, nothing changed.
     let refused = amlform(dir, &["apply"]);
     assert_eq!(refused.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("--auto-approve"));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("-auto-approve"));
 
     let applied = amlform(dir, &["apply", "--auto-approve"]);
     let stdout = String::from_utf8_lossy(&applied.stdout);

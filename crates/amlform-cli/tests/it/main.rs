@@ -18,6 +18,7 @@ mod examples;
 mod plan_and_state;
 mod remote_state;
 mod safety;
+mod terraform_habits;
 
 /// The `amlform` binary these tests drive.
 fn cli() -> amlform_test_support::Cli {
