@@ -303,6 +303,9 @@ impl ArmClient {
             if let Some(body) = body {
                 request = request.json(body);
             }
+            // The method and path only: never the token, a query (a SAS) or a body (secrets).
+            tracing::trace!(%method, path = %shown_path, attempt, "request");
+            let sent_at = std::time::Instant::now();
             let (retry_after, last, hint) = match request.send().await {
                 Ok(response) => {
                     let status = response.status();
@@ -311,6 +314,15 @@ impl ArmClient {
                         .get("x-ms-request-id")
                         .and_then(|value| value.to_str().ok())
                         .map(str::to_owned);
+                    tracing::debug!(
+                        %method,
+                        path = %shown_path,
+                        status = status.as_u16(),
+                        request_id = request_id.as_deref().unwrap_or("-"),
+                        elapsed_ms = sent_at.elapsed().as_millis() as u64,
+                        attempt,
+                        "response"
+                    );
                     let headers = response.headers().clone();
                     let retry_after = retry_after(&headers);
                     let bytes = response
@@ -387,7 +399,9 @@ impl ArmClient {
                     hint: hint.to_owned(),
                 });
             }
-            tokio::time::sleep(self.backoff(attempt, retry_after)).await;
+            let wait = self.backoff(attempt, retry_after);
+            tracing::info!(%method, path = %shown_path, attempt, wait_ms = wait.as_millis() as u64, reason = %last, "retrying");
+            tokio::time::sleep(wait).await;
         }
     }
 

@@ -16,6 +16,7 @@ mod force_unlock_command;
 mod graph_command;
 mod import_command;
 mod init_command;
+mod logging;
 mod module_loader;
 mod output_command;
 mod plan_command;
@@ -46,6 +47,11 @@ fn main() -> ExitCode {
         }
     };
     let cli = Cli::parse_from(args);
+    if let Err(message) = logging::init() {
+        eprintln!("error: {message}");
+        return ExitCode::from(1);
+    }
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), command = ?std::env::args().nth(1), "amlform started");
     if let Some(dir) = &cli.chdir
         && let Err(error) = std::env::set_current_dir(dir)
     {

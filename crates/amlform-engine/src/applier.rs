@@ -213,6 +213,7 @@ pub async fn apply<S: StateStore + Send>(
             }
             for address in walk.start_ready() {
                 let change = changes[address.as_str()];
+                tracing::debug!(%address, action = change.action.name(), "graph step started");
                 (context.on_event)(ApplyEvent::Started {
                     address: address.clone(),
                     action: change.action,
@@ -266,6 +267,7 @@ pub async fn apply<S: StateStore + Send>(
             in_flight.remove(&address);
             match outcome {
                 Ok(arm_id) => {
+                    tracing::debug!(%address, action = action.name(), elapsed_ms = elapsed.as_millis() as u64, "graph step succeeded");
                     walk.succeed(&address);
                     report.succeeded.push((address.clone(), action));
                     (context.on_event)(ApplyEvent::Finished {
@@ -283,7 +285,9 @@ pub async fn apply<S: StateStore + Send>(
                         walk.stop();
                     }
                     let message = error.to_string();
+                    tracing::warn!(%address, action = action.name(), error = %message, "graph step failed");
                     for skipped in walk.fail(&address) {
+                        tracing::debug!(address = %skipped, because_of = %address, "graph step skipped");
                         (context.on_event)(ApplyEvent::Skipped {
                             address: skipped.clone(),
                             because_of: address.clone(),

@@ -127,7 +127,14 @@ pub async fn refresh_settled<S: StateStore>(
     writes: bool,
     on_event: &(dyn Fn(PlanEvent) + Sync),
 ) -> Result<Refreshed, RefreshError> {
+    let started = Instant::now();
     let mut refreshed = refresh(config, workspaces).await?;
+    tracing::info!(
+        workspaces = refreshed.remote.len(),
+        computes = refreshed.remote.values().map(Vec::len).sum::<usize>(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "refreshed"
+    );
     if writes {
         let deadline = Instant::now() + Duration::from_secs(3600);
         let mut told = false;
@@ -275,6 +282,14 @@ pub fn plan(request: PlanRequest<'_>) -> Plan {
         );
     }
     plan.warnings.extend(refreshed.warnings.iter().cloned());
+    let summary = plan.summary();
+    tracing::info!(
+        add = summary.add,
+        change = summary.change,
+        destroy = summary.destroy,
+        errors = plan.errors.len(),
+        "planned"
+    );
     plan
 }
 

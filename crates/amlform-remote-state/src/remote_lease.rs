@@ -108,7 +108,10 @@ pub(crate) async fn acquire(
     let deadline = Instant::now() + timeout;
     loop {
         match container.acquire_lease(&key, duration, &id).await {
-            Ok(()) => return Ok(()),
+            Ok(()) => {
+                tracing::debug!(blob = %key, lease_seconds = duration.as_secs(), "state lease taken");
+                return Ok(());
+            }
             Err(failure) if failure.is(409, "LeaseAlreadyPresent") => {
                 if Instant::now() >= deadline {
                     let info = holder(container.clone())
@@ -192,8 +195,10 @@ pub(crate) async fn release(
             .await?;
         container.release_lease(&key, &lease).await
     };
-    match tokio::time::timeout(Duration::from_secs(10), work).await {
+    let released = match tokio::time::timeout(Duration::from_secs(10), work).await {
         Ok(result) => result,
         Err(_) => Ok(()),
-    }
+    };
+    tracing::debug!(blob = %key, released = released.is_ok(), "state lease released");
+    released
 }

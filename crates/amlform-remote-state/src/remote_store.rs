@@ -638,6 +638,12 @@ impl StateStore for RemoteStore {
         let count = changes.len() as u64;
         let serial = self.append(changes)?;
         self.last_commit.elapsed = started.elapsed();
+        tracing::debug!(
+            serial,
+            changes = count,
+            elapsed_ms = self.last_commit.elapsed.as_millis() as u64,
+            "remote state commit appended"
+        );
         self.last_commit.changes = count;
         COMMIT_LOG
             .lock()

@@ -644,6 +644,13 @@ impl StateStore for LocalStore {
                 TransactionError::Abort(()) => unreachable!("the transaction never aborts"),
             })?;
         self.db.flush().map_err(|error| self.database(error))?;
+        tracing::debug!(
+            first_serial = first,
+            serial,
+            changes = entries.len(),
+            records_written = written.len(),
+            "state commit flushed"
+        );
         self.serial = serial;
         // After the records, at most once a second while a command runs and once, synced, when
         // the store closes: a write (let alone a sync) per commit made an apply up to 60%

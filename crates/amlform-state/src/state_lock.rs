@@ -67,6 +67,7 @@ impl StateLock {
         loop {
             match publish(&path, &info) {
                 Ok(()) => {
+                    tracing::debug!(lock = %path.display(), operation, id = %info.id, "state lock taken");
                     return Ok(StateLock {
                         path,
                         info,
@@ -211,6 +212,7 @@ impl Drop for StateLock {
             .is_some_and(|info| info.id == self.info.id);
         if ours {
             let _ = fs::remove_file(&self.path);
+            tracing::debug!(lock = %self.path.display(), id = %self.info.id, "state lock released");
         }
     }
 }

@@ -15,6 +15,7 @@ macro_rules! assert_output_snapshot {
 mod apply_resilience;
 mod cli;
 mod examples;
+mod logs;
 mod plan_and_state;
 mod remote_state;
 mod safety;
