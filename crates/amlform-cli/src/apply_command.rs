@@ -65,6 +65,7 @@ pub fn run(args: &ApplyArgs, destroy: bool, settings: &Settings) -> anyhow::Resu
         args.lock_timeout,
         operation,
         options,
+        args.json,
         settings,
         &mut timings,
     )?

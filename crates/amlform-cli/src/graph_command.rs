@@ -41,6 +41,7 @@ pub fn run(args: &GraphArgs, settings: &Settings) -> anyhow::Result<ExitStatus> 
                 args.lock_timeout,
                 "graph",
                 PlanOptions::default(),
+                false,
                 settings,
                 &mut timings,
             )?

@@ -31,6 +31,7 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
         args.lock_timeout,
         "plan",
         options,
+        args.json || args.out.is_some(),
         settings,
         &mut timings,
     )?
@@ -91,12 +92,14 @@ pub struct Planned {
 }
 
 /// Loads, locks the state for `operation`, connects, and runs the engine's plan pipeline.
-/// `None` when the configuration has errors (they are printed).
+/// `None` when the configuration has errors (they are printed). With `wants_context`, the plan
+/// carries what Terraform's plan JSON says beside its changes (for `-json` and `-out`).
 pub fn prepare(
     variables: &VariableArgs,
     lock_timeout: Duration,
     operation: &str,
     options: PlanOptions,
+    wants_context: bool,
     settings: &Settings,
     timings: &mut crate::timings::Timings,
 ) -> anyhow::Result<Option<Planned>> {
@@ -171,7 +174,8 @@ pub fn prepare(
         &|event| printer.plan_event(&event),
     ))?;
     timings.phase("refresh");
-    let plan = amlform_engine::plan(PlanRequest {
+    let (refresh_only, destroy) = (options.refresh_only, options.destroy);
+    let mut plan = amlform_engine::plan(PlanRequest {
         module: &module,
         records: &records,
         refreshed: &refreshed,
@@ -179,6 +183,13 @@ pub fn prepare(
         read_file: &amlform_engine::read_config_file,
         options,
     });
+    if !refresh_only && !module.evaluated.outputs.is_empty() {
+        plan.outputs = output_changes(variables, &records, &plan, destroy)?;
+    }
+    if wants_context {
+        let timestamp = amlform_emulator::timestamp(amlform_state::now_ms());
+        plan.context = Some(amlform_engine::plan_context(&module, &records, timestamp));
+    }
     // Thousands of records are spent once diffed: free them beside what follows (printing
     // the plan, or applying it), not before it.
     std::thread::spawn(move || drop(records));
@@ -191,6 +202,49 @@ pub fn prepare(
         refreshed,
         runtime,
     }))
+}
+
+/// The outputs over the state's values (before) and over the values the plan keeps (after:
+/// a compute it creates, replaces or removes has its computed values unknown again).
+fn output_changes(
+    variables: &VariableArgs,
+    records: &[StateRecord],
+    plan: &Plan,
+    destroy: bool,
+) -> anyhow::Result<Vec<amlform_plan::OutputChange>> {
+    use amlform_engine::known_values;
+    use amlform_plan::Action;
+    let before = match records.is_empty() {
+        true => None,
+        false => Some(crate::module_loader::load_knowing(
+            variables,
+            known_values(records),
+        )?),
+    };
+    let renewed: std::collections::HashSet<&str> = (plan.changes.iter())
+        .filter(|change| {
+            matches!(
+                change.action,
+                Action::Create
+                    | Action::Attach
+                    | Action::Replace { .. }
+                    | Action::Delete
+                    | Action::Detach
+                    | Action::Forget
+            )
+        })
+        .map(|change| change.address.as_str())
+        .collect();
+    let kept: Vec<StateRecord> = (records.iter())
+        .filter(|record| !renewed.contains(record.address.as_str()))
+        .cloned()
+        .collect();
+    let after = crate::module_loader::load_knowing(variables, known_values(&kept))?;
+    Ok(amlform_engine::output_changes(
+        before.as_ref().map(|module| &module.evaluated),
+        &after.evaluated,
+        destroy,
+    ))
 }
 
 /// The backend the configuration of the current directory declares (only its `backend`

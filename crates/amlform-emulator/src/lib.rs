@@ -39,7 +39,7 @@ mod tls;
 mod vm_size_catalog;
 
 pub use arm_error::ArmError;
-pub use clock::Clock;
+pub use clock::{Clock, timestamp};
 pub use emulator::{Emulator, EmulatorBuilder};
 pub use routes::API_VERSION;
 pub use serve::{ServeArgs, ServeInfo, parse_duration, serve};

@@ -15,6 +15,7 @@
 mod applier;
 mod commit_queue;
 mod import;
+mod plan_context;
 mod plan_file;
 mod planning;
 mod workspaces;
@@ -24,6 +25,7 @@ pub use applier::{
     apply_graph, known_values, no_interrupt, state_record,
 };
 pub use import::{ImportError, check_import, import, parse_compute_id};
+pub use plan_context::{output_changes, plan_context};
 pub use plan_file::{PLAN_FILE_VERSION, PlanFile, PlanFileError, PlanInputs};
 pub use planning::{
     PlanEvent, PlanRequest, RefreshError, Refreshed, location, plan, plan_inputs, read_config_file,

@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use amlform_plan::{
-    Action, AttributeChange, Plan, PlanError, ResourceChange, ResourceDrift, Shown,
+    Action, AttributeChange, OutputChange, Plan, PlanContext, PlanError, ResourceChange,
+    ResourceDrift, Shown,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -20,8 +21,9 @@ use serde_json::Value;
 const FORMAT: &str = "amlform-plan";
 /// 2: the configuration's files and each variable's value are hashed apart, so a stale plan
 /// says which variable differs. 3: the plan file's own wire format (actions and shown values
-/// as tagged words, not the planner's Rust names).
-pub const PLAN_FILE_VERSION: u32 = 3;
+/// as tagged words, not the planner's Rust names). 4: the outputs before and after, and what
+/// Terraform's plan JSON says beside the changes (prior state, configuration, variables).
+pub const PLAN_FILE_VERSION: u32 = 4;
 
 /// What a plan was made from, as keyed hashes (they reveal no value, secret or not).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -159,7 +161,7 @@ impl PlanFile {
     }
 }
 
-// ---- the wire format (version 3) ----------------------------------------------------------
+// ---- the wire format (version 4) ----------------------------------------------------------
 
 #[derive(Serialize, Deserialize)]
 struct WireFile {
@@ -178,6 +180,27 @@ struct WirePlan {
     errors: Vec<WireError>,
     warnings: Vec<String>,
     refresh_only: bool,
+    outputs: Vec<WireOutput>,
+    context: Option<WireContext>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireOutput {
+    name: String,
+    before: WireShown,
+    after: WireShown,
+    sensitive: bool,
+    changed: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WireContext {
+    prior_state: Option<Value>,
+    configuration: Value,
+    /// A sensitive variable's value is `null`: it is never written.
+    variables: BTreeMap<String, Option<Value>>,
+    relevant_attributes: Vec<(String, String)>,
+    timestamp: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -275,6 +298,22 @@ impl From<&Plan> for WirePlan {
                 .collect(),
             warnings: plan.warnings.clone(),
             refresh_only: plan.refresh_only,
+            outputs: (plan.outputs.iter())
+                .map(|output| WireOutput {
+                    name: output.name.clone(),
+                    before: WireShown::from(&output.before),
+                    after: WireShown::from(&output.after),
+                    sensitive: output.sensitive,
+                    changed: output.changed,
+                })
+                .collect(),
+            context: plan.context.as_ref().map(|context| WireContext {
+                prior_state: context.prior_state.clone(),
+                configuration: context.configuration.clone(),
+                variables: context.variables.clone(),
+                relevant_attributes: context.relevant_attributes.clone(),
+                timestamp: context.timestamp.clone(),
+            }),
         }
     }
 }
@@ -307,6 +346,22 @@ impl From<WirePlan> for Plan {
                 .collect(),
             warnings: wire.warnings,
             refresh_only: wire.refresh_only,
+            outputs: (wire.outputs.into_iter())
+                .map(|output| OutputChange {
+                    name: output.name,
+                    before: output.before.into(),
+                    after: output.after.into(),
+                    sensitive: output.sensitive,
+                    changed: output.changed,
+                })
+                .collect(),
+            context: wire.context.map(|context| PlanContext {
+                prior_state: context.prior_state,
+                configuration: context.configuration,
+                variables: context.variables,
+                relevant_attributes: context.relevant_attributes,
+                timestamp: context.timestamp,
+            }),
         }
     }
 }
@@ -399,18 +454,34 @@ impl From<WireAction> for Action {
     }
 }
 
-impl From<&AttributeChange> for WireAttribute {
-    fn from(change: &AttributeChange) -> WireAttribute {
-        let shown = |shown: &Shown| match shown {
+impl From<&Shown> for WireShown {
+    fn from(shown: &Shown) -> WireShown {
+        match shown {
             Shown::Absent => WireShown::Absent,
             Shown::Value(value) => WireShown::Value(value.clone()),
             Shown::Sensitive => WireShown::Sensitive,
             Shown::KnownAfterApply => WireShown::KnownAfterApply,
-        };
+        }
+    }
+}
+
+impl From<WireShown> for Shown {
+    fn from(wire: WireShown) -> Shown {
+        match wire {
+            WireShown::Absent => Shown::Absent,
+            WireShown::Value(value) => Shown::Value(value),
+            WireShown::Sensitive => Shown::Sensitive,
+            WireShown::KnownAfterApply => Shown::KnownAfterApply,
+        }
+    }
+}
+
+impl From<&AttributeChange> for WireAttribute {
+    fn from(change: &AttributeChange) -> WireAttribute {
         WireAttribute {
             name: change.name.to_string(),
-            before: shown(&change.before),
-            after: shown(&change.after),
+            before: WireShown::from(&change.before),
+            after: WireShown::from(&change.after),
             changed: change.changed,
             forces_replacement: change.forces_replacement,
         }
@@ -419,16 +490,10 @@ impl From<&AttributeChange> for WireAttribute {
 
 impl From<WireAttribute> for AttributeChange {
     fn from(wire: WireAttribute) -> AttributeChange {
-        let shown = |shown: WireShown| match shown {
-            WireShown::Absent => Shown::Absent,
-            WireShown::Value(value) => Shown::Value(value),
-            WireShown::Sensitive => Shown::Sensitive,
-            WireShown::KnownAfterApply => Shown::KnownAfterApply,
-        };
         AttributeChange {
             name: Cow::Owned(wire.name),
-            before: shown(wire.before),
-            after: shown(wire.after),
+            before: wire.before.into(),
+            after: wire.after.into(),
             changed: wire.changed,
             forces_replacement: wire.forces_replacement,
         }
@@ -517,6 +582,22 @@ mod tests {
             }],
             warnings: vec!["careful".to_owned()],
             refresh_only: false,
+            outputs: vec![OutputChange {
+                name: "id".to_owned(),
+                before: Shown::Absent,
+                after: Shown::KnownAfterApply,
+                sensitive: false,
+                changed: true,
+            }],
+            context: Some(PlanContext {
+                prior_state: Some(serde_json::json!({"resources": []})),
+                configuration: serde_json::json!({"root_module": {}}),
+                variables: [("token".to_owned(), None), ("n".to_owned(), Some(3.into()))]
+                    .into_iter()
+                    .collect(),
+                relevant_attributes: vec![("aml_compute.c1".to_owned(), "name".to_owned())],
+                timestamp: "2026-12-02T00:00:00.0000000+00:00".to_owned(),
+            }),
         }
     }
 

@@ -40,6 +40,7 @@ pub use formatter::{FormatError, format_source};
 pub use loader::{AZURERM_SETTINGS, block_of};
 pub use local_file::{MAX_FILE_BYTES, check_file_attributes, expand_home, read_text_file};
 pub use module::{CONFIG_SUFFIX, LoadOptions, Module, ParsedModule, VARS_SUFFIX, config_files};
+pub use references::expression_references;
 pub use source_map::{FileId, SourceFile, SourceMap, Span};
 pub use suggest::edit_distance;
 pub use type_constraint::TypeConstraint;

@@ -38,6 +38,33 @@ pub fn references(expr: &Expr) -> Vec<Reference> {
     walker.out
 }
 
+/// The references of an expression's source text as Terraform's plan JSON lists them: each
+/// traversal and its shorter prefixes down to a resource (`aml_compute.cpu.name`,
+/// `aml_compute.cpu`) or a root value (`var.x`), in source order without repeats. Empty when
+/// the text does not parse as one expression.
+pub fn expression_references(text: &str) -> Vec<String> {
+    let Ok(expr) = text.parse::<Expression>() else {
+        return Vec::new();
+    };
+    let expr = Expr {
+        origin: crate::source_map::Origin::file(crate::source_map::FileId(0)),
+        expr,
+    };
+    let mut out: Vec<String> = Vec::new();
+    for reference in references(&expr) {
+        let parts = &reference.parts;
+        // `var.x`, `each.key`: a root and its name; `aml_compute.cpu`: a kind and its label.
+        let shortest = 2.min(parts.len());
+        for length in (shortest..=parts.len()).rev() {
+            let text = parts[..length].join(".");
+            if !out.contains(&text) {
+                out.push(text);
+            }
+        }
+    }
+    out
+}
+
 struct Walker {
     origin: crate::source_map::Origin,
     bound: Vec<String>,
@@ -164,5 +191,24 @@ impl Walker {
                 },
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::expression_references;
+
+    #[test]
+    fn references_are_listed_as_terraform_lists_them() {
+        assert_eq!(
+            expression_references("\"${var.prefix}-${aml_compute.base.name}\""),
+            ["var.prefix", "aml_compute.base.name", "aml_compute.base"]
+        );
+        assert_eq!(
+            expression_references("[for k in local.keys : k if k != each.key]"),
+            ["local.keys", "each.key"]
+        );
+        assert!(expression_references("3").is_empty());
+        assert!(expression_references("{{").is_empty());
     }
 }

@@ -10,6 +10,7 @@ mod json_view;
 mod markdown_view;
 mod moves;
 mod plan;
+mod plan_context;
 mod planner;
 mod service_checks;
 mod state_values;
@@ -22,6 +23,7 @@ pub use markdown_view::{MARKDOWN_LIMIT, render_markdown};
 pub use plan::{
     Action, AttributeChange, Plan, PlanError, ResourceChange, ResourceDrift, Shown, Summary,
 };
+pub use plan_context::{OutputChange, PlanContext};
 pub use planner::{PlanInput, PlanOptions, managed_as, moved_hint, plan, shown, to_json};
 pub use service_checks::{Region, RegionFacts, check_against_service, region_of};
 pub use state_values::{AddressParts, PROVIDER_NAME, render_state_json, root_module};

@@ -5,6 +5,8 @@ use std::borrow::Cow;
 
 use serde_json::Value;
 
+use crate::plan_context::{OutputChange, PlanContext};
+
 /// What will happen to one resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Action {
@@ -166,6 +168,10 @@ pub struct Plan {
     pub warnings: Vec<String>,
     /// Only drift was asked for (`--refresh-only`).
     pub refresh_only: bool,
+    /// The configuration's outputs before and after (empty when it declares none).
+    pub outputs: Vec<OutputChange>,
+    /// What Terraform's plan JSON adds (`prior_state`, `configuration`, ...), when asked for.
+    pub context: Option<PlanContext>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -782,9 +782,10 @@ fn apply_targeting(plan: &mut Plan, input: &PlanInput<'_>) {
         }
     }
     if !options.targets.is_empty() || !options.exclude.is_empty() {
-        plan.warnings.push(
-            "Resource targeting is in effect: this plan covers only part of the configuration (-target / -exclude), so it may not be all the changes it asks for; targeting is for exceptional situations, not routine use".to_owned(),
-        );
+        plan.warnings.push(format!(
+            "{}: this plan covers only part of the configuration (-target / -exclude), so it may not be all the changes it asks for; targeting is for exceptional situations, not routine use",
+            crate::json_view::TARGETING_WARNING
+        ));
     }
     if !options.targets.is_empty() {
         let mut keep: BTreeSet<String> = BTreeSet::new();

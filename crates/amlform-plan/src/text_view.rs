@@ -6,6 +6,7 @@ use std::fmt::Write;
 use serde_json::Value;
 
 use crate::plan::{Action, AttributeChange, Plan, ResourceChange, Shown};
+use crate::plan_context::OutputChange;
 
 struct Palette {
     color: bool,
@@ -99,6 +100,9 @@ pub fn write_text(plan: &Plan, color: bool, emit: &mut dyn FnMut(&str)) {
         .iter()
         .filter(|change| change.does_something())
         .collect();
+    let outputs: Vec<&OutputChange> = (plan.outputs.iter())
+        .filter(|output| output.changed)
+        .collect();
     if changes.is_empty() {
         if plan.errors.is_empty() {
             out.push_str("No changes. Your computes match the configuration.\n");
@@ -106,6 +110,7 @@ pub fn write_text(plan: &Plan, color: bool, emit: &mut dyn FnMut(&str)) {
         emit(&out);
         return;
     }
+    legend(&mut out, &changes, &palette);
     out.push_str("amlform will perform the following actions:\n\n");
     for change in changes {
         render_change(&mut out, change, &palette);
@@ -143,7 +148,101 @@ pub fn write_text(plan: &Plan, color: bool, emit: &mut dyn FnMut(&str)) {
             "Always-on nodes: ${before:.2}/h -> ${after:.2}/h (estimate)."
         );
     }
+    if !outputs.is_empty() {
+        out.push('\n');
+        render_outputs(&mut out, &outputs, &palette);
+    }
     emit(&out);
+}
+
+/// Terraform's legend: the symbols this plan uses, before its changes.
+fn legend(out: &mut String, changes: &[&ResourceChange], palette: &Palette) {
+    let uses = |wanted: fn(&Action) -> bool| changes.iter().any(|change| wanted(&change.action));
+    let symbols: [(bool, String, &str); 5] = [
+        (
+            uses(|action| matches!(action, Action::Create | Action::Attach)),
+            palette.add("+"),
+            "create (or attach)",
+        ),
+        (
+            uses(|action| matches!(action, Action::Update | Action::Start | Action::Stop)),
+            palette.change("~"),
+            "update in-place (or start, stop)",
+        ),
+        (
+            uses(|action| matches!(action, Action::Delete | Action::Detach)),
+            palette.remove("-"),
+            "destroy (or detach)",
+        ),
+        (
+            uses(|action| {
+                matches!(
+                    action,
+                    Action::Replace {
+                        create_before_destroy: false,
+                        ..
+                    }
+                )
+            }),
+            format!("{}/{}", palette.remove("-"), palette.add("+")),
+            "destroy and then create replacement",
+        ),
+        (
+            uses(|action| {
+                matches!(
+                    action,
+                    Action::Replace {
+                        create_before_destroy: true,
+                        ..
+                    }
+                )
+            }),
+            format!("{}/{}", palette.add("+"), palette.remove("-")),
+            "create replacement and then destroy",
+        ),
+    ];
+    if !symbols.iter().any(|(used, _, _)| *used) {
+        return; // only moves, imports or forgets: they have no symbol
+    }
+    out.push_str("Resource actions are indicated with the following symbols:\n");
+    for (used, symbol, meaning) in symbols {
+        if used {
+            let pad = if symbol.contains('/') { "" } else { "  " };
+            let _ = writeln!(out, "{pad}{symbol} {meaning}");
+        }
+    }
+    out.push('\n');
+}
+
+/// `Changes to Outputs:`, one line per output whose value changes.
+fn render_outputs(out: &mut String, outputs: &[&OutputChange], palette: &Palette) {
+    let _ = writeln!(out, "{}", palette.bold("Changes to Outputs:"));
+    let width = (outputs.iter())
+        .map(|output| output.name.len())
+        .max()
+        .unwrap_or(0);
+    for output in outputs {
+        let name = format!("{:width$}", output.name);
+        let line = match (&output.before, &output.after) {
+            (Shown::Absent, after) => {
+                format!("{} {name} = {}", palette.add("+"), value_text(after))
+            }
+            (before, Shown::Absent) => {
+                format!(
+                    "{} {name} = {} -> null",
+                    palette.remove("-"),
+                    value_text(before)
+                )
+            }
+            (before, after) => format!(
+                "{} {name} = {} -> {}",
+                palette.change("~"),
+                value_text(before),
+                value_text(after)
+            ),
+        };
+        let _ = writeln!(out, "  {line}");
+    }
 }
 
 fn render_change(out: &mut String, change: &ResourceChange, palette: &Palette) {
@@ -259,6 +358,10 @@ fn render_change(out: &mut String, change: &ResourceChange, palette: &Palette) {
         .map(|attribute| attribute.name.len())
         .max()
         .unwrap_or(0);
+    let hidden = (change.attributes.iter())
+        .filter(|attribute| attribute.before != Shown::Absent || attribute.after != Shown::Absent)
+        .count()
+        .saturating_sub(shown.len());
     for attribute in shown {
         let name = format!("{:width$}", attribute.name);
         let line = match change.action {
@@ -317,6 +420,13 @@ fn render_change(out: &mut String, change: &ResourceChange, palette: &Palette) {
         let _ = writeln!(
             out,
             "      # always-on nodes: ${before:.2}/h -> ${after:.2}/h"
+        );
+    }
+    if hidden > 0 {
+        let _ = writeln!(
+            out,
+            "\n        # ({hidden} unchanged attribute{} hidden)",
+            if hidden == 1 { "" } else { "s" }
         );
     }
     out.push_str("    }\n\n");

@@ -17,6 +17,7 @@ mod cli;
 mod examples;
 mod logs;
 mod plan_and_state;
+mod plan_json;
 mod remote_state;
 mod safety;
 mod terraform_habits;

@@ -152,6 +152,7 @@ async fn run_scenario(dir: &Path) -> (String, String, Value) {
     let plan = crate::pipeline::plan(&module, &workspaces, &store, &beside(dir), options).await;
     let mut json = amlform_plan::render_json(&plan);
     json["amlform_version"] = json!("(version)");
+    json["terraform_version"] = json!("(version)");
     (
         amlform_plan::render_markdown(&plan),
         amlform_plan::render_text(&plan, false),
