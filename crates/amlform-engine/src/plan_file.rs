@@ -649,9 +649,11 @@ mod tests {
         assert!(read("not json").contains("not a plan file"));
         let older = read("{\"format\": \"amlform-plan\", \"format_version\": 2}");
         assert!(older.contains("older amlform (plan format 2)"), "{older}");
-        let newer = read("{\"format\": \"amlform-plan\", \"format_version\": 4}");
-        assert!(newer.contains("newer amlform (plan format 4)"), "{newer}");
-        let damaged = read("{\"format\": \"amlform-plan\", \"format_version\": 3}");
+        let older = read("{\"format\": \"amlform-plan\", \"format_version\": 3}");
+        assert!(older.contains("older amlform (plan format 3)"), "{older}");
+        let newer = read("{\"format\": \"amlform-plan\", \"format_version\": 5}");
+        assert!(newer.contains("newer amlform (plan format 5)"), "{newer}");
+        let damaged = read("{\"format\": \"amlform-plan\", \"format_version\": 4}");
         assert!(damaged.contains("is damaged"), "{damaged}");
     }
 }
