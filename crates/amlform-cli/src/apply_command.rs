@@ -22,6 +22,7 @@ use crate::plan_command::{Planned, check_files, open_module_state, prepare, targ
 use crate::printer::PlanForm;
 use crate::settings::Settings;
 use crate::state_backend::Store;
+use crate::ui_event::ui_event;
 use crate::{connection, output_command};
 
 pub fn run(args: &ApplyArgs, destroy: bool, settings: &Settings) -> anyhow::Result<ExitStatus> {
@@ -78,8 +79,7 @@ pub fn run(args: &ApplyArgs, destroy: bool, settings: &Settings) -> anyhow::Resu
         return Ok(ExitStatus::Failure);
     }
     if args.json {
-        let planned = json!({"type": "planned_changes", "plan": amlform_plan::render_json(&plan)});
-        println!("{planned}");
+        print_planned_json(&plan);
     } else {
         settings.printer.plan(&plan, PlanForm::Text)?;
     }
@@ -171,7 +171,9 @@ fn apply_saved(args: &ApplyArgs, file: &Path, settings: &Settings) -> anyhow::Re
         return Ok(ExitStatus::Success);
     }
     let summary = plan.summary();
-    if !args.json {
+    if args.json {
+        print_planned_json(&plan);
+    } else {
         println!(
             "Applying the saved plan {}: {} to add, {} to change, {} to destroy.\n",
             file.display(),
@@ -288,6 +290,20 @@ fn execute(
         let operation = if destroy { "destroy" } else { "apply" };
         let summary = summary_json(operation, [added, changed, destroyed], &report);
         println!("{summary}");
+        if report.is_success() && !destroy && !module.evaluated.outputs.is_empty() {
+            let records = (store.into_inner())
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .records()?;
+            let known = amlform_engine::known_values(&records);
+            let module = crate::module_loader::load_knowing(&args.variables, known)?;
+            let outputs: serde_json::Map<String, serde_json::Value> = (module.evaluated.outputs)
+                .iter()
+                .map(|(name, output)| (name.clone(), output_command::output_json(output)))
+                .collect();
+            let message = format!("Outputs: {}", outputs.len());
+            let event = ui_event("info", &message, "outputs", json!({ "outputs": outputs }));
+            println!("{event}");
+        }
         return Ok(ExitStatus::from_success(report.is_success()));
     }
     if !report.not_started.is_empty() || !report.abandoned.is_empty() {
@@ -339,6 +355,27 @@ fn execute(
         );
         Ok(ExitStatus::Failure)
     }
+}
+
+/// Terraform's opening events: `version`, a `planned_change` per change, then amlform's
+/// `planned_changes` with the whole plan (its JSON representation).
+fn print_planned_json(plan: &Plan) {
+    println!("{}", crate::ui_event::version());
+    for change in plan.changes.iter().filter(|change| change.does_something()) {
+        let action = crate::ui_event::terraform_action(change.action);
+        let message = format!("{}: Plan to {action}", change.address);
+        let body = json!({
+            "change": { "resource": crate::ui_event::resource(&change.address), "action": action },
+        });
+        println!("{}", ui_event("info", &message, "planned_change", body));
+    }
+    let summary = plan.summary();
+    let message = format!(
+        "Plan: {} to add, {} to change, {} to destroy.",
+        summary.add, summary.change, summary.destroy
+    );
+    let body = json!({ "plan": amlform_plan::render_json(plan) });
+    println!("{}", ui_event("info", &message, "planned_changes", body));
 }
 
 /// Ctrl-C once: start nothing new and wait for what is in flight. Twice: stop waiting (what

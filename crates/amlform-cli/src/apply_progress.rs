@@ -3,7 +3,7 @@
 //! (for CI logs). On a terminal the same lines, plus a progress bar on stderr kept below them.
 //! JSON: one event object per line for machines (`apply_start`, `apply_state`,
 //! `apply_progress`, `apply_complete`, `apply_errored`, `apply_skipped`, `change_summary`),
-//! named as in Terraform's machine-readable UI. The service's provisioning state (`Creating`)
+//! in Terraform's machine-readable UI shape ([`crate::ui_event`]). The service's provisioning state (`Creating`)
 //! shows in the still-running lines.
 
 use std::collections::BTreeMap;
@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 use amlform_engine::{ApplyEvent, ApplyReport};
 use amlform_plan::Action;
 use serde_json::{Value, json};
+
+use crate::ui_event::{hook, ui_event};
 
 /// How often a line says what is still in flight.
 pub const STILL_RUNNING_EVERY: Duration = Duration::from_secs(10);
@@ -82,7 +84,19 @@ impl Progress {
             ApplyEvent::Skipped { .. } => tally.skipped += 1,
         }
         let line = match self.style {
-            ProgressStyle::Json => event_json(event).to_string(),
+            ProgressStyle::Json => {
+                let level = match event {
+                    ApplyEvent::Failed { .. } => "error",
+                    _ => "info",
+                };
+                ui_event(
+                    level,
+                    &describe(event),
+                    event_kind(event),
+                    event_json(event),
+                )
+                .to_string()
+            }
             ProgressStyle::Quiet if !matches!(event, ApplyEvent::Failed { .. }) => return,
             _ => describe(event),
         };
@@ -202,33 +216,47 @@ fn still_running(
     state: Option<&str>,
     style: ProgressStyle,
 ) -> String {
+    let line = format!(
+        "{address}: {} [{} elapsed{}]",
+        verbs(action).1,
+        duration(Duration::from_secs(elapsed.as_secs())),
+        state
+            .map(|state| format!(", service: {state}"))
+            .unwrap_or_default()
+    );
     if style == ProgressStyle::Json {
-        json!({
-            "type": "apply_progress",
+        let seconds = elapsed.as_secs();
+        let body = json!({
             "address": address,
             "action": action.name(),
-            "elapsed_seconds": elapsed.as_secs(),
+            "elapsed_seconds": seconds,
             "service_state": state,
-        })
-        .to_string()
+            "hook": hook(address, action, json!({ "elapsed_seconds": seconds })),
+        });
+        ui_event("info", &line, "apply_progress", body).to_string()
     } else {
-        format!(
-            "{address}: {} [{} elapsed{}]",
-            verbs(action).1,
-            duration(Duration::from_secs(elapsed.as_secs())),
-            state
-                .map(|state| format!(", service: {state}"))
-                .unwrap_or_default()
-        )
+        line
     }
 }
 
+/// The UI's `type` of an event.
+fn event_kind(event: &ApplyEvent) -> &'static str {
+    match event {
+        ApplyEvent::Started { .. } => "apply_start",
+        ApplyEvent::Finished { .. } => "apply_complete",
+        ApplyEvent::Failed { .. } => "apply_errored",
+        ApplyEvent::ServiceState { .. } => "apply_state",
+        ApplyEvent::Skipped { .. } => "apply_skipped",
+    }
+}
+
+/// An event's own keys (the UI's are added by [`ui_event`]).
 fn event_json(event: &ApplyEvent) -> Value {
     match event {
         ApplyEvent::Started { address, action } => json!({
-            "type": "apply_start",
             "address": address,
             "action": action.name(),
+            "hook": hook(address, *action, json!({})),
         }),
         ApplyEvent::Finished {
             address,
@@ -236,24 +264,27 @@ fn event_json(event: &ApplyEvent) -> Value {
             elapsed,
             arm_id,
         } => json!({
-            "type": "apply_complete",
             "address": address,
             "action": action.name(),
             "elapsed_seconds": elapsed.as_secs_f64(),
             "id": arm_id,
+            "hook": hook(address, *action, json!({
+                "id_key": "id",
+                "id_value": arm_id,
+                "elapsed_seconds": elapsed.as_secs(),
+            })),
         }),
         ApplyEvent::Failed {
             address,
             action,
             message,
         } => json!({
-            "type": "apply_errored",
             "address": address,
             "action": action.name(),
             "message": message,
+            "hook": hook(address, *action, json!({})),
         }),
         ApplyEvent::ServiceState { address, state } => json!({
-            "type": "apply_state",
             "address": address,
             "service_state": state,
         }),
@@ -261,18 +292,38 @@ fn event_json(event: &ApplyEvent) -> Value {
             address,
             because_of,
         } => json!({
-            "type": "apply_skipped",
             "address": address,
             "because_of": because_of,
         }),
     }
 }
 
-/// The closing `change_summary` event.
+/// The closing `change_summary` event (Terraform's `changes` object, and amlform's keys).
 pub fn summary_json(operation: &str, counts: [usize; 3], report: &ApplyReport) -> Value {
     let [add, change, remove] = counts;
-    json!({
-        "type": "change_summary",
+    let verb = if operation == "destroy" {
+        "Destroy"
+    } else {
+        "Apply"
+    };
+    let (level, message) = if report.is_success() {
+        (
+            "info",
+            format!(
+                "{verb} complete! Resources: {add} added, {change} changed, {remove} destroyed."
+            ),
+        )
+    } else {
+        (
+            "error",
+            format!(
+                "{verb} incomplete: {add} added, {change} changed, {remove} destroyed; {} failed.",
+                report.failed.len()
+            ),
+        )
+    };
+    let body = json!({
+        "changes": {"add": add, "change": change, "import": 0, "remove": remove, "operation": operation},
         "operation": operation,
         "add": add,
         "change": change,
@@ -282,7 +333,8 @@ pub fn summary_json(operation: &str, counts: [usize; 3], report: &ApplyReport) -
         "not_started": report.not_started,
         "abandoned": report.abandoned,
         "success": report.is_success(),
-    })
+    });
+    ui_event(level, &message, "change_summary", body)
 }
 
 /// Start, still running, and finished forms of an action, as Terraform words them.
@@ -375,8 +427,22 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(
-            event,
-            json!({"type": "apply_progress", "address": "remote_compute.vm", "action": "reattach", "elapsed_seconds": 134, "service_state": null})
+            (&event["type"], &event["address"], &event["action"]),
+            (
+                &json!("apply_progress"),
+                &json!("remote_compute.vm"),
+                &json!("reattach")
+            )
         );
+        assert_eq!(
+            (&event["elapsed_seconds"], &event["service_state"]),
+            (&json!(134), &Value::Null)
+        );
+        assert_eq!(
+            event["@message"],
+            "remote_compute.vm: Still reattaching... [2m14s elapsed]"
+        );
+        assert_eq!(event["hook"]["action"], "replace");
+        assert_eq!(event["hook"]["elapsed_seconds"], 134);
     }
 }

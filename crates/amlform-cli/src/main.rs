@@ -28,6 +28,7 @@ mod state_backend;
 mod state_command;
 mod terraform_flags;
 mod timings;
+mod ui_event;
 mod validate_command;
 mod version_command;
 

@@ -279,8 +279,17 @@ fn apply_json_prints_the_plan_then_one_event_per_line() {
         .iter()
         .map(|event| event["type"].as_str().unwrap())
         .collect();
-    assert_eq!(types.first(), Some(&"planned_changes"));
-    assert_eq!(types.last(), Some(&"change_summary"));
+    assert_eq!(types.first(), Some(&"version"));
+    assert_eq!(types.iter().filter(|t| **t == "planned_change").count(), 4);
+    assert_eq!(types.last(), Some(&"outputs"));
+    assert_eq!(types[types.len() - 2], "change_summary");
+    // Terraform's machine-readable UI keys, on every line.
+    for event in &events {
+        for key in ["@level", "@message", "@module", "@timestamp", "type"] {
+            assert!(event.get(key).is_some(), "no {key} in {event}");
+        }
+        assert_eq!(event["@module"], "amlform.ui");
+    }
     assert_eq!(types.iter().filter(|t| **t == "apply_start").count(), 4);
     assert_eq!(types.iter().filter(|t| **t == "apply_complete").count(), 4);
     // The service's state as each write is accepted.
@@ -295,10 +304,36 @@ fn apply_json_prints_the_plan_then_one_event_per_line() {
         .unwrap();
     assert_eq!(vm["action"], "attach");
     assert!(vm["id"].as_str().unwrap().ends_with("/computes/qs-vm"));
-    let summary = events.last().unwrap();
+    assert_eq!(vm["hook"]["action"], "create");
+    assert_eq!(vm["hook"]["resource"]["resource_type"], "remote_compute");
+    assert_eq!(vm["hook"]["id_value"], vm["id"]);
+    assert!(
+        vm["@message"]
+            .as_str()
+            .unwrap()
+            .starts_with("remote_compute.vm: Attach complete after")
+    );
+    let summary = &events[events.len() - 2];
     assert_eq!(summary["add"], 4);
+    assert_eq!(summary["changes"]["add"], 4);
+    assert_eq!(summary["changes"]["operation"], "apply");
     assert_eq!(summary["success"], true);
-    assert_eq!(events[0]["plan"]["summary"]["add"], 4);
+    assert_eq!(
+        summary["@message"],
+        "Apply complete! Resources: 4 added, 0 changed, 0 destroyed."
+    );
+    let planned = events
+        .iter()
+        .find(|event| event["type"] == "planned_changes")
+        .unwrap();
+    assert_eq!(planned["plan"]["summary"]["add"], 4);
+    let outputs = events.last().unwrap();
+    assert!(
+        outputs["outputs"]["cpu_cluster_id"]["value"]
+            .as_str()
+            .unwrap()
+            .ends_with("/computes/qs-cpu")
+    );
 }
 
 #[test]
