@@ -64,6 +64,9 @@ pub enum Command {
     Show(ShowArgs),
     /// The configuration's outputs, with the values the state knows (sensitive ones hidden).
     Output(OutputArgs),
+    /// Evaluate expressions against the configuration and the state, one per line (from a
+    /// terminal or a pipe).
+    Console(ConsoleArgs),
     /// Set up the backend (checks access, creates a new state; `-migrate-state` copies the
     /// state when the backend changed).
     Init(InitArgs),
@@ -159,6 +162,15 @@ pub struct OutputArgs {
     /// scripts: `$(amlform output -raw id)`); only a string, number or bool.
     #[arg(long, requires = "name")]
     pub raw: bool,
+    /// How long to wait for another process's state lock (e.g. 30s).
+    #[arg(long, value_parser = amlform_emulator::parse_duration, default_value = "0s")]
+    pub lock_timeout: std::time::Duration,
+    #[command(flatten)]
+    pub variables: VariableArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
     /// How long to wait for another process's state lock (e.g. 30s).
     #[arg(long, value_parser = amlform_emulator::parse_duration, default_value = "0s")]
     pub lock_timeout: std::time::Duration,

@@ -9,6 +9,7 @@ mod apply_progress;
 mod approval;
 mod cli;
 mod connection;
+mod console_command;
 mod emulator_command;
 mod exit_status;
 mod fmt_command;
@@ -81,6 +82,7 @@ fn main() -> ExitCode {
         Command::Import(args) => import_command::run(&args, &settings),
         Command::Show(args) => show_command::run(&args, &settings),
         Command::Output(args) => output_command::run(&args, &settings),
+        Command::Console(args) => console_command::run(&args, &settings),
         Command::Init(args) => init_command::run(&args, &settings),
         Command::State(command) => state_command::run(&command, &settings),
         Command::ForceUnlock(args) => force_unlock_command::run(&args, &settings),

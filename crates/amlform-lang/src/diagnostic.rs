@@ -129,6 +129,11 @@ impl Secrets {
 }
 
 impl Diagnostics {
+    /// Whether `text` holds the value of a sensitive variable or a secret attribute.
+    pub fn holds_secret(&self, text: &str) -> bool {
+        self.secrets.scrub(text, |_| String::new()).is_some()
+    }
+
     pub fn push(&mut self, mut diagnostic: Diagnostic) {
         self.secrets.redact(&mut diagnostic);
         self.items.push(diagnostic);

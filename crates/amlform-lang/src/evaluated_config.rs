@@ -14,6 +14,8 @@ pub struct EvaluatedConfig {
     pub workspaces: BTreeMap<String, EvaluatedWorkspace>,
     pub variables: BTreeMap<String, EvaluatedVariable>,
     pub locals: BTreeMap<String, Value>,
+    /// Locals whose value derives from a sensitive variable.
+    pub sensitive_locals: std::collections::BTreeSet<String>,
     /// Keyed by instance address, e.g. `aml_compute.cpu["gpu"]`.
     pub computes: BTreeMap<String, ComputeInstance>,
     pub outputs: BTreeMap<String, EvaluatedOutput>,

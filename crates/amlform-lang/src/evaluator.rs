@@ -124,6 +124,7 @@ pub(crate) fn evaluate(
             .collect();
         rules::check(&evaluator.out, &mut evaluator.diagnostics);
     }
+    evaluator.out.sensitive_locals = std::mem::take(&mut evaluator.sensitive_locals);
     (evaluator.out, evaluator.diagnostics)
 }
 

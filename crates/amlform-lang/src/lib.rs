@@ -8,6 +8,7 @@
 
 pub mod codes;
 mod config;
+mod console;
 mod diagnostic;
 mod evaluated_config;
 mod evaluator;
@@ -30,6 +31,7 @@ mod value;
 
 pub use amlform_schema::AttributeMap;
 pub use config::{BackendBlock, Config, Lifecycle};
+pub use console::{Console, ConsoleResult};
 pub use diagnostic::{Diagnostic, Diagnostics, JsonDiagnostic, RenderStyle, Severity};
 pub use evaluated_config::{
     ComputeInstance, EvaluatedAttribute, EvaluatedConfig, EvaluatedImport, EvaluatedMove,

@@ -338,3 +338,72 @@ fn output_raw_prints_a_string_bare_and_never_a_secret() {
         "-raw needs a name"
     );
 }
+
+#[test]
+fn console_evaluates_piped_lines_against_the_configuration_and_the_state() {
+    let temp = quickstart_copy("console");
+    let dir = temp.path();
+    std::fs::write(
+        dir.join("secret.aml.hcl"),
+        "variable \"api_key\" {\n  sensitive = true\n  default   = \"canary-console-secret\"\n}\n\nlocals {\n  derived = \"x-${var.api_key}\"\n}\n",
+    )
+    .unwrap();
+    let cli = crate::cli();
+    let lines = [
+        "aml_compute.cpu.id",
+        "var.prefix",
+        "upper(local.tags.owner)",
+        "aml_compute.cpu.max_nodes + 1",
+        "var.api_key",
+        "local.derived",
+        "\"${var.prefix}-${var.api_key}\"",
+        "nope.x",
+        "[for k, v in local.tags : k]",
+        "exit",
+        "var.prefix",
+    ];
+    let input = lines.join("\n") + "\n";
+    let before = cli.run_with_input(dir, &["console"], &input);
+    assert_eq!(
+        stdout(&before).lines().next(),
+        Some("(known after apply)"),
+        "{}",
+        stdout(&before)
+    );
+    cli.succeeds(dir, &["apply", "-auto-approve"]);
+    let after = cli.run_with_input(dir, &["console"], &input);
+    let out = stdout(&after);
+    let shown: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        shown.len(),
+        8,
+        "one line per expression, up to `exit`: {out}"
+    );
+    assert!(shown[0].starts_with("\"/subscriptions/") && shown[0].ends_with("/computes/qs-cpu\""));
+    assert_eq!(
+        &shown[1..],
+        [
+            "\"qs\"",
+            "\"ML-PLATFORM\"",
+            "5",
+            "(sensitive value)",
+            "(sensitive value)",
+            "(sensitive value)",
+            "[\"owner\", \"purpose\"]"
+        ]
+    );
+    assert!(
+        stderr(&after).contains("`nope.x` is not defined"),
+        "{}",
+        stderr(&after)
+    );
+    assert_eq!(after.status.code(), Some(1), "a line failed");
+    for text in [out.as_str(), &stderr(&after)] {
+        assert!(!text.contains("canary"), "a secret was printed: {text}");
+    }
+    let fine = cli.run_with_input(dir, &["console"], "var.prefix\n");
+    assert_eq!(
+        (fine.status.code(), stdout(&fine)),
+        (Some(0), "\"qs\"\n".to_owned())
+    );
+}
