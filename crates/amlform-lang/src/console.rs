@@ -134,8 +134,9 @@ impl Console {
 /// The blocks of these instance addresses, as references read them: a single instance, a
 /// `count` list (`[0]`) or a `for_each` map (`["key"]`).
 fn blocks_of<'a>(addresses: impl Iterator<Item = &'a String>) -> ComputeBlocks {
-    let mut grouped: BTreeMap<(&'static str, String), Vec<(Option<String>, String)>> =
-        BTreeMap::new();
+    /// An instance's key as written (`0`, `"a"`; none for a single one), and its address.
+    type Instance = (Option<String>, String);
+    let mut grouped: BTreeMap<(&'static str, String), Vec<Instance>> = BTreeMap::new();
     for address in addresses {
         let Some((kind, label)) = address.split_once('.') else {
             continue;
@@ -198,7 +199,10 @@ mod tests {
         let mut eval = |line: &str| console.evaluate(line, RenderStyle::for_terminal(false));
         assert_eq!(eval("aml_compute.gpu[1].name"), Ok("\"gpu-1\"".to_owned()));
         assert_eq!(eval("aml_compute.gpu[0].max_nodes"), Ok("1".to_owned()));
-        assert_eq!(eval("aml_compute.pool[\"b\"].name"), Ok("\"pool-b\"".to_owned()));
+        assert_eq!(
+            eval("aml_compute.pool[\"b\"].name"),
+            Ok("\"pool-b\"".to_owned())
+        );
         assert_eq!(
             eval("[for key, pool in aml_compute.pool : key]"),
             Ok("[\"a\", \"b\"]".to_owned())
