@@ -24,6 +24,8 @@ pub use arm_client::{
 pub use azure_error::AzureError;
 pub use compute_body::{BodyContext, compute_body};
 pub use credential::{Cloud, Credential, CredentialKind, token_credential};
+/// The method of an [`ArmClient::send`].
+pub use reqwest::Method;
 // The provider boundary's data, as the rest of amlform has always named it here.
 pub use amlform_provider::{
     ComputeRequest, INSTANCE_STATE, InstanceState, PowerAction, Provider, ProviderError,

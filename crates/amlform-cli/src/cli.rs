@@ -58,6 +58,9 @@ pub enum Command {
     Refresh(RefreshArgs),
     /// Adopt an existing compute into the state under ADDRESS (read only: nothing is changed).
     Import(ImportArgs),
+    /// Write blocks and import blocks for the computes a workspace has that the state does
+    /// not manage (made by scripts), so the next apply adopts them without changing them.
+    Adopt(AdoptArgs),
     /// The dependency graph as Graphviz DOT (`amlform graph | dot -Tsvg > graph.svg`).
     Graph(GraphArgs),
     /// Show a plan saved with `plan --out`.
@@ -162,6 +165,21 @@ pub struct OutputArgs {
     /// scripts: `$(amlform output -raw id)`); only a string, number or bool.
     #[arg(long, requires = "name")]
     pub raw: bool,
+    /// How long to wait for another process's state lock (e.g. 30s).
+    #[arg(long, value_parser = amlform_emulator::parse_duration, default_value = "0s")]
+    pub lock_timeout: std::time::Duration,
+    #[command(flatten)]
+    pub variables: VariableArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AdoptArgs {
+    /// Only this workspace (its block's label); every workspace by default.
+    #[arg(long, value_name = "LABEL")]
+    pub workspace: Option<String>,
+    /// Where to write the blocks (never over an existing file).
+    #[arg(long, value_name = "FILE", default_value = "adopted.aml.hcl")]
+    pub out: std::path::PathBuf,
     /// How long to wait for another process's state lock (e.g. 30s).
     #[arg(long, value_parser = amlform_emulator::parse_duration, default_value = "0s")]
     pub lock_timeout: std::time::Duration,

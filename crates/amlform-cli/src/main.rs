@@ -4,6 +4,7 @@
 
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod adopt_command;
 mod apply_command;
 mod apply_progress;
 mod approval;
@@ -83,6 +84,7 @@ fn main() -> ExitCode {
         Command::Show(args) => show_command::run(&args, &settings),
         Command::Output(args) => output_command::run(&args, &settings),
         Command::Console(args) => console_command::run(&args, &settings),
+        Command::Adopt(args) => adopt_command::run(&args, &settings),
         Command::Init(args) => init_command::run(&args, &settings),
         Command::State(command) => state_command::run(&command, &settings),
         Command::ForceUnlock(args) => force_unlock_command::run(&args, &settings),

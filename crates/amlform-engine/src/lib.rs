@@ -12,6 +12,7 @@
 //! The engine holds each workspace's provider as an `Arc<dyn Provider>` ([`WorkspaceBinding`]);
 //! it never prints, and never speaks HTTP itself.
 
+mod adoption;
 mod applier;
 mod commit_queue;
 mod import;
@@ -20,6 +21,7 @@ mod plan_file;
 mod planning;
 mod workspaces;
 
+pub use adoption::{Adoption, adoption};
 pub use applier::{
     ApplyContext, ApplyError, ApplyEvent, ApplyGraph, ApplyReport, Interrupt, KnownValues, apply,
     apply_graph, known_values, no_interrupt, state_record,

@@ -14,6 +14,7 @@ mod evaluated_config;
 mod evaluator;
 mod formatter;
 mod functions;
+mod generated_config;
 mod instance_types;
 mod interpreter;
 mod loader;
@@ -39,6 +40,7 @@ pub use evaluated_config::{
 };
 pub use evaluator::VariableInputs;
 pub use formatter::{FormatError, format_source};
+pub use generated_config::{GeneratedCompute, Setting, label_for, render_generated};
 pub use loader::{AZURERM_SETTINGS, block_of};
 pub use local_file::{MAX_FILE_BYTES, check_file_attributes, expand_home, read_text_file};
 pub use module::{CONFIG_SUFFIX, LoadOptions, Module, ParsedModule, VARS_SUFFIX, config_files};

@@ -426,6 +426,9 @@ fn diff_compute(
         .iter()
         .any(|name| name == "all");
     let exists = found.is_some();
+    // The service never returns a secret or a key file, so an import takes the
+    // configuration's as they are: they are recorded, not compared.
+    let importing = import_id.is_some() && record.is_none();
     let mut attributes = Vec::with_capacity(kind.attributes.len() + kind.computed.len());
     // In name order, as a plan lists them: attributes, then computed values, by position.
     for &position in kind.name_order() {
@@ -490,7 +493,9 @@ fn diff_compute(
         } else {
             recorded.cloned().map_or(Shown::Absent, Shown::Value)
         };
-        let mut changed = if secret && exists {
+        let mut changed = if secret && importing {
+            false
+        } else if secret && exists {
             let desired_print = (input.fingerprint)(instance, attribute);
             let recorded_print = record
                 .and_then(|record| record.secret_fingerprints.get(attribute.name))

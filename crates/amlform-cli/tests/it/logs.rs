@@ -1,56 +1,7 @@
 //! `AMLFORM_LOG` / `AMLFORM_LOG_PATH`: each request and response, each lock and commit, each
 //! graph step, with timestamps; never the token or a secret.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
-/// A standalone emulator over plain HTTP, killed when dropped.
-struct Standalone {
-    child: std::process::Child,
-    http: String,
-    /// Kept open: the server prints to it, and would fail to on a closed pipe.
-    _stdout: std::io::Lines<BufReader<std::process::ChildStdout>>,
-    _dir: tempfile::TempDir,
-}
-
-impl Standalone {
-    fn start() -> Standalone {
-        let dir = amlform_test_support::scratch("log-emulator");
-        let mut child = Command::new(env!("CARGO_BIN_EXE_amlform"))
-            .args([
-                "emulator",
-                "serve",
-                "--port",
-                "0",
-                "--http-port",
-                "0",
-                "--tls-dir",
-            ])
-            .arg(dir.path().join("tls"))
-            .arg("--state-dir")
-            .arg(dir.path().join("state"))
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let _https = lines.next().unwrap().unwrap();
-        let http = lines.next().unwrap().unwrap();
-        let http = format!("http://{}", http.rsplit("http://").next().unwrap().trim());
-        Standalone {
-            child,
-            http,
-            _stdout: lines,
-            _dir: dir,
-        }
-    }
-}
-
-impl Drop for Standalone {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
+use crate::standalone_emulator::Standalone;
 
 #[test]
 fn amlform_log_tells_each_request_lock_commit_and_step_and_never_a_secret() {

@@ -12,6 +12,7 @@ macro_rules! assert_output_snapshot {
     };
 }
 
+mod adopt;
 mod apply_resilience;
 mod cli;
 mod examples;
@@ -20,6 +21,7 @@ mod plan_and_state;
 mod plan_json;
 mod remote_state;
 mod safety;
+mod standalone_emulator;
 mod terraform_habits;
 
 /// The `amlform` binary these tests drive.
