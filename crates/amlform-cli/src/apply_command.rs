@@ -74,7 +74,7 @@ pub fn run(args: &ApplyArgs, destroy: bool, settings: &Settings) -> anyhow::Resu
         return Ok(ExitStatus::Failure);
     };
     if !plan.errors.is_empty() {
-        let form = PlanForm::of(args.json, false);
+        let form = PlanForm::of(args.json, None);
         settings.printer.plan_errors(&module, &plan, form)?;
         return Ok(ExitStatus::Failure);
     }

@@ -203,9 +203,12 @@ pub struct ShowArgs {
     /// As JSON (the state: Terraform's `values` representation).
     #[arg(long, conflicts_with = "markdown")]
     pub json: bool,
-    /// As Markdown for a pull-request comment (a plan file).
-    #[arg(long, requires = "file")]
-    pub markdown: bool,
+    /// As Markdown (a plan file): `--markdown` or `--markdown=github-comment` (at most
+    /// 65,536 characters), `=github-summary` ($GITHUB_STEP_SUMMARY, 1 MiB), `=gitlab-note`.
+    #[arg(long, requires = "file", num_args = 0..=1, require_equals = true,
+          default_missing_value = "github-comment", value_name = "WHERE",
+          value_parser = clap::builder::PossibleValuesParser::new(amlform_plan::MarkdownTarget::NAMES))]
+    pub markdown: Option<String>,
     /// How long to wait for another process's state lock (e.g. 30s).
     #[arg(long, value_parser = amlform_emulator::parse_duration, default_value = "0s")]
     pub lock_timeout: std::time::Duration,
@@ -327,11 +330,23 @@ pub struct VariableArgs {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Print the result as JSON for machines.
-    #[arg(long)]
+    /// Print the result as JSON for machines (the same as `-format json`).
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+    /// `text`, `json`, `sarif` (SARIF 2.1.0 for code scanning) or `github` (workflow
+    /// commands that annotate each line in a pull request).
+    #[arg(long, value_enum)]
+    pub format: Option<DiagnosticFormat>,
     #[command(flatten)]
     pub variables: VariableArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DiagnosticFormat {
+    Text,
+    Json,
+    Sarif,
+    Github,
 }
 
 #[derive(Debug, Args)]
@@ -339,9 +354,14 @@ pub struct PlanArgs {
     /// Print the plan as JSON (Terraform's `resource_changes` vocabulary).
     #[arg(long, conflicts_with = "markdown")]
     pub json: bool,
-    /// Print the plan as Markdown for a pull-request comment (at most 65,536 characters).
-    #[arg(long)]
-    pub markdown: bool,
+    /// Print the plan as Markdown, sized for where it goes: `--markdown` or
+    /// `--markdown=github-comment` (at most 65,536 characters), `=github-summary`
+    /// ($GITHUB_STEP_SUMMARY, 1 MiB), `=gitlab-note` (1,000,000). It opens with a hidden
+    /// `<!-- amlform-plan -->` marker, so a bot can find and update its comment.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "github-comment",
+          value_name = "WHERE",
+          value_parser = clap::builder::PossibleValuesParser::new(amlform_plan::MarkdownTarget::NAMES))]
+    pub markdown: Option<String>,
     /// Exit 0 when nothing would change, 2 when something would, 1 on errors.
     #[arg(long)]
     pub detailed_exitcode: bool,

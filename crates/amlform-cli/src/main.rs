@@ -11,6 +11,7 @@ mod approval;
 mod cli;
 mod connection;
 mod console_command;
+mod diagnostic_formats;
 mod emulator_command;
 mod exit_status;
 mod fmt_command;

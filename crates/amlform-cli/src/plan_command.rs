@@ -44,7 +44,7 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
         plan,
         ..
     } = &planned;
-    let form = PlanForm::of(args.json, args.markdown);
+    let form = PlanForm::of(args.json, args.markdown.as_deref());
     if !plan.errors.is_empty() {
         // No plan body and no plan file: only why.
         settings.printer.plan_errors(module, plan, form)?;

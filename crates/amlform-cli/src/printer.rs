@@ -6,22 +6,25 @@ use std::io::Write;
 
 use amlform_engine::PlanEvent;
 use amlform_lang::{Diagnostic, Module, RenderStyle, codes};
-use amlform_plan::Plan;
+use amlform_plan::{MarkdownTarget, Plan};
 
 /// The form a plan is shown in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PlanForm {
     Text,
     Json,
-    Markdown,
+    Markdown(MarkdownTarget),
 }
 
 impl PlanForm {
-    pub fn of(json: bool, markdown: bool) -> PlanForm {
+    /// From `--json` and `--markdown[=WHERE]` (whose values clap has checked).
+    pub fn of(json: bool, markdown: Option<&str>) -> PlanForm {
         match (json, markdown) {
             (true, _) => PlanForm::Json,
-            (false, true) => PlanForm::Markdown,
-            (false, false) => PlanForm::Text,
+            (false, Some(target)) => {
+                PlanForm::Markdown(MarkdownTarget::parse(target).unwrap_or_default())
+            }
+            (false, None) => PlanForm::Text,
         }
     }
 }
@@ -67,7 +70,9 @@ impl Printer {
                 writeln!(stdout)?;
                 stdout.flush()?;
             }
-            PlanForm::Markdown => print!("{}", amlform_plan::render_markdown(plan)),
+            PlanForm::Markdown(target) => {
+                print!("{}", amlform_plan::render_markdown_for(plan, target))
+            }
             PlanForm::Text => {
                 // A piece at a time: a plan of 50,000 changes is never one 35 MB string.
                 let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
@@ -115,8 +120,11 @@ impl Printer {
                 });
                 println!("{}", serde_json::to_string_pretty(&document)?);
             }
-            PlanForm::Markdown => {
-                let mut out = format!("### amlform plan failed: {errors} error(s)\n\n");
+            PlanForm::Markdown(_) => {
+                let mut out = format!(
+                    "{}\n### amlform plan failed: {errors} error(s)\n\n",
+                    amlform_plan::MARKER
+                );
                 for item in diagnostics.to_json(&module.sources) {
                     let place = item.range.map_or(String::new(), |range| {
                         format!(" (`{}:{}`)", range.filename, range.start.line)

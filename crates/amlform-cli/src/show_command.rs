@@ -14,7 +14,10 @@ pub fn run(args: &ShowArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
         return show_state(args, settings);
     };
     let saved = PlanFile::read(file)?;
-    (settings.printer).plan(&saved.plan, PlanForm::of(args.json, args.markdown))?;
+    (settings.printer).plan(
+        &saved.plan,
+        PlanForm::of(args.json, args.markdown.as_deref()),
+    )?;
     Ok(ExitStatus::Success)
 }
 

@@ -94,8 +94,10 @@ fn find<'a>(
         .find(|arg| matches(arg))
 }
 
+/// Whether the next word is this flag's value: not for a flag whose value, if any, must be
+/// joined with `=` (`-markdown=github-summary`).
 fn takes_value(arg: &Arg) -> bool {
-    arg.get_action().takes_values()
+    arg.get_action().takes_values() && !arg.is_require_equals_set()
 }
 
 #[cfg(test)]
@@ -166,6 +168,21 @@ mod tests {
         assert_eq!(
             rewritten(&["-C", "-dir", "plan", "-o", "f"]).unwrap(),
             ["-C", "-dir", "plan", "-o", "f"]
+        );
+        assert_eq!(
+            rewritten(&[
+                "plan",
+                "-markdown",
+                "-detailed-exitcode",
+                "-markdown=gitlab-note"
+            ])
+            .unwrap(),
+            [
+                "plan",
+                "--markdown",
+                "--detailed-exitcode",
+                "--markdown=gitlab-note"
+            ]
         );
         assert_eq!(
             rewritten(&["state", "rm", "-lock-timeout=1s", "aml_compute.a"]).unwrap(),

@@ -1,7 +1,7 @@
 //! `amlform validate`: load, evaluate and check the configuration (and that the files it names
 //! can be read); exit 0 when clean, 1 with errors.
 
-use crate::cli::ValidateArgs;
+use crate::cli::{DiagnosticFormat, ValidateArgs};
 use crate::exit_status::ExitStatus;
 use crate::settings::Settings;
 use amlform_lang::RenderStyle;
@@ -12,7 +12,19 @@ pub fn run(args: &ValidateArgs, settings: &Settings) -> anyhow::Result<ExitStatu
     crate::plan_command::check_files(&mut module);
     let diagnostics = &module.diagnostics;
     let valid = !diagnostics.has_errors();
-    if args.json {
+    let format = match (args.json, args.format) {
+        (true, _) => DiagnosticFormat::Json,
+        (false, format) => format.unwrap_or(DiagnosticFormat::Text),
+    };
+    if format == DiagnosticFormat::Sarif {
+        let log = crate::diagnostic_formats::sarif(&diagnostics.to_json(&module.sources));
+        println!("{}", serde_json::to_string_pretty(&log)?);
+    } else if format == DiagnosticFormat::Github {
+        print!(
+            "{}",
+            crate::diagnostic_formats::github(&diagnostics.to_json(&module.sources))
+        );
+    } else if format == DiagnosticFormat::Json {
         let report = serde_json::json!({
             "format_version": "1.0",
             "valid": valid,

@@ -19,7 +19,9 @@ mod vm_prices;
 
 pub use accept_drift::{accept_drift, reconcile_interrupted};
 pub use json_view::render_json;
-pub use markdown_view::{MARKDOWN_LIMIT, render_markdown};
+pub use markdown_view::{
+    MARKDOWN_LIMIT, MARKER, MarkdownTarget, render_markdown, render_markdown_for,
+};
 pub use plan::{
     Action, AttributeChange, Plan, PlanError, ResourceChange, ResourceDrift, Shown, Summary,
 };

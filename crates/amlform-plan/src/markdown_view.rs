@@ -1,8 +1,9 @@
 //! The plan as Markdown for a pull-request comment: destructive changes called out first, a
 //! summary table (address, action, reason), then each change's details in a collapsible
-//! section. Always at most [`MARKDOWN_LIMIT`] characters (GitHub's comment limit): when the
-//! whole plan does not fit, details and then table rows are summarised, never the list of
-//! destructive changes.
+//! section. Always at most the [`MarkdownTarget`]'s limit (a GitHub comment's 65,536
+//! characters, a job summary's 1 MiB, a GitLab note's 1,000,000): when the whole plan does not
+//! fit, details and then table rows are summarised, never the list of destructive changes. It
+//! opens with [`MARKER`], a hidden comment a bot finds to update its comment in place.
 
 use std::fmt::Write;
 
@@ -11,12 +12,55 @@ use crate::text_view::render_text;
 
 pub const MARKDOWN_LIMIT: usize = 65_536;
 
+/// The hidden first line of every Markdown plan.
+pub const MARKER: &str = "<!-- amlform-plan -->";
+
+/// Where the Markdown goes, which sets how long it may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MarkdownTarget {
+    /// A pull-request comment: at most 65,536 characters.
+    #[default]
+    GithubComment,
+    /// `$GITHUB_STEP_SUMMARY`: at most 1 MiB.
+    GithubSummary,
+    /// A merge-request note: at most 1,000,000 characters.
+    GitlabNote,
+}
+
+impl MarkdownTarget {
+    pub const NAMES: [&'static str; 3] = ["github-comment", "github-summary", "gitlab-note"];
+
+    pub fn parse(name: &str) -> Option<MarkdownTarget> {
+        match name {
+            "github-comment" => Some(MarkdownTarget::GithubComment),
+            "github-summary" => Some(MarkdownTarget::GithubSummary),
+            "gitlab-note" => Some(MarkdownTarget::GitlabNote),
+            _ => None,
+        }
+    }
+
+    /// The most it may hold (bytes: a limit in characters is never exceeded by fewer bytes).
+    pub fn limit(self) -> usize {
+        match self {
+            MarkdownTarget::GithubComment => MARKDOWN_LIMIT,
+            MarkdownTarget::GithubSummary => 1024 * 1024,
+            MarkdownTarget::GitlabNote => 1_000_000,
+        }
+    }
+}
+
 /// Room kept for the closing lines that say what was left out.
 const RESERVE: usize = 600;
 
+/// The plan as a pull-request comment ([`MarkdownTarget::GithubComment`]).
 pub fn render_markdown(plan: &Plan) -> String {
+    render_markdown_for(plan, MarkdownTarget::GithubComment)
+}
+
+pub fn render_markdown_for(plan: &Plan, target: MarkdownTarget) -> String {
+    let limit = target.limit();
     let summary = plan.summary();
-    let mut out = String::new();
+    let mut out = format!("{MARKER}\n");
     let imports = if summary.import > 0 {
         format!("{} to import, ", summary.import)
     } else {
@@ -58,7 +102,7 @@ pub fn render_markdown(plan: &Plan) -> String {
         } else {
             "No changes. The computes match the configuration.\n"
         });
-        return clamp(out);
+        return clamp(out, limit);
     }
 
     // Destructive changes are listed in full, always, compactly.
@@ -105,7 +149,7 @@ pub fn render_markdown(plan: &Plan) -> String {
             change.action.name(),
             escape(change.reason.as_deref().unwrap_or(""))
         );
-        if out.len() + row.len() + RESERVE > MARKDOWN_LIMIT {
+        if out.len() + row.len() + RESERVE > limit {
             rows_left_out += 1;
         } else {
             out.push_str(&row);
@@ -139,7 +183,7 @@ pub fn render_markdown(plan: &Plan) -> String {
             change.action.name(),
             body.trim_end().replace("```", "'''")
         );
-        if details_left_out > 0 || out.len() + section.len() + RESERVE > MARKDOWN_LIMIT {
+        if details_left_out > 0 || out.len() + section.len() + RESERVE > limit {
             details_left_out += 1;
         } else {
             out.push_str(&section);
@@ -151,7 +195,7 @@ pub fn render_markdown(plan: &Plan) -> String {
             "\n_Details of {details_left_out} change(s) are left out to fit the comment limit._"
         );
     }
-    clamp(out)
+    clamp(out, limit)
 }
 
 /// Table cells and quotes cannot hold newlines or bare pipes.
@@ -160,9 +204,9 @@ fn escape(text: &str) -> String {
 }
 
 /// A last guard: never over the limit, whatever the content.
-fn clamp(mut out: String) -> String {
-    if out.len() > MARKDOWN_LIMIT {
-        let mut cut = MARKDOWN_LIMIT - 80;
+fn clamp(mut out: String, limit: usize) -> String {
+    if out.len() > limit {
+        let mut cut = limit - 80;
         while !out.is_char_boundary(cut) {
             cut -= 1;
         }

@@ -14,6 +14,7 @@ macro_rules! assert_output_snapshot {
 
 mod adopt;
 mod apply_resilience;
+mod ci_formats;
 mod cli;
 mod examples;
 mod logs;

@@ -2,7 +2,8 @@
 //! destructive change.
 
 use amlform_plan::{
-    Action, AttributeChange, MARKDOWN_LIMIT, Plan, ResourceChange, Shown, render_markdown,
+    Action, AttributeChange, MARKDOWN_LIMIT, MarkdownTarget, Plan, ResourceChange, Shown,
+    render_markdown, render_markdown_for,
 };
 use serde_json::json;
 
@@ -70,7 +71,19 @@ fn five_thousand_changes_fit_and_list_every_destructive_one() {
         markdown.contains("are not listed") || markdown.contains("left out"),
         "it says what was summarised"
     );
-    assert!(markdown.starts_with("### amlform plan: 200 to add, 4600 to change, 400 to destroy"));
+    assert!(markdown.starts_with(
+        "<!-- amlform-plan -->\n### amlform plan: 200 to add, 4600 to change, 400 to destroy"
+    ));
+    // A job summary holds 1 MiB: every change is in its table, and more of the details.
+    let summary = render_markdown_for(&plan, MarkdownTarget::GithubSummary);
+    assert!(summary.len() <= 1024 * 1024, "{} bytes", summary.len());
+    assert!(summary.len() > MARKDOWN_LIMIT);
+    assert!(!summary.contains("are not listed"), "every row fits");
+    for index in [2, 2500, 4999] {
+        assert!(summary.contains(&format!("| `aml_compute.pool[\"cluster-{index:04}\"]` |")));
+    }
+    let note = render_markdown_for(&plan, MarkdownTarget::GitlabNote);
+    assert!(note.len() <= 1_000_000 && note.len() > MARKDOWN_LIMIT);
 }
 
 #[test]
