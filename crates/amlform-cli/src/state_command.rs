@@ -95,11 +95,14 @@ pub fn run(command: &StateCommand, settings: &Settings) -> anyhow::Result<ExitSt
                     "{to} is already in the state\nhint: `amlform state rm {to}` first if it is stale"
                 );
             }
-            let (from_kind, to_kind) = (from.split('.').next(), to.split('.').next());
+            let (from_kind, to_kind) = (
+                amlform_schema::resource_parts(from).0,
+                amlform_schema::resource_parts(to).0,
+            );
             if from_kind != to_kind {
                 anyhow::bail!(
                     "{from} cannot become {to}: a resource keeps its kind\nhint: the address must start with `{}.`",
-                    from_kind.unwrap_or_default()
+                    from_kind
                 );
             }
             record.address = to.clone();
@@ -252,11 +255,7 @@ pub fn is_under(address: &str, filter: &str) -> bool {
 /// A record as HCL-like text; secrets only as `(sensitive value)`.
 pub fn show(record: &StateRecord) -> String {
     // The block's label alone: `aml_compute.pool["big"]` is block `pool`, instance `["big"]`.
-    let label = record
-        .address
-        .split_once('.')
-        .map_or(record.address.as_str(), |(_, label)| label);
-    let label = amlform_lang::block_of(label);
+    let (_, label, _) = amlform_schema::resource_parts(&record.address);
     let mut lines = vec![
         format!("# {}", record.address),
         format!("{} \"{label}\" {{", record.kind),

@@ -25,10 +25,10 @@ pub fn ui_event(level: &str, message: &str, kind: &str, mut body: Value) -> Valu
 /// The `resource` object of a hook or a planned change.
 pub fn resource(address: &str) -> Value {
     let parts = AddressParts::of(address);
-    let resource = address.split_once('[').map_or(address, |(block, _)| block);
+    let resource = &amlform_schema::block_of(address)[amlform_schema::resource_start(address)..];
     json!({
         "addr": address,
-        "module": "",
+        "module": parts.module,
         "resource": resource,
         "implied_provider": "azureml",
         "resource_type": parts.kind,

@@ -100,7 +100,7 @@ pub fn plan_context(module: &Module, records: &[StateRecord], timestamp: String)
                 };
                 expressions.insert((*name).to_owned(), expression);
             }
-            let (_, label) = address.split_once('.').unwrap_or(("", address));
+            let (_, label, _) = amlform_schema::resource_parts(address);
             let mut resource = json!({
                 "address": address,
                 "mode": "managed",

@@ -43,6 +43,7 @@ pub struct Config {
     pub removals: Vec<RemovedBlock>,
     /// `backend` blocks (more than one is an error).
     pub backends: Vec<BackendBlock>,
+    pub modules: Vec<ModuleBlock>,
     /// Kind, then label → index in `computes`, so lookups stay constant-time at thousands of
     /// blocks (the first of duplicates wins; the loader reports the others).
     compute_index: HashMap<&'static str, HashMap<String, usize>>,
@@ -100,6 +101,7 @@ impl Config {
         append(&mut self.moves, other.moves);
         append(&mut self.removals, other.removals);
         append(&mut self.backends, other.backends);
+        append(&mut self.modules, other.modules);
     }
 
     pub fn variable(&self, name: &str) -> Option<&VariableBlock> {
@@ -209,6 +211,22 @@ pub struct Lifecycle {
     pub create_before_destroy: bool,
     /// Attribute names whose changes the planner ignores; `["all"]` ignores every attribute.
     pub ignore_changes: Vec<String>,
+}
+
+/// `module "NAME" { source = "./dir", inputs..., count | for_each, depends_on, workspace }`.
+#[derive(Debug)]
+pub struct ModuleBlock {
+    pub name: String,
+    pub label_span: Span,
+    /// The local path as written, and its span.
+    pub source: Option<(String, Span)>,
+    /// Each input: the module variable's name, the key's span, the value.
+    pub inputs: Vec<(String, Span, Expr)>,
+    pub count: Option<Box<Expr>>,
+    pub for_each: Option<Box<Expr>>,
+    pub depends_on: Vec<(String, Span)>,
+    /// `workspace = workspace.LABEL`: where the module's computes go.
+    pub workspace: Option<(String, Span)>,
 }
 
 /// `moved { from = ADDRESS, to = ADDRESS }`: a block or instance now has another address.

@@ -82,6 +82,7 @@ impl Console {
             variables: &self.variables,
             locals: &config.locals,
             workspaces: &self.workspaces,
+            modules: &config.modules,
             computes: ComputeValues {
                 blocks: Some(&self.blocks),
                 instances: Some(&config.computes),

@@ -14,6 +14,9 @@ pub struct EvaluatedConfig {
     pub workspaces: BTreeMap<String, EvaluatedWorkspace>,
     pub variables: BTreeMap<String, EvaluatedVariable>,
     pub locals: BTreeMap<String, Value>,
+    /// Each root `module` block's value: its outputs (a list or map of them with `count` or
+    /// `for_each`), as `module.NAME` reads it.
+    pub modules: BTreeMap<String, Value>,
     /// Locals whose value derives from a sensitive variable.
     pub sensitive_locals: std::collections::BTreeSet<String>,
     /// Keyed by instance address, e.g. `aml_compute.cpu["gpu"]`.

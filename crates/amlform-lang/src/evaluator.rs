@@ -10,6 +10,7 @@ use crate::evaluated_config::{
 };
 use crate::interpreter::{BlockInstances, ComputeBlocks, ComputeValues, Scope};
 use crate::loader::{WORKSPACE_ATTRIBUTES, suggest_kind};
+use crate::module::ChildModule;
 use crate::references::{Reference, references};
 use crate::rules;
 use crate::source_map::{FileId, Origin, SourceMap, Span};
@@ -44,6 +45,7 @@ enum Node<'c> {
     Compute(&'static str, &'c str),
     Output(&'c str),
     Import(usize),
+    Module(&'c str),
 }
 
 impl<'c> Node<'c> {
@@ -60,6 +62,7 @@ impl std::fmt::Display for Node<'_> {
             Node::Compute(kind, label) => write!(f, "{kind}.{label}"),
             Node::Output(name) => write!(f, "output.{name}"),
             Node::Import(index) => write!(f, "import #{}", index + 1),
+            Node::Module(name) => write!(f, "module.{name}"),
         }
     }
 }
@@ -78,6 +81,14 @@ pub(crate) struct Evaluator<'c> {
     compute_blocks: ComputeBlocks,
     known: &'c BTreeMap<String, BTreeMap<String, Value>>,
     out: EvaluatedConfig,
+    /// The modules the configuration's `module` blocks use, by block name.
+    children: &'c BTreeMap<String, ChildModule>,
+    /// Each module block's value (its outputs; a list or map of them with `count` or
+    /// `for_each`), and the blocks with a sensitive output.
+    modules: BTreeMap<String, Value>,
+    sensitive_modules: BTreeSet<String>,
+    /// Where in the module tree this evaluation is (the root, or one module instance).
+    context: ModuleContext,
 }
 
 /// Evaluates the configuration; problems go to the returned diagnostics.
@@ -87,45 +98,81 @@ pub(crate) fn evaluate(
     inputs: &VariableInputs,
     base_dir: &Path,
     known: &BTreeMap<String, BTreeMap<String, Value>>,
+    children: &BTreeMap<String, ChildModule>,
 ) -> (EvaluatedConfig, Diagnostics) {
-    let mut evaluator = Evaluator {
+    let evaluator = Evaluator::new(
         config,
         sources,
         base_dir,
-        diagnostics: Diagnostics::default(),
-        variables: BTreeMap::new(),
-        sensitive_variables: BTreeSet::new(),
-        locals: BTreeMap::new(),
-        sensitive_locals: BTreeSet::new(),
-        workspaces: BTreeMap::new(),
-        compute_blocks: ComputeBlocks::new(),
         known,
-        out: EvaluatedConfig::default(),
-    };
-    evaluator.variables(inputs);
-    if let Some(order) = evaluator.order() {
-        for node in order {
-            evaluator.node(node);
+        children,
+        ModuleContext::default(),
+    );
+    evaluator.run(inputs)
+}
+
+impl<'c> Evaluator<'c> {
+    pub(crate) fn new(
+        config: &'c Config,
+        sources: &'c SourceMap,
+        base_dir: &'c Path,
+        known: &'c BTreeMap<String, BTreeMap<String, Value>>,
+        children: &'c BTreeMap<String, ChildModule>,
+        context: ModuleContext,
+    ) -> Evaluator<'c> {
+        Evaluator {
+            config,
+            sources,
+            base_dir,
+            diagnostics: Diagnostics::default(),
+            variables: BTreeMap::new(),
+            sensitive_variables: BTreeSet::new(),
+            locals: BTreeMap::new(),
+            sensitive_locals: BTreeSet::new(),
+            workspaces: BTreeMap::new(),
+            compute_blocks: ComputeBlocks::new(),
+            known,
+            out: EvaluatedConfig::default(),
+            children,
+            modules: BTreeMap::new(),
+            sensitive_modules: BTreeSet::new(),
+            context,
         }
-        evaluator.out.moves = (config.moves.iter())
-            .map(|moved| EvaluatedMove {
-                from: moved.from.clone(),
-                to: moved.to.clone(),
-                from_span: moved.from_span.clone(),
-                to_span: moved.to_span.clone(),
-            })
-            .collect();
-        evaluator.out.removals = (config.removals.iter())
-            .map(|removed| EvaluatedRemoval {
-                from: removed.from.clone(),
-                destroy: removed.destroy,
-                from_span: removed.from_span.clone(),
-            })
-            .collect();
-        rules::check(&evaluator.out, &mut evaluator.diagnostics);
     }
-    evaluator.out.sensitive_locals = std::mem::take(&mut evaluator.sensitive_locals);
-    (evaluator.out, evaluator.diagnostics)
+
+    /// Variables, then every node in reference order, then the rules (once, at the root: a
+    /// module's computes are checked with everything else's).
+    pub(crate) fn run(mut self, inputs: &VariableInputs) -> (EvaluatedConfig, Diagnostics) {
+        let config = self.config;
+        self.variables(inputs);
+        if let Some(order) = self.order() {
+            for node in order {
+                self.node(node);
+            }
+            let prefix = self.context.prefix.clone();
+            self.out.moves = (config.moves.iter())
+                .map(|moved| EvaluatedMove {
+                    from: format!("{prefix}{}", moved.from),
+                    to: format!("{prefix}{}", moved.to),
+                    from_span: moved.from_span.clone(),
+                    to_span: moved.to_span.clone(),
+                })
+                .collect();
+            self.out.removals = (config.removals.iter())
+                .map(|removed| EvaluatedRemoval {
+                    from: format!("{prefix}{}", removed.from),
+                    destroy: removed.destroy,
+                    from_span: removed.from_span.clone(),
+                })
+                .collect();
+            if self.context.prefix.is_empty() {
+                rules::check(&self.out, &mut self.diagnostics);
+            }
+        }
+        self.out.sensitive_locals = std::mem::take(&mut self.sensitive_locals);
+        self.out.modules = std::mem::take(&mut self.modules);
+        (self.out, self.diagnostics)
+    }
 }
 
 /// The scope of everything evaluated so far; a macro so that the borrows stay per field and
@@ -136,6 +183,7 @@ macro_rules! scope {
             variables: &$self.variables,
             locals: &$self.locals,
             workspaces: &$self.workspaces,
+            modules: &$self.modules,
             computes: ComputeValues {
                 blocks: Some(&$self.compute_blocks),
                 instances: Some(&$self.out.computes),
@@ -150,320 +198,6 @@ macro_rules! scope {
 impl<'c> Evaluator<'c> {
     fn eval(&mut self, expr: &Expr) -> Option<Value> {
         scope!(self).eval(expr, &mut self.diagnostics)
-    }
-
-    // ----- variables -----
-
-    fn variables(&mut self, inputs: &VariableInputs) {
-        let config = self.config;
-        let mut given: BTreeMap<String, (Value, Option<Span>)> = BTreeMap::new();
-        for (name, raw) in &inputs.env {
-            if let Some(variable) = config.variable(name)
-                && let Some(value) = self.raw_value(name, raw, &variable.ty, "the environment")
-            {
-                given.insert(name.clone(), (value, None));
-            }
-        }
-        for file in &inputs.files {
-            self.variable_file(*file, &mut given);
-        }
-        for (name, raw) in &inputs.cli {
-            match config.variable(name) {
-                Some(variable) => {
-                    if let Some(value) = self.raw_value(name, raw, &variable.ty, "--var") {
-                        given.insert(name.clone(), (value, None));
-                    }
-                }
-                None => {
-                    let names: Vec<&str> =
-                        config.variables.iter().map(|v| v.name.as_str()).collect();
-                    let hint =
-                        hint_for(name, &names, || "declare it with a `variable` block".into());
-                    self.diagnostics.push(
-                        Diagnostic::error(
-                            codes::UNDECLARED_VARIABLE,
-                            format!("`--var {name}=...` sets a variable that is not declared"),
-                        )
-                        .hint(hint),
-                    );
-                }
-            }
-        }
-
-        for variable in &config.variables {
-            if variable.sensitive {
-                self.sensitive_variables.insert(variable.name.clone());
-            }
-            let (value, value_span) = match given.remove(&variable.name) {
-                Some(given) => given,
-                None => match &variable.default {
-                    Some(default) => match self.eval_constant(default) {
-                        Some(value) => (value, Some(default.span())),
-                        None => continue,
-                    },
-                    None => {
-                        self.diagnostics.push(
-                            Diagnostic::error(codes::MISSING_VARIABLE, format!("variable `{}` has no value", variable.name))
-                                .at(variable.label_span.clone())
-                                .label("no default and no value given")
-                                .hint(format!(
-                                    "give it a value with `--var {0}=...`, a `*.amlvars.hcl` file or `AMLFORM_VAR_{0}`, or add a `default`",
-                                    variable.name
-                                )),
-                        );
-                        continue;
-                    }
-                },
-            };
-            if variable.sensitive {
-                self.diagnostics.add_secrets(&value);
-            }
-            let value = match variable.ty.convert(value) {
-                Ok(value) => value,
-                Err(message) => {
-                    // A sensitive variable's value never appears in a message.
-                    let message = if variable.sensitive {
-                        "it does not fit the type".to_owned()
-                    } else {
-                        message
-                    };
-                    self.diagnostics.push(
-                        Diagnostic::error(
-                            codes::VARIABLE_VALUE,
-                            format!("invalid value for variable `{}`: {message}", variable.name),
-                        )
-                        .at(value_span.unwrap_or_else(|| variable.label_span.clone()))
-                        .hint(format!("the variable's type is `{}`", variable.ty)),
-                    );
-                    continue;
-                }
-            };
-            self.validate_variable(variable, &value);
-            self.out.variables.insert(
-                variable.name.clone(),
-                EvaluatedVariable {
-                    value: value.clone(),
-                    sensitive: variable.sensitive,
-                },
-            );
-            self.variables.insert(variable.name.clone(), value);
-        }
-    }
-
-    /// Evaluates an expression that may use functions but no references (defaults, var files).
-    fn eval_constant(&mut self, expr: &Expr) -> Option<Value> {
-        if let Some(reference) = references(expr).into_iter().next() {
-            self.diagnostics.push(
-                Diagnostic::error(codes::INVALID_REFERENCE, format!("`{}` cannot be used here", reference.parts.join(".")))
-                    .at(reference.span)
-                    .hint("variable defaults and variable files hold constant values; use a `locals` block to compute values"),
-            );
-            return None;
-        }
-        let empty = BTreeMap::new();
-        let scope = Scope {
-            variables: &empty,
-            locals: &empty,
-            workspaces: &empty,
-            computes: ComputeValues::default(),
-            each: None,
-            count_index: None,
-            base_dir: self.base_dir,
-        };
-        scope.eval(expr, &mut self.diagnostics)
-    }
-
-    fn raw_value(
-        &mut self,
-        name: &str,
-        raw: &str,
-        ty: &crate::type_constraint::TypeConstraint,
-        source: &str,
-    ) -> Option<Value> {
-        if !ty.wants_expression() {
-            return Some(Value::String(raw.to_owned()));
-        }
-        match hcl_edit::parser::parse_expr(raw) {
-            Ok(expr) => {
-                let mut scratch = Diagnostics::default();
-                let empty = BTreeMap::new();
-                let scope = Scope {
-                    variables: &empty,
-                    locals: &empty,
-                    workspaces: &empty,
-                    computes: ComputeValues::default(),
-                    each: None,
-                    count_index: None,
-                    base_dir: self.base_dir,
-                };
-                let value = scope.eval(
-                    &Expr {
-                        origin: Origin::file(FileId(u32::MAX)),
-                        expr,
-                    },
-                    &mut scratch,
-                );
-                if value.is_none() {
-                    self.diagnostics.push(
-                        Diagnostic::error(
-                            codes::VARIABLE_VALUE,
-                            format!(
-                                "the value for variable `{name}` from {source} cannot be evaluated"
-                            ),
-                        )
-                        .hint(
-                            "give a constant value such as [\"a\", \"b\"] or { key = \"value\" }",
-                        ),
-                    );
-                }
-                value
-            }
-            Err(error) => {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        codes::VARIABLE_VALUE,
-                        format!(
-                            "the value for variable `{name}` from {source} does not parse: {}",
-                            error.message()
-                        ),
-                    )
-                    .hint(format!(
-                        "variable `{name}` has type `{ty}`; write its value in HCL syntax"
-                    )),
-                );
-                None
-            }
-        }
-    }
-
-    fn variable_file(&mut self, file: FileId, given: &mut BTreeMap<String, (Value, Option<Span>)>) {
-        let text = &self.sources.get(file).text;
-        let body = match hcl_edit::parser::parse_body(text) {
-            Ok(body) => body,
-            Err(error) => {
-                let offset = error.location().offset().min(text.len());
-                self.diagnostics.push(
-                    Diagnostic::error(codes::SYNTAX, format!("syntax error: {}", error.message()))
-                        .at(Span::new(file, offset..offset))
-                        .hint("a variable file holds `name = value` lines"),
-                );
-                return;
-            }
-        };
-        for structure in body.iter() {
-            match structure {
-                Structure::Attribute(attribute) => {
-                    let name = attribute.key.as_str();
-                    let key_span =
-                        Span::new(file, hcl_edit::Span::span(&attribute.key).unwrap_or(0..0));
-                    if self.config.variable(name).is_none() {
-                        let names: Vec<&str> = self
-                            .config
-                            .variables
-                            .iter()
-                            .map(|v| v.name.as_str())
-                            .collect();
-                        let hint = hint_for(name, &names, || {
-                            "declare it with a `variable` block, or remove the line".into()
-                        });
-                        self.diagnostics.push(
-                            Diagnostic::warning(
-                                codes::UNDECLARED_VARIABLE,
-                                format!("the variable file sets `{name}`, which is not declared"),
-                            )
-                            .at(key_span)
-                            .hint(hint),
-                        );
-                        continue;
-                    }
-                    let expr = Expr {
-                        origin: Origin::file(file),
-                        expr: attribute.value.clone(),
-                    };
-                    if let Some(value) = self.eval_constant(&expr) {
-                        given.insert(name.to_owned(), (value, Some(expr.span())));
-                    }
-                }
-                Structure::Block(block) => self.diagnostics.push(
-                    Diagnostic::error(
-                        codes::UNKNOWN_BLOCK,
-                        "a variable file holds only `name = value` lines",
-                    )
-                    .at(Span::new(
-                        file,
-                        hcl_edit::Span::span(&block.ident).unwrap_or(0..0),
-                    ))
-                    .hint("move blocks into a `.aml.hcl` file"),
-                ),
-            }
-        }
-    }
-
-    fn validate_variable(&mut self, variable: &crate::config::VariableBlock, value: &Value) {
-        let only_this = BTreeMap::from([(variable.name.clone(), value.clone())]);
-        for validation in &variable.validations {
-            for reference in references(&validation.condition) {
-                if !(reference.root() == "var" && reference.name() == Some(&variable.name)) {
-                    self.diagnostics.push(
-                        Diagnostic::error(
-                            codes::INVALID_REFERENCE,
-                            format!(
-                                "a validation of `{}` can only refer to `var.{}`",
-                                variable.name, variable.name
-                            ),
-                        )
-                        .at(reference.span)
-                        .hint("move cross-variable checks into the configuration"),
-                    );
-                    return;
-                }
-            }
-            let empty = BTreeMap::new();
-            let scope = Scope {
-                variables: &only_this,
-                locals: &empty,
-                workspaces: &empty,
-                computes: ComputeValues::default(),
-                each: None,
-                count_index: None,
-                base_dir: self.base_dir,
-            };
-            let Some(result) = scope.eval(&validation.condition, &mut self.diagnostics) else {
-                continue;
-            };
-            if result == Value::Bool(false) {
-                let message = scope
-                    .eval(&validation.error_message, &mut self.diagnostics)
-                    .and_then(|m| m.as_str().map(str::to_owned))
-                    .unwrap_or_else(|| "the value is not valid".into());
-                let shown = if variable.sensitive {
-                    "(sensitive value)".to_owned()
-                } else {
-                    value.to_string()
-                };
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        codes::VARIABLE_VALUE,
-                        format!("invalid value for variable `{}`: {message}", variable.name),
-                    )
-                    .at(validation.condition.span())
-                    .label(format!("false for {shown}"))
-                    .hint("change the value, or the validation rule"),
-                );
-            } else if !matches!(result, Value::Bool(true) | Value::Unknown) {
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        codes::WRONG_TYPE,
-                        format!(
-                            "a validation condition must be a bool, not a {}",
-                            result.type_name()
-                        ),
-                    )
-                    .at(validation.condition.span())
-                    .hint("write a comparison such as `length(var.x) > 0`"),
-                );
-            }
-        }
     }
 
     // ----- ordering -----
@@ -541,6 +275,38 @@ impl<'c> Evaluator<'c> {
                 output.value.iter().collect(),
                 RefContext::default(),
             ));
+        }
+        for module in &config.modules {
+            let node = Node::Module(&module.name);
+            let mut exprs: Vec<&Expr> = module.inputs.iter().map(|(_, _, expr)| expr).collect();
+            exprs.extend(
+                module
+                    .count
+                    .iter()
+                    .chain(module.for_each.iter())
+                    .map(|e| &**e),
+            );
+            let context = RefContext {
+                each: module.for_each.is_some(),
+                count: module.count.is_some(),
+            };
+            nodes.push((node, exprs, context));
+            if let Some(workspace) =
+                (module.workspace.as_ref()).and_then(|(l, _)| config.workspace(l))
+            {
+                dag.add_dependency(node, Node::Workspace(&workspace.label));
+            }
+            for (address, span) in &module.depends_on {
+                let (kind, label) = address.split_once('.').expect("checked by the loader");
+                match config.compute(kind, label) {
+                    Some(target) => dag.add_dependency(node, Node::compute(target)),
+                    None => {
+                        self.diagnostics
+                            .push(self.undefined_compute(kind, label, span.clone()));
+                        ok = false;
+                    }
+                }
+            }
         }
         for (index, import) in config.imports.iter().enumerate() {
             nodes.push((Node::Import(index), vec![&import.id], RefContext::default()));
@@ -692,6 +458,16 @@ impl<'c> Evaluator<'c> {
             )
             .at(at)
             .hint("`each.key` and `each.value` exist only in a block with `for_each`")),
+            "module" => match config.modules.iter().find(|module| module.name == name) {
+                Some(module) => Ok(Some(Node::Module(&module.name))),
+                None => Err(undefined(
+                    format!("module `{name}` is not declared"),
+                    config.modules.iter().map(|m| m.name.as_str()).collect(),
+                    format!(
+                        "declare it with `module \"{name}\" {{ source = \"./modules/{name}\" }}`"
+                    ),
+                )),
+            },
             "count" if context.count && name == "index" => Ok(None),
             "count" => Err(Diagnostic::error(
                 codes::UNDEFINED_REFERENCE,
@@ -730,6 +506,7 @@ impl<'c> Evaluator<'c> {
         references.iter().any(|r| match (r.root(), r.name()) {
             ("var", Some(name)) => self.sensitive_variables.contains(name),
             ("local", Some(name)) => self.sensitive_locals.contains(name),
+            ("module", Some(name)) => self.sensitive_modules.contains(name),
             (kind, Some(label)) => r.parts.get(2).is_some_and(|attribute| {
                 compute_kind(kind)
                     .and_then(|k| k.attribute(attribute))
@@ -788,6 +565,7 @@ impl<'c> Evaluator<'c> {
                     );
                 }
             }
+            Node::Module(name) => self.module(name),
             Node::Import(index) => {
                 let import = &config.imports[index];
                 if let Some(id) = self.eval(&import.id) {
@@ -802,7 +580,7 @@ impl<'c> Evaluator<'c> {
                         );
                     }
                     self.out.imports.push(EvaluatedImport {
-                        to: import.to.clone(),
+                        to: format!("{}{}", self.context.prefix, import.to),
                         id,
                     });
                 }
@@ -908,4 +686,8 @@ fn too_many_instances(span: Span, meta: &str, instances: f64) -> Diagnostic {
 
 // After `scope!`, which the compute stage uses: a macro is seen only below its definition.
 mod computes;
+mod modules;
 mod typing;
+mod variables;
+
+pub(crate) use modules::ModuleContext;

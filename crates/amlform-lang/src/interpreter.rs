@@ -21,6 +21,8 @@ pub(crate) struct Scope<'a> {
     pub variables: &'a BTreeMap<String, Value>,
     pub locals: &'a BTreeMap<String, Value>,
     pub workspaces: &'a BTreeMap<String, Value>,
+    /// Each module block's outputs, by block name.
+    pub modules: &'a BTreeMap<String, Value>,
     /// The compute blocks evaluated so far.
     pub computes: ComputeValues<'a>,
     /// `each.key` and `each.value` inside a `for_each` block.
@@ -505,6 +507,7 @@ impl Interpreter<'_, '_> {
             "var" => scope.variables.get(attr).cloned(),
             "local" => scope.locals.get(attr).cloned(),
             "workspace" => scope.workspaces.get(attr).cloned(),
+            "module" => scope.modules.get(attr).cloned(),
             "each" => match (&scope.each, attr) {
                 (Some((key, _)), "key") => Some(key.clone()),
                 (Some((_, value)), "value") => Some(value.clone()),

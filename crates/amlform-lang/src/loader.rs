@@ -26,6 +26,7 @@ const TOP_LEVEL_BLOCKS: &[&str] = &[
     "import",
     "moved",
     "removed",
+    "module",
 ];
 pub(crate) const WORKSPACE_ATTRIBUTES: &[&str] = &[
     "name",
@@ -42,16 +43,25 @@ pub(crate) const WORKSPACE_ATTRIBUTES: &[&str] = &[
 /// Files, and large files cut between top-level blocks, are parsed and walked on all cores;
 /// their pieces join in source order, so the result is the same as one pass over each file.
 pub fn load(sources: &SourceMap) -> (Config, Diagnostics) {
+    let files: Vec<FileId> = sources.files().map(|(file, _)| file).collect();
+    load_files(sources, &files)
+}
+
+/// Parses these files of the source map into one configuration (a module's own files).
+pub fn load_files(sources: &SourceMap, files: &[FileId]) -> (Config, Diagnostics) {
     load_on(
         sources,
+        files,
         std::thread::available_parallelism().map_or(1, usize::from),
     )
 }
 
-fn load_on(sources: &SourceMap, cores: usize) -> (Config, Diagnostics) {
-    let units: Vec<(FileId, &str, Option<Vec<usize>>)> = sources
-        .files()
-        .map(|(file, source)| (file, source.text.as_str(), cut_points(&source.text, cores)))
+fn load_on(sources: &SourceMap, files: &[FileId], cores: usize) -> (Config, Diagnostics) {
+    let units: Vec<(FileId, &str, Option<Vec<usize>>)> = (files.iter())
+        .map(|&file| {
+            let text = sources.get(file).text.as_str();
+            (file, text, cut_points(text, cores))
+        })
         .collect();
     let pieces: Vec<(FileId, &str, Range<usize>)> = units
         .iter()
@@ -159,6 +169,7 @@ fn load_piece(file: FileId, text: &str, range: Range<usize>) -> Option<Loader> {
 
 mod address_blocks;
 mod backend_block;
+mod module_block;
 
 pub use backend_block::AZURERM_SETTINGS;
 
@@ -212,6 +223,7 @@ impl Loader {
             "import" => self.import(block),
             "moved" => self.moved(block),
             "removed" => self.removed(block),
+            "module" => self.module(block),
             _ => {
                 if let Some(kind) = compute_kind(name) {
                     self.compute(block, kind);
@@ -747,6 +759,7 @@ impl Loader {
             .chain((config.variables.iter()).map(|v| ("variable", v.name.as_str(), &v.label_span)))
             .chain((config.locals.iter()).map(|l| ("local", l.name.as_str(), &l.key_span)))
             .chain((config.outputs.iter()).map(|o| ("output", o.name.as_str(), &o.label_span)))
+            .chain((config.modules.iter()).map(|m| ("module", m.name.as_str(), &m.label_span)))
             .chain(
                 (config.computes.iter())
                     .map(|c| (c.kind.block_name, c.label.as_str(), &c.label_span)),
@@ -808,7 +821,8 @@ mod tests {
 
     /// What loading found, with every span, to compare a load in pieces with one in one pass.
     fn summary(sources: &SourceMap, cores: usize) -> String {
-        let (config, diagnostics) = load_on(sources, cores);
+        let files: Vec<FileId> = sources.files().map(|(file, _)| file).collect();
+        let (config, diagnostics) = load_on(sources, &files, cores);
         let mut out = String::new();
         for compute in &config.computes {
             writeln!(out, "{} at {:?}", compute.address(), compute.label_span).unwrap();

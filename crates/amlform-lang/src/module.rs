@@ -85,6 +85,8 @@ fn files_with_suffix(dir: &Path, suffix: &str) -> std::io::Result<Vec<PathBuf>> 
 pub struct ParsedModule {
     sources: SourceMap,
     config: Config,
+    /// The modules its `module` blocks use, by block name.
+    children: BTreeMap<String, ChildModule>,
     inputs: VariableInputs,
     base_dir: PathBuf,
     diagnostics: Diagnostics,
@@ -155,6 +157,14 @@ impl ParsedModule {
             sources.add(name, path, text);
         }
         let (config, mut diagnostics) = load(&sources);
+        let children = load_children(
+            &config,
+            base_dir,
+            base_dir,
+            &mut sources,
+            &mut diagnostics,
+            0,
+        );
         let mut inputs = VariableInputs {
             env: options.env.clone(),
             files: Vec::new(),
@@ -180,6 +190,7 @@ impl ParsedModule {
         ParsedModule {
             sources,
             config,
+            children,
             inputs,
             base_dir: base_dir.to_owned(),
             diagnostics,
@@ -192,12 +203,13 @@ impl ParsedModule {
         let ParsedModule {
             sources,
             config,
+            children,
             inputs,
             base_dir,
             mut diagnostics,
         } = self;
         let (evaluated, evaluation_diagnostics) =
-            evaluate(&config, &sources, &inputs, &base_dir, known);
+            evaluate(&config, &sources, &inputs, &base_dir, known, &children);
         let backend = config.backends.first().cloned();
         // The configuration as written is spent once evaluated: free it beside what follows.
         std::thread::spawn(move || drop(config));
@@ -215,6 +227,94 @@ impl ParsedModule {
     pub fn backend(&self) -> Option<&BackendBlock> {
         self.config.backends.first()
     }
+}
+
+/// A module a `module` block uses: its configuration, where its files are, and the modules
+/// its own `module` blocks use.
+#[derive(Debug)]
+pub(crate) struct ChildModule {
+    pub config: Config,
+    pub base_dir: PathBuf,
+    pub children: BTreeMap<String, ChildModule>,
+}
+
+/// How deep modules may nest: deeper is almost surely a module that uses itself.
+const MAX_MODULE_DEPTH: usize = 8;
+
+/// Reads and parses the module of each `module` block of `config` (in `dir`), and theirs in
+/// turn; their files join `sources` named from `root` (`modules/ml-team/main.aml.hcl`), so a
+/// diagnostic points at the module's own file and line.
+fn load_children(
+    config: &Config,
+    dir: &Path,
+    root: &Path,
+    sources: &mut SourceMap,
+    diagnostics: &mut Diagnostics,
+    depth: usize,
+) -> BTreeMap<String, ChildModule> {
+    let mut children = BTreeMap::new();
+    for block in &config.modules {
+        let Some((source, span)) = &block.source else {
+            continue;
+        };
+        if depth >= MAX_MODULE_DEPTH {
+            diagnostics.push(
+                Diagnostic::error(codes::NOT_ALLOWED, format!("modules nest more than {MAX_MODULE_DEPTH} deep"))
+                    .at(span.clone())
+                    .hint("a module that uses itself, directly or through others, never ends: remove the loop"),
+            );
+            continue;
+        }
+        let module_dir = dir.join(source);
+        let files = match config_files(&module_dir) {
+            Ok(files) if !files.is_empty() => files,
+            Ok(_) | Err(_) => {
+                diagnostics.push(
+                    Diagnostic::error(
+                        codes::SYNTAX,
+                        format!("module `{}`: no `*{CONFIG_SUFFIX}` files in {}", block.name, module_dir.display()),
+                    )
+                    .at(span.clone())
+                    .hint("`source` is a directory relative to the file's directory, holding the module's configuration files"),
+                );
+                continue;
+            }
+        };
+        let mut ids = Vec::with_capacity(files.len());
+        for path in files {
+            match std::fs::read_to_string(&path) {
+                Ok(text) => ids.push(sources.add(display_name(root, &path), path, text)),
+                Err(error) => diagnostics.push(
+                    Diagnostic::error(
+                        codes::SYNTAX,
+                        format!("cannot read {}: {error}", path.display()),
+                    )
+                    .at(span.clone())
+                    .hint("check the file's permissions and that it is UTF-8 text"),
+                ),
+            }
+        }
+        let (child, child_diagnostics) = crate::loader::load_files(sources, &ids);
+        diagnostics.extend(child_diagnostics);
+        if let Some(backend) = child.backends.first() {
+            diagnostics.push(
+                Diagnostic::error(codes::BACKEND, "a module cannot declare a backend")
+                    .at(backend.kind_span.clone())
+                    .hint("the state's backend is the root configuration's"),
+            );
+        }
+        let grandchildren =
+            load_children(&child, &module_dir, root, sources, diagnostics, depth + 1);
+        children.insert(
+            block.name.clone(),
+            ChildModule {
+                config: child,
+                base_dir: module_dir,
+                children: grandchildren,
+            },
+        );
+    }
+    children
 }
 
 fn display_name(dir: &Path, path: &Path) -> String {

@@ -879,7 +879,7 @@ fn names_something(address: &str, input: &PlanInput<'_>) -> bool {
 
 /// `aml_compute.pool["a"]` → `aml_compute.pool`, so a target names every instance of a block.
 fn base_address(address: &str) -> String {
-    address.split('[').next().unwrap_or(address).to_owned()
+    amlform_schema::block_of(address).to_owned()
 }
 
 /// A configuration value as the plan shows it.

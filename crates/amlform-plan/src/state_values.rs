@@ -13,6 +13,8 @@ pub const PROVIDER_NAME: &str = "amlform.dev/amlform/azureml";
 /// `pool`, index `"a"`; `aml_compute.gpu[0]` has the number `0` as its index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AddressParts<'a> {
+    /// The module path (`module.team["vision"]`), empty in the root module.
+    pub module: &'a str,
     pub kind: &'a str,
     pub name: &'a str,
     /// A `for_each` key (a string) or a `count` index (a number).
@@ -21,17 +23,15 @@ pub struct AddressParts<'a> {
 
 impl<'a> AddressParts<'a> {
     pub fn of(address: &'a str) -> AddressParts<'a> {
-        let (kind, label) = address.split_once('.').unwrap_or(("", address));
-        let (name, index) = match label.split_once('[') {
-            Some((name, rest)) => {
-                let key = rest.strip_suffix(']').unwrap_or(rest);
-                // `"a"` is a JSON string and `0` a JSON number; anything else stays text.
-                let index = serde_json::from_str(key).unwrap_or_else(|_| json!(key));
-                (name, Some(index))
-            }
-            None => (label, None),
-        };
-        AddressParts { kind, name, index }
+        let (kind, name, key) = amlform_schema::resource_parts(address);
+        // `"a"` is a JSON string and `0` a JSON number; anything else stays text.
+        let index = key.map(|key| serde_json::from_str(key).unwrap_or_else(|_| json!(key)));
+        AddressParts {
+            module: amlform_schema::module_of(address),
+            kind,
+            name,
+            index,
+        }
     }
 }
 
@@ -101,6 +101,7 @@ mod tests {
         assert_eq!(
             AddressParts::of("aml_compute.pool[\"a\"]"),
             AddressParts {
+                module: "",
                 kind: "aml_compute",
                 name: "pool",
                 index: Some(json!("a"))

@@ -324,16 +324,12 @@ fn render_change(out: &mut String, change: &ResourceChange, palette: &Palette) {
     } else {
         "  "
     };
-    let label = change
-        .address
-        .split_once('.')
-        .map_or(change.address.as_str(), |(_, label)| label);
-    let _ = writeln!(
-        out,
-        "{indent}{symbol} {} {} {{",
-        change.kind,
-        quote_label(label)
-    );
+    let (_, label, key) = amlform_schema::resource_parts(&change.address);
+    let label = match key {
+        Some(key) => format!("\"{label}\" [{key}]"),
+        None => format!("\"{label}\""),
+    };
+    let _ = writeln!(out, "{indent}{symbol} {} {label} {{", change.kind);
 
     let shown: Vec<&AttributeChange> = match change.action {
         Action::Create | Action::Attach => change
@@ -448,13 +444,6 @@ fn line_diff(before: &str, after: &str, palette: &Palette) -> String {
         );
     }
     out
-}
-
-fn quote_label(label: &str) -> String {
-    match label.split_once('[') {
-        Some((name, index)) => format!("\"{name}\" [{index}"),
-        None => format!("\"{label}\""),
-    }
 }
 
 /// A value as HCL would spell it; secrets and unknowns as words in parentheses.

@@ -75,90 +75,16 @@ impl Evaluator<'_> {
             }
         }
 
-        let address = block.address();
-        let depends_on = block_dependencies(block, &attribute_references);
-        let instances: Vec<Instance> = if let Some(count_expr) = &block.count {
-            let Some(count) = self.eval(count_expr) else {
-                return;
-            };
-            match count {
-                Value::Unknown => {
-                    self.unknown_meta(count_expr, "count");
-                    return;
-                }
-                Value::Number(n) if n > MAX_INSTANCES as f64 && n.fract() == 0.0 => {
-                    self.diagnostics
-                        .push(too_many_instances(count_expr.span(), "count", n));
-                    return;
-                }
-                Value::Number(n) if n >= 0.0 && n.fract() == 0.0 => (0..n as usize)
-                    .map(|i| (format!("{address}[{i}]"), None, Some(i)))
-                    .collect(),
-                other => {
-                    self.diagnostics.push(
-                        Diagnostic::error(
-                            codes::COUNT,
-                            format!("`count` must be a whole number of 0 or more, not {other}"),
-                        )
-                        .at(count_expr.span())
-                        .hint("write e.g. `count = 2` or `count = length(var.names)`"),
-                    );
-                    return;
-                }
-            }
-        } else if let Some(for_each_expr) = &block.for_each {
-            let Some(for_each) = self.eval(for_each_expr) else {
-                return;
-            };
-            let pairs: Vec<(String, Value)> = match for_each {
-                Value::Map(map) => map.into_iter().collect(),
-                Value::Set(items) if items.iter().all(|i| matches!(i, Value::String(_))) => items
-                    .into_iter()
-                    .map(|i| (i.as_str().unwrap_or_default().to_owned(), i))
-                    .collect(),
-                Value::Unknown => {
-                    self.unknown_meta(for_each_expr, "for_each");
-                    return;
-                }
-                other => {
-                    let hint = match other {
-                        Value::List(_) => "a list has no stable keys: wrap it in `toset(...)`, or build a map".to_owned(),
-                        _ => "use a map (`{ a = ..., b = ... }`) or a set of strings (`toset([\"a\", \"b\"])`)".to_owned(),
-                    };
-                    self.diagnostics.push(
-                        Diagnostic::error(
-                            codes::FOR_EACH,
-                            format!(
-                                "`for_each` must be a map or a set of strings, not a {}",
-                                other.type_name()
-                            ),
-                        )
-                        .at(for_each_expr.span())
-                        .hint(hint),
-                    );
-                    return;
-                }
-            };
-            if pairs.len() > MAX_INSTANCES {
-                self.diagnostics.push(too_many_instances(
-                    for_each_expr.span(),
-                    "for_each",
-                    pairs.len() as f64,
-                ));
-                return;
-            }
-            pairs
-                .into_iter()
-                .map(|(key, value)| {
-                    (
-                        format!("{address}[\"{key}\"]"),
-                        Some((Value::String(key), value)),
-                        None,
-                    )
-                })
-                .collect()
-        } else {
-            vec![(address.clone(), None, None)]
+        let prefix = &self.context.prefix;
+        let address = format!("{prefix}{}", block.address());
+        let depends_on: Vec<String> = (block_dependencies(block, &attribute_references)
+            .into_iter())
+        .map(|on| format!("{prefix}{on}"))
+        .collect();
+        let Some(instances) =
+            self.instances_of(&address, block.count.as_deref(), block.for_each.as_deref())
+        else {
+            return;
         };
 
         let mut addresses = Vec::new();
@@ -259,6 +185,95 @@ impl Evaluator<'_> {
             .insert(block.label.clone(), instances);
     }
 
+    /// The instances of a block at `address`: one, `count` numbered ones, or one per
+    /// `for_each` key, each with its `each` and `count.index`; `None` after a diagnostic.
+    pub(super) fn instances_of(
+        &mut self,
+        address: &str,
+        count: Option<&Expr>,
+        for_each: Option<&Expr>,
+    ) -> Option<Vec<Instance>> {
+        Some(if let Some(count_expr) = count {
+            let count = self.eval(count_expr)?;
+            match count {
+                Value::Unknown => {
+                    self.unknown_meta(count_expr, "count");
+                    return None;
+                }
+                Value::Number(n) if n > MAX_INSTANCES as f64 && n.fract() == 0.0 => {
+                    self.diagnostics
+                        .push(too_many_instances(count_expr.span(), "count", n));
+                    return None;
+                }
+                Value::Number(n) if n >= 0.0 && n.fract() == 0.0 => (0..n as usize)
+                    .map(|i| (format!("{address}[{i}]"), None, Some(i)))
+                    .collect(),
+                other => {
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::COUNT,
+                            format!("`count` must be a whole number of 0 or more, not {other}"),
+                        )
+                        .at(count_expr.span())
+                        .hint("write e.g. `count = 2` or `count = length(var.names)`"),
+                    );
+                    return None;
+                }
+            }
+        } else if let Some(for_each_expr) = for_each {
+            let for_each = self.eval(for_each_expr)?;
+            let pairs: Vec<(String, Value)> = match for_each {
+                Value::Map(map) => map.into_iter().collect(),
+                Value::Set(items) if items.iter().all(|i| matches!(i, Value::String(_))) => items
+                    .into_iter()
+                    .map(|i| (i.as_str().unwrap_or_default().to_owned(), i))
+                    .collect(),
+                Value::Unknown => {
+                    self.unknown_meta(for_each_expr, "for_each");
+                    return None;
+                }
+                other => {
+                    let hint = match other {
+                        Value::List(_) => "a list has no stable keys: wrap it in `toset(...)`, or build a map".to_owned(),
+                        _ => "use a map (`{ a = ..., b = ... }`) or a set of strings (`toset([\"a\", \"b\"])`)".to_owned(),
+                    };
+                    self.diagnostics.push(
+                        Diagnostic::error(
+                            codes::FOR_EACH,
+                            format!(
+                                "`for_each` must be a map or a set of strings, not a {}",
+                                other.type_name()
+                            ),
+                        )
+                        .at(for_each_expr.span())
+                        .hint(hint),
+                    );
+                    return None;
+                }
+            };
+            if pairs.len() > MAX_INSTANCES {
+                self.diagnostics.push(too_many_instances(
+                    for_each_expr.span(),
+                    "for_each",
+                    pairs.len() as f64,
+                ));
+                return None;
+            }
+            pairs
+                .into_iter()
+                .map(|(key, value)| {
+                    (
+                        format!("{address}[\"{key}\"]"),
+                        Some((Value::String(key), value)),
+                        None,
+                    )
+                })
+                .collect()
+        } else {
+            vec![(address.to_owned(), None, None)]
+        })
+    }
+
     fn unknown_meta(&mut self, expr: &Expr, what: &str) {
         self.diagnostics.push(
             Diagnostic::error(codes::UNKNOWN_VALUE, format!("`{what}` depends on a value known only after apply"))
@@ -268,6 +283,18 @@ impl Evaluator<'_> {
     }
 
     fn compute_workspace(&mut self, block: &ComputeBlock) -> Option<String> {
+        if let Some(workspace) = &self.context.default_workspace {
+            // In a module: where the module block says.
+            if let Some((_, span)) = &block.workspace {
+                self.diagnostics.push(
+                    Diagnostic::error(codes::WORKSPACE, "a compute in a module cannot name a workspace")
+                        .at(span.clone())
+                        .hint("its workspace is the one its `module` block names (`workspace = workspace.<label>`)"),
+                );
+                return None;
+            }
+            return Some(workspace.clone());
+        }
         if let Some((label, span)) = &block.workspace {
             if self.config.workspace(label).is_some() {
                 return Some(label.clone());

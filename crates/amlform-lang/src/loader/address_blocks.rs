@@ -66,7 +66,10 @@ impl Loader {
         else {
             return;
         };
-        let kinds = (from_address.split('.').next(), to_address.split('.').next());
+        let kinds = (
+            amlform_schema::resource_parts(&from_address).0,
+            amlform_schema::resource_parts(&to_address).0,
+        );
         if kinds.0 != kinds.1 {
             self.error(
                 Diagnostic::error(
@@ -173,5 +176,5 @@ fn resource_address(expr: &Expression) -> Option<String> {
 
 /// The block address of an instance address: `aml_compute.pool["a"]` -> `aml_compute.pool`.
 pub fn block_of(address: &str) -> &str {
-    address.split_once('[').map_or(address, |(block, _)| block)
+    amlform_schema::block_of(address)
 }
