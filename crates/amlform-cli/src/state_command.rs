@@ -5,6 +5,7 @@ use crate::exit_status::ExitStatus;
 use crate::settings::Settings;
 use std::path::Path;
 
+use amlform_schema::is_under;
 use amlform_state::{
     ChangeSet, LocalStore, RecordStatus, STATE_DIR, StateError, StateRecord, StateStore,
 };
@@ -242,14 +243,6 @@ fn restore(force: bool, args: &StateArgs) -> anyhow::Result<ExitStatus> {
         "Run `amlform plan`: a compute the last apply made after the backup shows as not managed, and `amlform import` adopts it."
     );
     Ok(ExitStatus::Success)
-}
-
-/// Whether `address` is `filter` or one of its instances (`aml_compute.pool["a"]` is under
-/// `aml_compute.pool`; everything in a module is under `module.team`).
-pub fn is_under(address: &str, filter: &str) -> bool {
-    address
-        .strip_prefix(filter)
-        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['[', '.']))
 }
 
 /// A record as HCL-like text; secrets only as `(sensitive value)`.

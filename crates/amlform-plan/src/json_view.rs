@@ -104,13 +104,18 @@ fn planned_values(plan: &Plan) -> Value {
             Shown::Absent | Shown::KnownAfterApply => None,
         })
         .collect();
-    json!({ "outputs": outputs, "root_module": { "resources": resources } })
+    json!({ "outputs": outputs, "root_module": crate::state_values::module_tree(resources) })
 }
 
 /// `address`, `mode`, `type`, `name`, `index` and `provider_name`, as every resource entry
 /// of Terraform's JSON starts.
 fn resource_identity(address: &str, kind: &str) -> Value {
-    let AddressParts { name, index, .. } = AddressParts::of(address);
+    let AddressParts {
+        module,
+        name,
+        index,
+        ..
+    } = AddressParts::of(address);
     let mut identity = json!({
         "address": address,
         "mode": "managed",
@@ -120,6 +125,9 @@ fn resource_identity(address: &str, kind: &str) -> Value {
     });
     if let Some(index) = index {
         identity["index"] = index;
+    }
+    if !module.is_empty() {
+        identity["module_address"] = json!(module);
     }
     identity
 }

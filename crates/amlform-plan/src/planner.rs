@@ -827,21 +827,30 @@ fn apply_targeting(plan: &mut Plan, input: &PlanInput<'_>) {
             }
             let instances = match input.config.computes.get(&address) {
                 Some(instance) => vec![instance],
-                None => by_block.get(&address).cloned().unwrap_or_default(),
+                None => match by_block.get(&address) {
+                    Some(found) => found.clone(),
+                    // A module: everything in it.
+                    None => (input.config.computes.iter())
+                        .filter(|(key, _)| amlform_schema::is_under(key, &address))
+                        .map(|(_, instance)| instance)
+                        .collect(),
+                },
             };
             for instance in instances {
                 pending.extend(instance.depends_on.iter().cloned());
             }
         }
         plan.changes.retain(|change| {
-            keep.contains(&change.address) || keep.contains(&base_address(&change.address))
+            keep.contains(&change.address)
+                || keep.contains(&base_address(&change.address))
+                || (options.targets.iter())
+                    .any(|target| amlform_schema::is_under(&change.address, target))
         });
     }
     if !options.exclude.is_empty() {
         plan.changes.retain(|change| {
-            !options.exclude.iter().any(|excluded| {
-                excluded == &change.address || excluded == &base_address(&change.address)
-            })
+            !(options.exclude.iter())
+                .any(|excluded| amlform_schema::is_under(&change.address, excluded))
         });
     }
 }
@@ -872,7 +881,7 @@ fn dependents(state: &[StateRecord]) -> Dependents<'_> {
 /// Whether `address` is a compute of the configuration or a record of the state, as an
 /// instance or as the block of instances.
 fn names_something(address: &str, input: &PlanInput<'_>) -> bool {
-    let matches = |candidate: &str| candidate == address || base_address(candidate) == address;
+    let matches = |candidate: &str| amlform_schema::is_under(candidate, address);
     input.config.computes.keys().any(|key| matches(key))
         || input.state.iter().any(|record| matches(&record.address))
 }

@@ -53,11 +53,36 @@ pub fn render_state_json(records: &[StateRecord], outputs: Option<Value>) -> Val
     })
 }
 
-/// `{"resources": [...]}`: every record, in address order.
+/// `{"resources": [...], "child_modules": [...]}`: every record, in address order.
 pub fn root_module(records: &[StateRecord]) -> Value {
     let mut records: Vec<&StateRecord> = records.iter().collect();
     records.sort_by(|a, b| a.address.cmp(&b.address));
-    json!({ "resources": records.into_iter().map(resource).collect::<Vec<_>>() })
+    module_tree(records.into_iter().map(resource).collect())
+}
+
+/// Resources (each with its `address`) as Terraform's module tree: the root's in
+/// `resources`, each module instance's in a `child_modules` entry with its `address`.
+pub fn module_tree(resources: Vec<Value>) -> Value {
+    let mut root = Vec::new();
+    let mut children: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
+    for resource in resources {
+        let module = amlform_schema::module_of(resource["address"].as_str().unwrap_or_default());
+        if module.is_empty() {
+            root.push(resource);
+        } else {
+            children
+                .entry(module.to_owned())
+                .or_default()
+                .push(resource);
+        }
+    }
+    let mut tree = json!({ "resources": root });
+    if !children.is_empty() {
+        tree["child_modules"] = (children.into_iter())
+            .map(|(address, resources)| json!({ "address": address, "resources": resources }))
+            .collect();
+    }
+    tree
 }
 
 fn resource(record: &StateRecord) -> Value {

@@ -112,7 +112,16 @@ pub fn write_text(plan: &Plan, color: bool, emit: &mut dyn FnMut(&str)) {
     }
     legend(&mut out, &changes, &palette);
     out.push_str("amlform will perform the following actions:\n\n");
+    let mut module = "";
     for change in changes {
+        // Grouped by module: the changes are in address order, so a module's are together.
+        let this = amlform_schema::module_of(&change.address);
+        if this != module {
+            module = this;
+            if !module.is_empty() {
+                let _ = writeln!(out, "  {}\n", palette.bold(&format!("## {module}")));
+            }
+        }
         render_change(&mut out, change, &palette);
         if out.len() >= 64 * 1024 {
             emit(&out);

@@ -56,6 +56,15 @@ pub fn block_of(address: &str) -> &str {
     }
 }
 
+/// Whether `address` is `filter` or lies under it: an instance of the block it names
+/// (`aml_compute.pool["a"]` under `aml_compute.pool`), or anything in the module it names
+/// (`module.team["a"].aml_compute.cpu` under `module.team` and `module.team["a"]`).
+pub fn is_under(address: &str, filter: &str) -> bool {
+    address
+        .strip_prefix(filter)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with(['[', '.']))
+}
+
 /// The kind, label and instance key text (`"a"`, `0`) of an address's resource part.
 pub fn resource_parts(address: &str) -> (&str, &str, Option<&str>) {
     let resource = &address[resource_start(address)..];
@@ -91,5 +100,9 @@ mod tests {
         );
         assert_eq!(block_of("module.m.aml_compute.c"), "module.m.aml_compute.c");
         assert_eq!(module_of("module.m"), "");
+        assert!(is_under("module.t[\"a\"].aml_compute.c", "module.t"));
+        assert!(is_under("module.t[\"a\"].aml_compute.c", "module.t[\"a\"]"));
+        assert!(is_under("aml_compute.pool[0]", "aml_compute.pool"));
+        assert!(!is_under("aml_compute.pool2", "aml_compute.pool"));
     }
 }

@@ -18,6 +18,7 @@ mod ci_formats;
 mod cli;
 mod examples;
 mod logs;
+mod modules;
 mod plan_and_state;
 mod plan_json;
 mod remote_state;

@@ -1,0 +1,200 @@
+//! `module` blocks end to end: a platform team's module used for three teams with
+//! `for_each`, their addresses in every command, guardrails and diagnostics in the module's
+//! own files, and name clashes across instances.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/modules")
+}
+
+/// A scratch copy of a directory tree.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            if path.file_name().is_some_and(|name| name != ".amlform") {
+                copy_tree(&path, &target);
+            }
+        } else {
+            std::fs::copy(&path, &target).unwrap();
+        }
+    }
+}
+
+fn example_copy(name: &str) -> tempfile::TempDir {
+    let temp = amlform_test_support::scratch(name);
+    copy_tree(&example(), temp.path());
+    temp
+}
+
+fn stderr(output: &std::process::Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn a_team_module_with_for_each_plans_applies_and_addresses_every_instance() {
+    let temp = example_copy("modules");
+    let dir = temp.path();
+    let cli = crate::cli();
+    let plan = cli.succeeds(dir, &["plan"]);
+    for team in ["nlp", "speech", "vision"] {
+        for resource in [
+            "aml_compute.cpu",
+            "aml_compute.gpu",
+            "compute_instance.notebook",
+        ] {
+            let header = format!("  # module.team[\"{team}\"].{resource} will be created\n");
+            assert!(plan.contains(&header), "no `{header}` in:\n{plan}");
+        }
+    }
+    assert!(
+        plan.contains("+ max_nodes                       = 4"),
+        "vision's input: {plan}"
+    );
+    assert!(
+        plan.contains("Plan: 9 to add, 0 to change, 0 to destroy."),
+        "{plan}"
+    );
+
+    let json: Value = serde_json::from_str(&cli.succeeds(dir, &["plan", "-json"])).unwrap();
+    let change = (json["resource_changes"].as_array().unwrap().iter())
+        .find(|change| change["address"] == "module.team[\"nlp\"].aml_compute.gpu")
+        .unwrap();
+    assert_eq!(change["module_address"], "module.team[\"nlp\"]");
+    assert_eq!(
+        (change["type"].as_str(), change["name"].as_str()),
+        (Some("aml_compute"), Some("gpu"))
+    );
+
+    let applied = cli.succeeds(dir, &["apply", "-auto-approve"]);
+    assert!(
+        applied.contains("Resources: 9 added, 0 changed, 0 destroyed."),
+        "{applied}"
+    );
+    assert!(
+        applied.contains("cpu_clusters = { nlp = \"/subscriptions/"),
+        "{applied}"
+    );
+    let again = cli.run(dir, &["plan", "-detailed-exitcode"]);
+    assert_eq!(
+        again.status.code(),
+        Some(0),
+        "{}",
+        amlform_test_support::describe(&again)
+    );
+
+    assert_eq!(
+        cli.succeeds(dir, &["state", "list", "module.team[\"nlp\"]"]),
+        "module.team[\"nlp\"].aml_compute.cpu\nmodule.team[\"nlp\"].aml_compute.gpu\nmodule.team[\"nlp\"].compute_instance.notebook\n"
+    );
+    let console = cli.run_with_input(
+        dir,
+        &["console"],
+        "module.team[\"vision\"].gpu_cluster_name\n",
+    );
+    assert_eq!(String::from_utf8_lossy(&console.stdout), "\"vision-gpu\"\n");
+    let shown: Value = serde_json::from_str(&cli.succeeds(dir, &["show", "-json"])).unwrap();
+    let root = &shown["values"]["root_module"];
+    assert_eq!(root["resources"], serde_json::json!([]));
+    let children = root["child_modules"].as_array().unwrap();
+    assert_eq!(children.len(), 3);
+    assert_eq!(children[0]["address"], "module.team[\"nlp\"]");
+    assert_eq!(children[0]["resources"].as_array().unwrap().len(), 3);
+
+    // A target in a module, and a replacement of one instance of it.
+    let targeted = cli.succeeds(
+        dir,
+        &[
+            "plan",
+            "-target=module.team[\"nlp\"]",
+            "-replace=module.team[\"nlp\"].aml_compute.gpu",
+        ],
+    );
+    assert!(
+        targeted.contains("# module.team[\"nlp\"].aml_compute.gpu must be replaced"),
+        "{targeted}"
+    );
+    assert!(
+        targeted.contains("Plan: 1 to add, 0 to change, 1 to destroy."),
+        "{targeted}"
+    );
+
+    // A team leaves: its three computes go, and only they.
+    let main = std::fs::read_to_string(dir.join("main.aml.hcl")).unwrap();
+    std::fs::write(dir.join("main.aml.hcl"), main.replace(", \"speech\"", "")).unwrap();
+    let gone = cli.succeeds(dir, &["apply", "-auto-approve"]);
+    assert!(
+        gone.contains("Resources: 0 added, 0 changed, 3 destroyed."),
+        "{gone}"
+    );
+    assert_eq!(cli.succeeds(dir, &["state", "list"]).lines().count(), 6);
+    assert_eq!(
+        cli.succeeds(dir, &["state", "list", "module.team[\"speech\"]"]),
+        ""
+    );
+}
+
+#[test]
+fn module_guardrails_and_errors_point_at_the_modules_own_files() {
+    let temp = example_copy("module-errors");
+    let dir = temp.path();
+    let main = std::fs::read_to_string(dir.join("main.aml.hcl")).unwrap();
+    // A validation block of the module refuses an input.
+    std::fs::write(
+        dir.join("main.aml.hcl"),
+        main.replace("? 4 : 2", "? 16 : 2"),
+    )
+    .unwrap();
+    let refused = crate::cli().run(dir, &["validate"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let text = stderr(&refused);
+    assert!(text.contains("A team gets at most 8 GPU nodes"), "{text}");
+    assert!(
+        text.contains("modules/ml-team/variables.aml.hcl:"),
+        "{text}"
+    );
+
+    // An input the module does not declare, and a module that is not there.
+    std::fs::write(
+        dir.join("main.aml.hcl"),
+        main.replace(
+            "team          = each.key",
+            "team          = each.key\n  colour        = \"red\"",
+        ),
+    )
+    .unwrap();
+    let unknown = stderr(&crate::cli().run(dir, &["validate"]));
+    assert!(
+        unknown.contains("the module has no variable `colour`"),
+        "{unknown}"
+    );
+    std::fs::write(
+        dir.join("main.aml.hcl"),
+        main.replace("./modules/ml-team", "./modules/nope"),
+    )
+    .unwrap();
+    let missing = stderr(&crate::cli().run(dir, &["validate"]));
+    assert!(missing.contains("no `*.aml.hcl` files in"), "{missing}");
+
+    // Two instances creating the same compute name in one workspace: an error naming both.
+    std::fs::write(dir.join("main.aml.hcl"), &main).unwrap();
+    let module = dir.join("modules/ml-team/main.aml.hcl");
+    let text = std::fs::read_to_string(&module).unwrap();
+    std::fs::write(
+        &module,
+        text.replace("\"${var.team}-gpu\"", "\"shared-gpu\""),
+    )
+    .unwrap();
+    let clash = stderr(&crate::cli().run(dir, &["validate"]));
+    assert!(clash.contains("shared-gpu"), "{clash}");
+    assert!(
+        clash.contains("module.team[\"nlp\"].aml_compute.gpu")
+            && clash.contains("module.team[\"speech\"].aml_compute.gpu"),
+        "{clash}"
+    );
+}
