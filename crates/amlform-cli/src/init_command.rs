@@ -1,4 +1,5 @@
-//! `amlform init`: sets up the configuration's backend. For `azurerm` it checks the account
+//! `amlform init`: checks the modules the configuration uses (local directories, read and
+//! parsed; a missing one is an error naming it) and sets up the configuration's backend. For `azurerm` it checks the account
 //! and container can be used (naming them and what failed), creates the state if it is new,
 //! and records the backend for the other commands. When the backend changed, `-migrate-state`
 //! copies records, lineage, serial and history to the new one and verifies the copy;
@@ -19,6 +20,17 @@ pub fn run(args: &InitArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
     let module = crate::module_loader::load(&args.variables)?;
     if !settings.printer.diagnostics(&module) {
         return Ok(ExitStatus::Failure);
+    }
+    if !module.module_dirs.is_empty() {
+        // Local modules need no download: init says which it found, as Terraform does.
+        println!("Initializing modules...");
+        for (name, dir) in &module.module_dirs {
+            let dir: std::path::PathBuf = (dir.components())
+                .filter(|part| *part != std::path::Component::CurDir)
+                .collect();
+            println!("- {name} in {}", dir.display());
+        }
+        println!();
     }
     let declared = Backend::declared(module.backend.as_ref());
     let recorded = Backend::recorded()?;

@@ -54,6 +54,8 @@ pub struct Module {
     pub diagnostics: Diagnostics,
     /// The `backend` block, if there is one.
     pub backend: Option<BackendBlock>,
+    /// Every module the configuration uses, nested ones as `outer.inner`, with its directory.
+    pub module_dirs: Vec<(String, PathBuf)>,
 }
 
 /// The `*.aml.hcl` files of a directory, sorted by name.
@@ -211,6 +213,8 @@ impl ParsedModule {
         let (evaluated, evaluation_diagnostics) =
             evaluate(&config, &sources, &inputs, &base_dir, known, &children);
         let backend = config.backends.first().cloned();
+        let mut module_dirs = Vec::new();
+        list_modules(&children, "", &mut module_dirs);
         // The configuration as written is spent once evaluated: free it beside what follows.
         std::thread::spawn(move || drop(config));
         diagnostics.extend(evaluation_diagnostics);
@@ -220,6 +224,7 @@ impl ParsedModule {
             evaluated,
             diagnostics,
             backend,
+            module_dirs,
         }
     }
 
@@ -236,6 +241,18 @@ pub(crate) struct ChildModule {
     pub config: Config,
     pub base_dir: PathBuf,
     pub children: BTreeMap<String, ChildModule>,
+}
+
+fn list_modules(
+    children: &BTreeMap<String, ChildModule>,
+    outer: &str,
+    out: &mut Vec<(String, PathBuf)>,
+) {
+    for (name, child) in children {
+        let name = format!("{outer}{name}");
+        out.push((name.clone(), child.base_dir.clone()));
+        list_modules(&child.children, &format!("{name}."), out);
+    }
 }
 
 /// How deep modules may nest: deeper is almost surely a module that uses itself.

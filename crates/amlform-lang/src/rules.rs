@@ -33,12 +33,12 @@ pub(crate) fn check(evaluated: &EvaluatedConfig, diagnostics: &mut Diagnostics) 
 /// A `moved` block's `to` is declared and its `from` is not (Terraform 1.1); a `removed`
 /// block's `from` is not declared (Terraform 1.7).
 fn moves_and_removals(evaluated: &EvaluatedConfig, diagnostics: &mut Diagnostics) {
-    let declares_block = |block: &str| {
-        (evaluated.computes.keys()).any(|address| crate::loader::block_of(address) == block)
+    // A block or a module (or a module instance) is declared when something lies under it.
+    let declares = |address: &str| {
+        (evaluated.computes.keys()).any(|declared| amlform_schema::is_under(declared, address))
     };
     for moved in &evaluated.moves {
-        let declared = evaluated.computes.contains_key(&moved.to)
-            || (!moved.to.contains('[') && declares_block(&moved.to));
+        let declared = declares(&moved.to);
         if !declared {
             diagnostics.push(
                 Diagnostic::error(

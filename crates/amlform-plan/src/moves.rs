@@ -71,10 +71,14 @@ fn destination(address: &str, step: &EvaluatedMove) -> Option<String> {
     if address == step.from {
         return Some(step.to.clone());
     }
-    // A whole block moves its instances, each keeping its key.
-    let key = address.strip_prefix(step.from.as_str())?;
-    (key.starts_with('[') && !step.from.contains('[') && !step.to.contains('['))
-        .then(|| format!("{}{key}", step.to))
+    // A whole block moves its instances, each keeping its key; a module moves everything in
+    // it (`module.old` to `module.new`, or into a module: `aml_compute.a` to
+    // `module.team["x"].aml_compute.a`).
+    let rest = address.strip_prefix(step.from.as_str())?;
+    let is_block = |address: &str| amlform_schema::block_of(address) == address;
+    let moves = (rest.starts_with('[') && is_block(&step.from) && is_block(&step.to))
+        || (rest.starts_with('.') && amlform_schema::is_module_path(&step.from));
+    moves.then(|| format!("{}{rest}", step.to))
 }
 
 #[cfg(test)]

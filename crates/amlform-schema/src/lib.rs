@@ -22,7 +22,9 @@ pub use compute_kind::{
 };
 pub use kinds::{COMPUTE_KINDS, META_ARGUMENTS, UNSUPPORTED_KINDS, UnsupportedKind};
 pub use names::{NameProblem, NameRule, check_compute_name};
-pub use resource_address::{block_of, is_under, module_of, resource_parts, resource_start};
+pub use resource_address::{
+    block_of, is_module_path, is_under, module_of, resource_parts, resource_start,
+};
 
 /// The compute kind whose configuration block is called `block_name`.
 pub fn compute_kind(block_name: &str) -> Option<&'static ComputeKind> {

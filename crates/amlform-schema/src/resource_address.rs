@@ -56,6 +56,11 @@ pub fn block_of(address: &str) -> &str {
     }
 }
 
+/// Whether `address` is a module path alone (`module.team`, `module.team["a"].module.x[0]`).
+pub fn is_module_path(address: &str) -> bool {
+    address.starts_with("module.") && resource_start(&format!("{address}.x")) == address.len() + 1
+}
+
 /// Whether `address` is `filter` or lies under it: an instance of the block it names
 /// (`aml_compute.pool["a"]` under `aml_compute.pool`), or anything in the module it names
 /// (`module.team["a"].aml_compute.cpu` under `module.team` and `module.team["a"]`).
@@ -103,6 +108,8 @@ mod tests {
         assert!(is_under("module.t[\"a\"].aml_compute.c", "module.t"));
         assert!(is_under("module.t[\"a\"].aml_compute.c", "module.t[\"a\"]"));
         assert!(is_under("aml_compute.pool[0]", "aml_compute.pool"));
+        assert!(is_module_path("module.t[\"a\"].module.x[0]") && is_module_path("module.t"));
+        assert!(!is_module_path("module.t.aml_compute.c") && !is_module_path("aml_compute.c"));
         assert!(!is_under("aml_compute.pool2", "aml_compute.pool"));
     }
 }

@@ -41,6 +41,11 @@ fn a_team_module_with_for_each_plans_applies_and_addresses_every_instance() {
     let temp = example_copy("modules");
     let dir = temp.path();
     let cli = crate::cli();
+    let init = cli.succeeds(dir, &["init"]);
+    assert!(
+        init.starts_with("Initializing modules...\n- team in modules/ml-team\n"),
+        "{init}"
+    );
     let plan = cli.succeeds(dir, &["plan"]);
     for team in ["nlp", "speech", "vision"] {
         for resource in [
@@ -197,4 +202,53 @@ fn module_guardrails_and_errors_point_at_the_modules_own_files() {
             && clash.contains("module.team[\"speech\"].aml_compute.gpu"),
         "{clash}"
     );
+}
+
+#[test]
+fn moved_blocks_follow_computes_into_a_module_and_across_a_renamed_module() {
+    let temp = amlform_test_support::scratch("module-moves");
+    let dir = temp.path();
+    let workspace = "workspace \"dev\" {\n  name           = \"ml-moves\"\n  resource_group = \"rg\"\n  location       = \"eastus\"\n  endpoint       = \"embedded\"\n}\n";
+    let cluster = "aml_compute \"cpu\" {\n  name      = \"${var.team}-cpu\"\n  vm_size   = \"STANDARD_D2_V2\"\n  max_nodes = 2\n}\n";
+    std::fs::write(
+        dir.join("main.aml.hcl"),
+        format!("{workspace}\nvariable \"team\" {{\n  default = \"a\"\n}}\n\n{cluster}"),
+    )
+    .unwrap();
+    let cli = crate::cli();
+    cli.succeeds(dir, &["apply", "-auto-approve"]);
+
+    std::fs::create_dir_all(dir.join("modules/team")).unwrap();
+    std::fs::write(
+        dir.join("modules/team/main.aml.hcl"),
+        format!("variable \"team\" {{\n  type = string\n}}\n\n{cluster}"),
+    )
+    .unwrap();
+    let into = "module \"team\" {\n  for_each = toset([\"a\"])\n  source   = \"./modules/team\"\n  team     = each.key\n}\n\nmoved {\n  from = aml_compute.cpu\n  to   = module.team[\"a\"].aml_compute.cpu\n}\n";
+    std::fs::write(dir.join("main.aml.hcl"), format!("{workspace}\n{into}")).unwrap();
+    let plan = cli.succeeds(dir, &["plan"]);
+    assert!(
+        plan.contains("# aml_compute.cpu has moved to module.team[\"a\"].aml_compute.cpu"),
+        "{plan}"
+    );
+    assert!(
+        plan.contains("0 to add, 0 to change, 0 to destroy. 1 moved."),
+        "{plan}"
+    );
+    cli.succeeds(dir, &["apply", "-auto-approve"]);
+    assert_eq!(
+        cli.succeeds(dir, &["state", "list"]),
+        "module.team[\"a\"].aml_compute.cpu\n"
+    );
+
+    let renamed = "module \"teams\" {\n  for_each = toset([\"a\"])\n  source   = \"./modules/team\"\n  team     = each.key\n}\n\nmoved {\n  from = module.team\n  to   = module.teams\n}\n";
+    std::fs::write(dir.join("main.aml.hcl"), format!("{workspace}\n{renamed}")).unwrap();
+    let plan = cli.succeeds(dir, &["plan"]);
+    assert!(
+        plan.contains(
+            "# module.team[\"a\"].aml_compute.cpu has moved to module.teams[\"a\"].aml_compute.cpu"
+        ),
+        "{plan}"
+    );
+    assert!(!plan.contains("will be created"), "{plan}");
 }

@@ -139,39 +139,64 @@ impl Loader {
             self.error(
                 Diagnostic::error(codes::INVALID_REFERENCE, "this must name a compute block or one of its instances")
                     .at(value.span())
-                    .hint("write it without quotes: `aml_compute.cpu`, `aml_compute.cpu[0]` or `aml_compute.cpu[\"key\"]`"),
+                    .hint("write it without quotes: `aml_compute.cpu`, `aml_compute.cpu[0]`, `aml_compute.cpu[\"key\"]`, `module.team[\"a\"].aml_compute.cpu` or `module.team`"),
             );
         }
         address
     }
 }
 
-/// `KIND.LABEL` with an optional index (`[0]`, `["key"]`), as the address it names.
+/// `KIND.LABEL` with an optional index (`[0]`, `["key"]`), under any module path
+/// (`module.team["a"].aml_compute.cpu`), or a module path alone (`module.team`), as the
+/// address it names.
 fn resource_address(expr: &Expression) -> Option<String> {
     let Expression::Traversal(traversal) = expr else {
         return None;
     };
-    let Expression::Variable(kind) = &traversal.expr else {
+    let Expression::Variable(root) = &traversal.expr else {
         return None;
     };
-    compute_kind(kind.as_str())?;
-    let mut operators = traversal.operators.iter().map(|operator| operator.value());
-    let Some(TraversalOperator::GetAttr(label)) = operators.next() else {
-        return None;
-    };
-    let mut address = format!("{}.{}", kind.as_str(), label.as_str());
-    match operators.next() {
-        None => {}
-        Some(TraversalOperator::LegacyIndex(index)) => address += &format!("[{}]", index.value()),
-        Some(TraversalOperator::Index(Expression::Number(number))) => {
-            address += &format!("[{}]", number.value().as_u64()?);
-        }
-        Some(TraversalOperator::Index(Expression::String(key))) => {
-            address += &format!("[\"{}\"]", key.value());
-        }
-        Some(_) => return None,
+    // The traversal as names and keys.
+    let mut parts = vec![(root.as_str().to_owned(), false)];
+    for operator in traversal.operators.iter().map(|operator| operator.value()) {
+        parts.push(match operator {
+            TraversalOperator::GetAttr(name) => (name.as_str().to_owned(), false),
+            TraversalOperator::LegacyIndex(index) => (format!("[{}]", index.value()), true),
+            TraversalOperator::Index(Expression::Number(number)) => {
+                (format!("[{}]", number.value().as_u64()?), true)
+            }
+            TraversalOperator::Index(Expression::String(key)) => {
+                (format!("[\"{}\"]", key.value()), true)
+            }
+            _ => return None,
+        });
     }
-    operators.next().is_none().then_some(address)
+    let mut address = String::new();
+    let mut rest = parts.as_slice();
+    while let [(module, false), (name, false), tail @ ..] = rest
+        && module == "module"
+    {
+        address += &format!("module.{name}");
+        rest = tail;
+        if let [(key, true), tail @ ..] = rest {
+            address += key;
+            rest = tail;
+        }
+        if rest.is_empty() {
+            return Some(address);
+        }
+        address.push('.');
+    }
+    let [(kind, false), (label, false), tail @ ..] = rest else {
+        return None;
+    };
+    compute_kind(kind)?;
+    address += &format!("{kind}.{label}");
+    match tail {
+        [] => Some(address),
+        [(key, true)] => Some(address + key),
+        _ => None,
+    }
 }
 
 /// The block address of an instance address: `aml_compute.pool["a"]` -> `aml_compute.pool`.
