@@ -12,6 +12,7 @@ module "team" {
   workspace = workspace.prod
 
   team          = each.key
+  cpu_vm_size   = "STANDARD_D2_V2"
   max_gpu_nodes = each.key == "vision" ? 4 : 2
 }
 

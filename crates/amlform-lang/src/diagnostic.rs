@@ -156,6 +156,25 @@ impl Diagnostics {
         }
     }
 
+    /// Whether any string in `value` holds a secret's text (a value read from a module's
+    /// sensitive output through a whole-module reference, say).
+    pub fn value_holds_secret(&self, value: &crate::value::Value) -> bool {
+        use crate::value::Value;
+        if self.secrets.0.is_empty() {
+            return false;
+        }
+        let mut stack = vec![value];
+        while let Some(value) = stack.pop() {
+            match value {
+                Value::String(text) if self.holds_secret(text) => return true,
+                Value::List(items) | Value::Set(items) => stack.extend(items),
+                Value::Map(map) => stack.extend(map.values()),
+                _ => {}
+            }
+        }
+        false
+    }
+
     /// Marks the text of `value` (each string in it) as secret: no message, label, hint or
     /// source snippet shows it, whether the diagnostic came before or comes after.
     pub fn add_secrets(&mut self, value: &crate::value::Value) {

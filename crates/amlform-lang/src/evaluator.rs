@@ -86,7 +86,8 @@ pub(crate) struct Evaluator<'c> {
     /// Each module block's value (its outputs; a list or map of them with `count` or
     /// `for_each`), and the blocks with a sensitive output.
     modules: BTreeMap<String, Value>,
-    sensitive_modules: BTreeSet<String>,
+    /// `(module block, output)` pairs whose output is sensitive.
+    sensitive_outputs: BTreeSet<(String, String)>,
     /// Where in the module tree this evaluation is (the root, or one module instance).
     context: ModuleContext,
 }
@@ -135,7 +136,7 @@ impl<'c> Evaluator<'c> {
             out: EvaluatedConfig::default(),
             children,
             modules: BTreeMap::new(),
-            sensitive_modules: BTreeSet::new(),
+            sensitive_outputs: BTreeSet::new(),
             context,
         }
     }
@@ -506,7 +507,12 @@ impl<'c> Evaluator<'c> {
         references.iter().any(|r| match (r.root(), r.name()) {
             ("var", Some(name)) => self.sensitive_variables.contains(name),
             ("local", Some(name)) => self.sensitive_locals.contains(name),
-            ("module", Some(name)) => self.sensitive_modules.contains(name),
+            // `module.m.out` is sensitive when that output is; a whole module (or an instance of
+            // one) is judged by its value, where it is used.
+            ("module", Some(name)) => r.parts.get(2).is_some_and(|output| {
+                self.sensitive_outputs
+                    .contains(&(name.to_owned(), output.clone()))
+            }),
             (kind, Some(label)) => r.parts.get(2).is_some_and(|attribute| {
                 compute_kind(kind)
                     .and_then(|k| k.attribute(attribute))
@@ -528,6 +534,9 @@ impl<'c> Evaluator<'c> {
                     self.sensitive_locals.insert(name.to_owned());
                 }
                 if let Some(value) = self.eval(&local.value) {
+                    if self.diagnostics.value_holds_secret(&value) {
+                        self.sensitive_locals.insert(name.to_owned());
+                    }
                     self.locals.insert(name.to_owned(), value.clone());
                     self.out.locals.insert(name.to_owned(), value);
                 }
@@ -544,7 +553,11 @@ impl<'c> Evaluator<'c> {
                     .find(|o| o.name == name)
                     .expect("resolved");
                 let Some(expr) = &output.value else { return };
-                let tainted = self.is_tainted(expr);
+                let value = self.eval(expr);
+                let tainted = self.is_tainted(expr)
+                    || value
+                        .as_ref()
+                        .is_some_and(|v| self.diagnostics.value_holds_secret(v));
                 if tainted && !output.sensitive {
                     self.diagnostics.push(
                         Diagnostic::error(
@@ -555,7 +568,7 @@ impl<'c> Evaluator<'c> {
                         .hint("add `sensitive = true` to the output, or output something else"),
                     );
                 }
-                if let Some(value) = self.eval(expr) {
+                if let Some(value) = value {
                     self.out.outputs.insert(
                         name.to_owned(),
                         EvaluatedOutput {

@@ -10,25 +10,9 @@ fn example() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/modules")
 }
 
-/// A scratch copy of a directory tree.
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let path = entry.unwrap().path();
-        let target = to.join(path.file_name().unwrap());
-        if path.is_dir() {
-            if path.file_name().is_some_and(|name| name != ".amlform") {
-                copy_tree(&path, &target);
-            }
-        } else {
-            std::fs::copy(&path, &target).unwrap();
-        }
-    }
-}
-
 fn example_copy(name: &str) -> tempfile::TempDir {
     let temp = amlform_test_support::scratch(name);
-    copy_tree(&example(), temp.path());
+    crate::examples::copy_tree(&example(), temp.path());
     temp
 }
 
@@ -251,4 +235,62 @@ fn moved_blocks_follow_computes_into_a_module_and_across_a_renamed_module() {
         "{plan}"
     );
     assert!(!plan.contains("will be created"), "{plan}");
+}
+
+#[test]
+fn a_secret_passed_through_a_module_stays_sensitive_everywhere() {
+    let temp = example_copy("module-secrets");
+    let dir = temp.path();
+    let module = dir.join("modules/ml-team/main.aml.hcl");
+    let mut text = std::fs::read_to_string(&module).unwrap();
+    text.push_str("\nvariable \"dbx_token\" {\n  type    = string\n  default = \"unused\"\n}\n\ndatabricks_compute \"dbx\" {\n  name           = \"${var.team}-dbx\"\n  workspace_name = \"${var.team}-dbx-ws\"\n  resource_group = \"dbx-rg\"\n  access_token   = var.dbx_token\n}\n\noutput \"token_echo\" {\n  value     = var.dbx_token\n  sensitive = true\n}\n");
+    std::fs::write(&module, text).unwrap();
+    let main = std::fs::read_to_string(dir.join("main.aml.hcl")).unwrap();
+    let main = main.replace(
+        "  team          = each.key",
+        "  team          = each.key\n  dbx_token     = var.token",
+    ) + "\nvariable \"token\" {\n  sensitive = true\n  default   = \"dapi-canary-module-secret\"\n}\n\noutput \"whole\" {\n  value = module.team\n}\n";
+    std::fs::write(dir.join("main.aml.hcl"), &main).unwrap();
+    // The module's variable is not declared sensitive, but its input is.
+    let refused = crate::cli().run(dir, &["validate"]);
+    assert!(
+        stderr(&refused).contains("output `whole` shows a sensitive value"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(
+        !stderr(&refused).contains("cpu_clusters"),
+        "a non-sensitive output of the same module is fine: {}",
+        stderr(&refused)
+    );
+    std::fs::write(
+        dir.join("main.aml.hcl"),
+        main.replace(
+            "  value = module.team\n",
+            "  value     = module.team\n  sensitive = true\n",
+        ),
+    )
+    .unwrap();
+    let cli = crate::cli();
+    let mut shown = vec![
+        cli.succeeds(dir, &["plan"]),
+        cli.succeeds(dir, &["plan", "-json", "-out=p.plan"]),
+    ];
+    shown.push(cli.succeeds(dir, &["apply", "-auto-approve"]));
+    shown.push(cli.succeeds(dir, &["show", "-json"]));
+    shown.push(cli.succeeds(dir, &["output"]));
+    let console = cli.run_with_input(
+        dir,
+        &["console"],
+        "module.team\nmodule.team[\"nlp\"].token_echo\n",
+    );
+    shown.push(String::from_utf8_lossy(&console.stdout).into_owned());
+    assert_eq!(
+        shown.last().unwrap().as_str(),
+        "(sensitive value)\n(sensitive value)\n"
+    );
+    shown.push(std::fs::read_to_string(dir.join("p.plan")).unwrap());
+    for text in &shown {
+        assert!(!text.contains("canary"), "a secret leaked:\n{text}");
+    }
 }

@@ -66,7 +66,8 @@ impl Evaluator<'_> {
                 let Some(value) = scope.eval(expr, &mut self.diagnostics) else {
                     continue;
                 };
-                let sensitive = self.is_tainted(expr);
+                let sensitive =
+                    self.is_tainted(expr) || self.diagnostics.value_holds_secret(&value);
                 let span = key_span.clone();
                 inputs.insert(
                     input.clone(),
@@ -95,7 +96,7 @@ impl Evaluator<'_> {
             let mut outputs = BTreeMap::new();
             for (output, evaluated) in evaluated.outputs {
                 if evaluated.sensitive {
-                    self.sensitive_modules.insert(name.to_owned());
+                    (self.sensitive_outputs).insert((name.to_owned(), output.clone()));
                 }
                 outputs.insert(output, evaluated.value);
             }

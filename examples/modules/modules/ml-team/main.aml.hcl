@@ -9,7 +9,7 @@ locals {
 
 aml_compute "cpu" {
   name                          = "${var.team}-cpu"
-  vm_size                       = "STANDARD_D2_V2"
+  vm_size                       = var.cpu_vm_size
   min_nodes                     = 0
   max_nodes                     = 4
   idle_seconds_before_scaledown = 300

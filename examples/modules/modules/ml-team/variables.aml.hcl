@@ -8,6 +8,16 @@ variable "team" {
   }
 }
 
+variable "cpu_vm_size" {
+  type    = string
+  default = "STANDARD_D2_V2"
+
+  validation {
+    condition     = startswith(var.cpu_vm_size, "STANDARD_D")
+    error_message = "CPU clusters use the general-purpose D series."
+  }
+}
+
 variable "max_gpu_nodes" {
   type    = number
   default = 2
