@@ -376,6 +376,10 @@ pub struct PlanArgs {
     /// Save the plan to FILE for `show` (and for `apply FILE`); it holds no secret.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// Write a compute block to FILE (a new `*.aml.hcl`) for each `import` block that has
+    /// none, from what the service reports, then plan with it.
+    #[arg(long, value_name = "FILE")]
+    pub generate_config_out: Option<PathBuf>,
     /// How long to wait for another process's state lock (e.g. 30s).
     #[arg(long, value_parser = amlform_emulator::parse_duration, default_value = "0s")]
     pub lock_timeout: std::time::Duration,

@@ -16,6 +16,7 @@ mod emulator_command;
 mod exit_status;
 mod fmt_command;
 mod force_unlock_command;
+mod generate_config;
 mod graph_command;
 mod import_command;
 mod init_command;

@@ -20,6 +20,9 @@ use crate::settings::Settings;
 use crate::state_backend::{Backend, Store};
 
 pub fn run(args: &PlanArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
+    if let Some(out) = &args.generate_config_out {
+        crate::generate_config::write(&args.variables, out, settings)?;
+    }
     let mut timings = crate::timings::Timings::start();
     let options = PlanOptions {
         refresh_only: args.refresh_only,

@@ -72,7 +72,7 @@ pub fn adoption(
             taken.insert(format!("{}.{label}", kind.block_name));
             adoption.computes.push(GeneratedCompute {
                 kind,
-                settings: settings(compute, &label),
+                settings: generated_settings(compute, &label),
                 label,
                 workspace: (config.workspaces.len() > 1).then(|| workspace.clone()),
                 import_id: Some(compute.arm_id.clone()),
@@ -89,7 +89,7 @@ pub fn adoption(
 /// The attributes the service reports, `name` first, leaving out what equals the schema's
 /// default and what the service chooses itself; a required secret or key file becomes a
 /// sensitive variable (the service never returns one).
-fn settings(compute: &RemoteCompute, label: &str) -> Vec<(&'static str, Setting)> {
+pub fn generated_settings(compute: &RemoteCompute, label: &str) -> Vec<(&'static str, Setting)> {
     let Some(kind) = compute.kind else {
         return Vec::new();
     };

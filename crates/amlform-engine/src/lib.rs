@@ -21,7 +21,7 @@ mod plan_file;
 mod planning;
 mod workspaces;
 
-pub use adoption::{Adoption, adoption};
+pub use adoption::{Adoption, adoption, generated_settings};
 pub use applier::{
     ApplyContext, ApplyError, ApplyEvent, ApplyGraph, ApplyReport, Interrupt, KnownValues, apply,
     apply_graph, known_values, no_interrupt, state_record,

@@ -228,6 +228,29 @@ impl ParsedModule {
         }
     }
 
+    /// Takes out the `import` blocks whose `to` no compute block declares (for
+    /// `plan -generate-config-out`, which writes those blocks): each `to` and its id, when
+    /// the id is a literal string (`None` otherwise).
+    pub fn take_imports_without_blocks(&mut self) -> Vec<(String, Option<String>)> {
+        let config = &mut self.config;
+        let (orphans, kept): (Vec<_>, Vec<_>) = std::mem::take(&mut config.imports)
+            .into_iter()
+            .partition(|import| {
+                let (kind, label) = import.to.split_once('.').unwrap_or(("", ""));
+                config.compute(kind, label).is_none()
+            });
+        config.imports = kept;
+        (orphans.into_iter())
+            .map(|import| {
+                let id = match &import.id.expr {
+                    hcl_edit::expr::Expression::String(text) => Some(text.value().clone()),
+                    _ => None,
+                };
+                (import.to, id)
+            })
+            .collect()
+    }
+
     /// The `backend` block, known before evaluation (its settings are literals).
     pub fn backend(&self) -> Option<&BackendBlock> {
         self.config.backends.first()

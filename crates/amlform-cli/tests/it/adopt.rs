@@ -116,3 +116,66 @@ fn adopt_writes_what_scripts_made_and_the_next_apply_imports_it_untouched() {
         assert!(!text.contains("canary"), "{file} holds a secret");
     }
 }
+
+#[test]
+fn plan_generate_config_out_writes_the_block_an_import_block_lacks() {
+    let emulator = Standalone::start();
+    emulator.put(
+        &format!("{WORKSPACE}/computes/late-script?api-version=2024-10-01"),
+        json!({"location": "eastus", "properties": {"computeType": "AmlCompute", "properties": {
+            "vmSize": "STANDARD_D3_V2", "scaleSettings": {"maxNodeCount": 5, "minNodeCount": 0}}}}),
+    );
+    let temp = amlform_test_support::scratch("generate-config");
+    let dir = temp.path();
+    std::fs::write(
+        dir.join("main.aml.hcl"),
+        format!(
+            "workspace \"dev\" {{\n  name           = \"ml-adopt\"\n  resource_group = \"rg\"\n  location       = \"eastus\"\n  endpoint       = \"{}\"\n}}\n\nimport {{\n  to = aml_compute.late\n  id = \"{WORKSPACE}/computes/late-script\"\n}}\n",
+            emulator.http
+        ),
+    )
+    .unwrap();
+    let cli = crate::cli().env("AMLFORM_ACCESS_TOKEN", "t");
+    let without = cli.run(dir, &["plan"]);
+    assert_eq!(
+        without.status.code(),
+        Some(1),
+        "an import block needs its block"
+    );
+    let plan = cli.succeeds(dir, &["plan", "-generate-config-out=generated.aml.hcl"]);
+    assert!(plan.contains("aml_compute.late will be imported"), "{plan}");
+    assert!(
+        plan.contains("Plan: 1 to import, 0 to add, 0 to change, 0 to destroy."),
+        "{plan}"
+    );
+    let generated = std::fs::read_to_string(dir.join("generated.aml.hcl")).unwrap();
+    for expected in [
+        "aml_compute \"late\" {",
+        "name    ",
+        "\"late-script\"",
+        "max_nodes                       = 5",
+        "\"STANDARD_D3_V2\"",
+    ] {
+        assert!(
+            generated.contains(expected),
+            "no `{expected}` in:\n{generated}"
+        );
+    }
+    assert!(
+        !generated.contains("import {"),
+        "the import block is the user's:\n{generated}"
+    );
+    let again = cli.run(dir, &["plan", "-generate-config-out=generated.aml.hcl"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("never overwrites"));
+    let wrong = cli.run(dir, &["plan", "-generate-config-out=generated.tf"]);
+    assert!(String::from_utf8_lossy(&wrong.stderr).contains("must end with .aml.hcl"));
+    cli.succeeds(dir, &["apply", "-auto-approve"]);
+    let after = cli.run(dir, &["plan", "-detailed-exitcode"]);
+    assert_eq!(
+        after.status.code(),
+        Some(0),
+        "{}",
+        amlform_test_support::describe(&after)
+    );
+}
