@@ -227,6 +227,9 @@ pub struct ModuleBlock {
     pub depends_on: Vec<(String, Span)>,
     /// `workspace = workspace.LABEL`: where the module's computes go.
     pub workspace: Option<(String, Span)>,
+    /// `workspaces = { NAME = workspace.LABEL }`: the workspaces the module's computes may
+    /// name (`workspace = workspace.NAME`) besides its default one.
+    pub workspaces: Vec<(String, String, Span)>,
 }
 
 /// `moved { from = ADDRESS, to = ADDRESS }`: a block or instance now has another address.

@@ -121,6 +121,9 @@ impl<'c> Evaluator<'c> {
         children: &'c BTreeMap<String, ChildModule>,
         context: ModuleContext,
     ) -> Evaluator<'c> {
+        let workspaces = (context.workspaces.iter())
+            .map(|(name, (_, value))| (name.clone(), value.clone()))
+            .collect();
         Evaluator {
             config,
             sources,
@@ -130,7 +133,7 @@ impl<'c> Evaluator<'c> {
             sensitive_variables: BTreeSet::new(),
             locals: BTreeMap::new(),
             sensitive_locals: BTreeSet::new(),
-            workspaces: BTreeMap::new(),
+            workspaces,
             compute_blocks: ComputeBlocks::new(),
             known,
             out: EvaluatedConfig::default(),
@@ -292,9 +295,9 @@ impl<'c> Evaluator<'c> {
                 count: module.count.is_some(),
             };
             nodes.push((node, exprs, context));
-            if let Some(workspace) =
-                (module.workspace.as_ref()).and_then(|(l, _)| config.workspace(l))
-            {
+            let named = (module.workspace.iter().map(|(label, _)| label))
+                .chain(module.workspaces.iter().map(|(_, label, _)| label));
+            for workspace in named.filter_map(|label| config.workspace(label)) {
                 dag.add_dependency(node, Node::Workspace(&workspace.label));
             }
             for (address, span) in &module.depends_on {
@@ -446,6 +449,8 @@ impl<'c> Evaluator<'c> {
             },
             "workspace" => match config.workspace(name) {
                 Some(workspace) => Ok(Some(Node::Workspace(&workspace.label))),
+                // Passed in to this module: known before it is evaluated.
+                None if self.context.workspaces.contains_key(name) => Ok(None),
                 None => Err(undefined(
                     format!("workspace `{name}` is not declared"),
                     config.workspaces.iter().map(|w| w.label.as_str()).collect(),

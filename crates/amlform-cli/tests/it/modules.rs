@@ -294,3 +294,57 @@ fn a_secret_passed_through_a_module_stays_sensitive_everywhere() {
         assert!(!text.contains("canary"), "a secret leaked:\n{text}");
     }
 }
+
+#[test]
+fn a_module_puts_computes_in_a_workspace_passed_in_and_sees_no_other() {
+    let temp = amlform_test_support::scratch("module-workspaces");
+    let dir = temp.path();
+    let workspace = |label: &str, name: &str| {
+        format!(
+            "workspace \"{label}\" {{\n  name           = \"{name}\"\n  resource_group = \"rg\"\n  location       = \"eastus\"\n  endpoint       = \"embedded\"\n}}\n\n"
+        )
+    };
+    std::fs::write(
+        dir.join("main.aml.hcl"),
+        workspace("prod", "ml-prod") + &workspace("gpu", "ml-gpu")
+            + "module \"team\" {\n  source     = \"./modules/team\"\n  workspace  = workspace.prod\n  workspaces = { big = workspace.gpu }\n}\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("modules/team")).unwrap();
+    let module = "aml_compute \"cpu\" {\n  name      = \"team-cpu\"\n  vm_size   = \"STANDARD_D2_V2\"\n  max_nodes = 1\n}\n\naml_compute \"gpu\" {\n  workspace   = workspace.big\n  name        = \"team-gpu\"\n  vm_size     = \"STANDARD_NC6\"\n  max_nodes   = 1\n  description = \"in ${workspace.big.name}\"\n}\n";
+    std::fs::write(dir.join("modules/team/main.aml.hcl"), module).unwrap();
+    let cli = crate::cli();
+    let plan = cli.succeeds(dir, &["plan", "-json"]);
+    let plan: Value = serde_json::from_str(&plan).unwrap();
+    let workspace_of = |address: &str| {
+        (plan["resource_changes"].as_array().unwrap().iter())
+            .find(|change| change["address"] == address)
+            .map(|change| change["workspace"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(
+        workspace_of("module.team.aml_compute.cpu").as_deref(),
+        Some("prod")
+    );
+    assert_eq!(
+        workspace_of("module.team.aml_compute.gpu").as_deref(),
+        Some("gpu")
+    );
+    let text = cli.succeeds(dir, &["plan"]);
+    assert!(
+        text.contains("description                     = \"in ml-gpu\""),
+        "{text}"
+    );
+
+    // A workspace not passed in is not there.
+    std::fs::write(
+        dir.join("modules/team/main.aml.hcl"),
+        module.replace("workspace.big\n", "workspace.gpu\n"),
+    )
+    .unwrap();
+    let refused = stderr(&crate::cli().run(dir, &["validate"]));
+    assert!(
+        refused.contains("the module was given no workspace `gpu`"),
+        "{refused}"
+    );
+    assert!(refused.contains("modules/team/main.aml.hcl:"), "{refused}");
+}

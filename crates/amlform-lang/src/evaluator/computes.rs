@@ -284,16 +284,19 @@ impl Evaluator<'_> {
 
     fn compute_workspace(&mut self, block: &ComputeBlock) -> Option<String> {
         if let Some(workspace) = &self.context.default_workspace {
-            // In a module: where the module block says.
-            if let Some((_, span)) = &block.workspace {
-                self.diagnostics.push(
-                    Diagnostic::error(codes::WORKSPACE, "a compute in a module cannot name a workspace")
-                        .at(span.clone())
-                        .hint("its workspace is the one its `module` block names (`workspace = workspace.<label>`)"),
-                );
-                return None;
+            // In a module: where the module block says, or a workspace it passed in.
+            let Some((name, span)) = &block.workspace else {
+                return Some(workspace.clone());
+            };
+            if let Some((label, _)) = self.context.workspaces.get(name) {
+                return Some(label.clone());
             }
-            return Some(workspace.clone());
+            self.diagnostics.push(
+                Diagnostic::error(codes::WORKSPACE, format!("the module was given no workspace `{name}`"))
+                    .at(span.clone())
+                    .hint(format!("pass it in with `workspaces = {{ {name} = workspace.<label> }}` on the module block; without `workspace`, a compute goes to the module block's `workspace`")),
+            );
+            return None;
         }
         if let Some((label, span)) = &block.workspace {
             if self.config.workspace(label).is_some() {

@@ -15,6 +15,9 @@ pub(crate) struct ModuleContext {
     pub default_workspace: Option<String>,
     /// The block's inputs: values for the module's variables.
     pub inputs: BTreeMap<String, ModuleInput>,
+    /// The workspaces passed in (`workspaces = { NAME = workspace.LABEL }`), by the name the
+    /// module uses: the root workspace's label and its value.
+    pub workspaces: BTreeMap<String, (String, Value)>,
 }
 
 #[derive(Debug, Clone)]
@@ -36,6 +39,9 @@ impl Evaluator<'_> {
             return;
         };
         let Some(workspace) = self.module_workspace(block) else {
+            return;
+        };
+        let Some(passed) = self.passed_workspaces(block) else {
             return;
         };
         if let Some(declared) = child.config.workspaces.first() {
@@ -82,6 +88,7 @@ impl Evaluator<'_> {
                 prefix: format!("{instance}."),
                 default_workspace: Some(workspace.clone()),
                 inputs,
+                workspaces: passed.clone(),
             };
             let (evaluated, diagnostics) = Evaluator::new(
                 &child.config,
@@ -125,6 +132,35 @@ impl Evaluator<'_> {
             values.pop().map_or(Value::Null, |(_, _, value)| value)
         };
         self.modules.insert(name.to_owned(), value);
+    }
+
+    /// The workspaces a module block passes in, as the root knows them (through the caller's
+    /// own passed-in ones, in a module); `None` after a diagnostic.
+    fn passed_workspaces(
+        &mut self,
+        block: &crate::config::ModuleBlock,
+    ) -> Option<BTreeMap<String, (String, Value)>> {
+        let mut passed = BTreeMap::new();
+        for (name, label, span) in &block.workspaces {
+            let found = if self.context.default_workspace.is_some() {
+                self.context.workspaces.get(label).cloned()
+            } else {
+                (self.workspaces.get(label)).map(|value| (label.clone(), value.clone()))
+            };
+            let Some(found) = found else {
+                self.diagnostics.push(
+                    Diagnostic::error(
+                        codes::WORKSPACE,
+                        format!("workspace `{label}` is not declared here"),
+                    )
+                    .at(span.clone())
+                    .hint("pass a workspace block of the root (or one passed to this module)"),
+                );
+                return None;
+            };
+            passed.insert(name.clone(), found);
+        }
+        Some(passed)
     }
 
     /// The workspace a module block's computes go to: the one it names (at the root), the

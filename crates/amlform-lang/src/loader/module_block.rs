@@ -7,7 +7,8 @@ use crate::codes;
 use crate::config::{AttributeDef, ModuleBlock};
 use crate::diagnostic::Diagnostic;
 use crate::parsed_body::{ParsedBlock, ParsedItem};
-use hcl_edit::expr::Expression;
+use crate::source_map::Span;
+use hcl_edit::expr::{Expression, ObjectKey};
 
 impl Loader {
     pub(super) fn module(&mut self, block: ParsedBlock) {
@@ -23,6 +24,7 @@ impl Loader {
             for_each: None,
             depends_on: Vec::new(),
             workspace: None,
+            workspaces: Vec::new(),
         };
         for item in block.body.items {
             let attribute = match item {
@@ -78,6 +80,7 @@ impl Loader {
                         .hint("write `workspace = workspace.<label>`: the module's computes go there"),
                     ),
                 },
+                "workspaces" => module.workspaces = self.module_workspaces(&attribute.value),
                 _ => module
                     .inputs
                     .push((attribute.key, attribute.key_span, attribute.value)),
@@ -105,5 +108,40 @@ impl Loader {
             );
         }
         self.config.modules.push(module);
+    }
+
+    /// `{ NAME = workspace.LABEL, ... }`, each entry checked to be a workspace reference.
+    fn module_workspaces(&mut self, value: &crate::config::Expr) -> Vec<(String, String, Span)> {
+        let mut out = Vec::new();
+        let Expression::Object(object) = &value.expr else {
+            self.error(
+                Diagnostic::error(codes::WRONG_TYPE, "`workspaces` must be an object of workspaces")
+                    .at(value.span())
+                    .hint("write `workspaces = { gpu = workspace.gpu_ws }`: inside the module, `workspace = workspace.gpu` names it"),
+            );
+            return out;
+        };
+        for (key, entry) in object.iter() {
+            let name = match key {
+                ObjectKey::Ident(ident) => ident.as_str().to_owned(),
+                ObjectKey::Expression(Expression::String(text)) => text.value().clone(),
+                ObjectKey::Expression(Expression::Variable(ident)) => ident.as_str().to_owned(),
+                _ => continue,
+            };
+            match static_traversal(entry.expr()).as_deref() {
+                Some([root, label]) if root == "workspace" => {
+                    out.push((name, label.clone(), value.origin.span(entry.expr())));
+                }
+                _ => self.error(
+                    Diagnostic::error(
+                        codes::INVALID_REFERENCE,
+                        format!("`workspaces.{name}` must refer to a workspace block"),
+                    )
+                    .at(value.origin.span(entry.expr()))
+                    .hint("write `workspace.<label>`"),
+                ),
+            }
+        }
+        out
     }
 }
