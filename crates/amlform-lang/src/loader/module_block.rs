@@ -26,6 +26,7 @@ impl Loader {
             workspace: None,
             workspaces: Vec::new(),
         };
+        let mut source_written = false;
         for item in block.body.items {
             let attribute = match item {
                 ParsedItem::Attribute(attribute) => attribute,
@@ -42,21 +43,24 @@ impl Loader {
                 }
             };
             match attribute.key.as_str() {
-                "source" => match &attribute.value.expr {
-                    Expression::String(text)
-                        if text.starts_with("./") || text.starts_with("../") =>
-                    {
-                        module.source = Some((text.value().clone(), attribute.value.span()));
+                "source" => {
+                    source_written = true;
+                    match &attribute.value.expr {
+                        Expression::String(text)
+                            if text.starts_with("./") || text.starts_with("../") =>
+                        {
+                            module.source = Some((text.value().clone(), attribute.value.span()));
+                        }
+                        _ => self.error(
+                            Diagnostic::error(
+                                codes::NOT_ALLOWED,
+                                "a module's `source` must be a local path",
+                            )
+                            .at(attribute.value.span())
+                            .hint("write `source = \"./modules/<name>\"` (a directory beside this file, starting with ./ or ../); registries and git sources are not supported"),
+                        ),
                     }
-                    _ => self.error(
-                        Diagnostic::error(
-                            codes::NOT_ALLOWED,
-                            "a module's `source` must be a local path",
-                        )
-                        .at(attribute.value.span())
-                        .hint("write `source = \"./modules/<name>\"` (a directory beside this file, starting with ./ or ../); registries and git sources are not supported"),
-                    ),
-                },
+                }
                 "count" => module.count = Some(Box::new(attribute.value)),
                 "for_each" => module.for_each = Some(Box::new(attribute.value)),
                 "depends_on" => {
@@ -77,7 +81,9 @@ impl Loader {
                             "`workspace` must refer to a workspace block",
                         )
                         .at(attribute.value.span())
-                        .hint("write `workspace = workspace.<label>`: the module's computes go there"),
+                        .hint(
+                            "write `workspace = workspace.<label>`: the module's computes go there",
+                        ),
                     ),
                 },
                 "workspaces" => module.workspaces = self.module_workspaces(&attribute.value),
@@ -87,6 +93,9 @@ impl Loader {
             }
         }
         if module.source.is_none() {
+            if source_written {
+                return; // the source it has was reported
+            }
             self.error(
                 Diagnostic::error(
                     codes::MISSING_ATTRIBUTE,
