@@ -282,6 +282,28 @@ impl Evaluator<'_> {
         );
     }
 
+    /// `label` when a workspace block declares it; else an error at `span`.
+    pub(super) fn declared_workspace(&mut self, label: &str, span: &Span) -> Option<String> {
+        if self.config.workspace(label).is_some() {
+            return Some(label.to_owned());
+        }
+        let labels: Vec<&str> = (self.config.workspaces.iter())
+            .map(|w| w.label.as_str())
+            .collect();
+        let hint = hint_for(label, &labels, || {
+            format!("declare `workspace \"{label}\" {{ ... }}`")
+        });
+        self.diagnostics.push(
+            Diagnostic::error(
+                codes::WORKSPACE,
+                format!("workspace `{label}` is not declared"),
+            )
+            .at(span.clone())
+            .hint(hint),
+        );
+        None
+    }
+
     fn compute_workspace(&mut self, block: &ComputeBlock) -> Option<String> {
         if let Some(workspace) = &self.context.default_workspace {
             // In a module: where the module block says, or a workspace it passed in.
@@ -299,27 +321,7 @@ impl Evaluator<'_> {
             return None;
         }
         if let Some((label, span)) = &block.workspace {
-            if self.config.workspace(label).is_some() {
-                return Some(label.clone());
-            }
-            let labels: Vec<&str> = self
-                .config
-                .workspaces
-                .iter()
-                .map(|w| w.label.as_str())
-                .collect();
-            let hint = hint_for(label, &labels, || {
-                format!("declare `workspace \"{label}\" {{ ... }}`")
-            });
-            self.diagnostics.push(
-                Diagnostic::error(
-                    codes::WORKSPACE,
-                    format!("workspace `{label}` is not declared"),
-                )
-                .at(span.clone())
-                .hint(hint),
-            );
-            return None;
+            return self.declared_workspace(label, span);
         }
         match self.config.workspaces.as_slice() {
             [only] => Some(only.label.clone()),

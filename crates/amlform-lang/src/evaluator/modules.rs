@@ -181,24 +181,7 @@ impl Evaluator<'_> {
             return Some(workspace.clone());
         }
         if let Some((label, span)) = &block.workspace {
-            if self.config.workspace(label).is_some() {
-                return Some(label.clone());
-            }
-            let labels: Vec<&str> = (self.config.workspaces.iter())
-                .map(|w| w.label.as_str())
-                .collect();
-            let hint = hint_for(label, &labels, || {
-                format!("declare `workspace \"{label}\" {{ ... }}`")
-            });
-            self.diagnostics.push(
-                Diagnostic::error(
-                    codes::WORKSPACE,
-                    format!("workspace `{label}` is not declared"),
-                )
-                .at(span.clone())
-                .hint(hint),
-            );
-            return None;
+            return self.declared_workspace(label, span);
         }
         match self.config.workspaces.as_slice() {
             [only] => Some(only.label.clone()),
