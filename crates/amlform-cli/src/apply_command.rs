@@ -291,15 +291,8 @@ fn execute(
         let summary = summary_json(operation, [added, changed, destroyed], &report);
         println!("{summary}");
         if report.is_success() && !destroy && !module.evaluated.outputs.is_empty() {
-            let records = (store.into_inner())
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .records()?;
-            let known = amlform_engine::known_values(&records);
-            let module = crate::module_loader::load_knowing(&args.variables, known)?;
-            let outputs: serde_json::Map<String, serde_json::Value> = (module.evaluated.outputs)
-                .iter()
-                .map(|(name, output)| (name.clone(), output_command::output_json(output)))
-                .collect();
+            let module = knowing_the_state(store, args)?;
+            let outputs = output_command::outputs_json(module.evaluated.outputs.iter());
             let message = format!("Outputs: {}", outputs.len());
             let event = ui_event("info", &message, "outputs", json!({ "outputs": outputs }));
             println!("{event}");
@@ -331,13 +324,7 @@ fn execute(
             );
         }
         if !module.evaluated.outputs.is_empty() && !destroy {
-            // Again, now that the ids the outputs may show are known.
-            let records = store
-                .into_inner()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                .records()?;
-            let known = amlform_engine::known_values(&records);
-            let module = crate::module_loader::load_knowing(&args.variables, known)?;
+            let module = knowing_the_state(store, args)?;
             println!("\nOutputs:\n\n{}", output_command::render_outputs(&module));
         }
         Ok(ExitStatus::Success)
@@ -355,6 +342,15 @@ fn execute(
         );
         Ok(ExitStatus::Failure)
     }
+}
+
+/// The configuration evaluated again now that the ids the outputs may show are known.
+fn knowing_the_state(store: Mutex<Store>, args: &ApplyArgs) -> anyhow::Result<Module> {
+    let records = (store.into_inner())
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .records()?;
+    let known = amlform_engine::known_values(&records);
+    crate::module_loader::load_knowing(&args.variables, known)
 }
 
 /// Terraform's opening events: `version`, a `planned_change` per change, then amlform's

@@ -40,10 +40,7 @@ pub fn run(args: &OutputArgs, settings: &Settings) -> anyhow::Result<ExitStatus>
         None => outputs.iter().collect(),
     };
     if args.json {
-        let rendered: serde_json::Map<String, serde_json::Value> = chosen
-            .iter()
-            .map(|(name, output)| ((*name).clone(), output_json(output)))
-            .collect();
+        let rendered = outputs_json(chosen.into_iter());
         println!("{}", serde_json::to_string_pretty(&rendered)?);
     } else if let (true, Some((name, output))) = (args.raw, chosen.first_key_value()) {
         print!("{}", raw(name, output)?);
@@ -94,10 +91,19 @@ fn raw(name: &str, output: &EvaluatedOutput) -> anyhow::Result<String> {
     }
 }
 
+/// `{"NAME": <output_json>, ...}`.
+pub fn outputs_json<'a>(
+    outputs: impl Iterator<Item = (&'a String, &'a EvaluatedOutput)>,
+) -> serde_json::Map<String, serde_json::Value> {
+    outputs
+        .map(|(name, output)| (name.clone(), output_json(output)))
+        .collect()
+}
+
 /// Terraform's `output -json` shape: `{"sensitive": .., "value": ..}`; a sensitive value is
 /// left out, an unknown one is `null` with `"known": false`.
-pub fn output_json(output: &EvaluatedOutput) -> serde_json::Value {
-    let known = !contains_unknown(&output.value);
+fn output_json(output: &EvaluatedOutput) -> serde_json::Value {
+    let known = !output.value.is_unknown();
     if output.sensitive {
         json!({ "sensitive": true, "known": known })
     } else {
@@ -106,14 +112,5 @@ pub fn output_json(output: &EvaluatedOutput) -> serde_json::Value {
             "known": known,
             "value": amlform_plan::to_json(&output.value),
         })
-    }
-}
-
-fn contains_unknown(value: &Value) -> bool {
-    match value {
-        Value::Unknown => true,
-        Value::List(items) | Value::Set(items) => items.iter().any(contains_unknown),
-        Value::Map(map) => map.values().any(contains_unknown),
-        _ => false,
     }
 }

@@ -187,7 +187,7 @@ pub fn prepare(
         options,
     });
     if !refresh_only && !module.evaluated.outputs.is_empty() {
-        plan.outputs = output_changes(variables, &records, &plan, destroy)?;
+        plan.outputs = output_changes(variables, &module, &records, &plan, destroy)?;
     }
     if wants_context {
         let timestamp = amlform_emulator::timestamp(amlform_state::now_ms());
@@ -208,22 +208,26 @@ pub fn prepare(
 }
 
 /// The outputs over the state's values (before) and over the values the plan keeps (after:
-/// a compute it creates, replaces or removes has its computed values unknown again).
+/// a compute it creates, replaces or removes has its computed values unknown again). The
+/// configuration is evaluated again only for what `module` (evaluated knowing nothing, or
+/// all of the state) is not: with no state, neither side needs it.
 fn output_changes(
     variables: &VariableArgs,
+    module: &Module,
     records: &[StateRecord],
     plan: &Plan,
     destroy: bool,
 ) -> anyhow::Result<Vec<amlform_plan::OutputChange>> {
     use amlform_engine::known_values;
     use amlform_plan::Action;
-    let before = match records.is_empty() {
-        true => None,
-        false => Some(crate::module_loader::load_knowing(
-            variables,
-            known_values(records),
-        )?),
-    };
+    if records.is_empty() {
+        return Ok(amlform_engine::output_changes(
+            None,
+            &module.evaluated,
+            destroy,
+        ));
+    }
+    let before = crate::module_loader::load_knowing(variables, known_values(records))?;
     let renewed: std::collections::HashSet<&str> = (plan.changes.iter())
         .filter(|change| {
             matches!(
@@ -238,13 +242,21 @@ fn output_changes(
         })
         .map(|change| change.address.as_str())
         .collect();
+    if renewed.is_empty() {
+        // Every compute keeps what the state knows of it: the outputs stay as they are.
+        return Ok(amlform_engine::output_changes(
+            Some(&before.evaluated),
+            &before.evaluated,
+            destroy,
+        ));
+    }
     let kept: Vec<StateRecord> = (records.iter())
         .filter(|record| !renewed.contains(record.address.as_str()))
         .cloned()
         .collect();
     let after = crate::module_loader::load_knowing(variables, known_values(&kept))?;
     Ok(amlform_engine::output_changes(
-        before.as_ref().map(|module| &module.evaluated),
+        Some(&before.evaluated),
         &after.evaluated,
         destroy,
     ))

@@ -37,11 +37,8 @@ fn show_state(args: &ShowArgs, settings: &Settings) -> anyhow::Result<ExitStatus
         );
     }
     if args.json {
-        let outputs = module.as_ref().map(|module| {
-            (module.evaluated.outputs.iter())
-                .map(|(name, output)| (name.clone(), crate::output_command::output_json(output)))
-                .collect::<serde_json::Map<_, _>>()
-                .into()
+        let outputs = (module.as_ref()).map(|module| {
+            crate::output_command::outputs_json(module.evaluated.outputs.iter()).into()
         });
         let shown = amlform_plan::render_state_json(&records, outputs);
         println!("{}", serde_json::to_string_pretty(&shown)?);

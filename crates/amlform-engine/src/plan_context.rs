@@ -31,7 +31,7 @@ pub fn output_changes(
             let sensitive = old.is_some_and(|o| o.sensitive) || new.is_some_and(|n| n.sensitive);
             let shown = |value: Option<&Value>| match value {
                 None | Some(Value::Null) => Shown::Absent,
-                Some(value) if contains_unknown(value) => Shown::KnownAfterApply,
+                Some(value) if value.is_unknown() => Shown::KnownAfterApply,
                 Some(_) if sensitive => Shown::Sensitive,
                 Some(value) => Shown::Value(value.to_json()),
             };
@@ -53,15 +53,6 @@ pub fn output_changes(
             }
         })
         .collect()
-}
-
-fn contains_unknown(value: &Value) -> bool {
-    match value {
-        Value::Unknown => true,
-        Value::List(items) | Value::Set(items) => items.iter().any(contains_unknown),
-        Value::Map(map) => map.values().any(contains_unknown),
-        _ => false,
-    }
 }
 
 /// The parts of Terraform's plan JSON about what the plan was made from.
@@ -93,7 +84,7 @@ pub fn plan_context(module: &Module, records: &[StateRecord], timestamp: String)
                 }
                 let expression = if !references.is_empty() {
                     json!({ "references": references })
-                } else if attribute.sensitive || contains_unknown(&attribute.value) {
+                } else if attribute.sensitive || attribute.value.is_unknown() {
                     json!({})
                 } else {
                     json!({ "constant_value": attribute.value.to_json() })
@@ -118,7 +109,7 @@ pub fn plan_context(module: &Module, records: &[StateRecord], timestamp: String)
         .collect();
     let outputs: Map<String, serde_json::Value> = (config.outputs.iter())
         .map(|(name, output)| {
-            let expression = if output.sensitive || contains_unknown(&output.value) {
+            let expression = if output.sensitive || output.value.is_unknown() {
                 json!({})
             } else {
                 json!({ "constant_value": output.value.to_json() })

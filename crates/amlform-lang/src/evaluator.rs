@@ -84,7 +84,7 @@ pub(crate) struct Evaluator<'c> {
     /// The modules the configuration's `module` blocks use, by block name.
     children: &'c BTreeMap<String, ChildModule>,
     /// Each module block's value (its outputs; a list or map of them with `count` or
-    /// `for_each`), and the blocks with a sensitive output.
+    /// `for_each`).
     modules: BTreeMap<String, Value>,
     /// `(module block, output)` pairs whose output is sensitive.
     sensitive_outputs: BTreeSet<(String, String)>,
@@ -250,24 +250,9 @@ impl<'c> Evaluator<'c> {
                 count: compute.count.is_some(),
             };
             nodes.push((node, exprs, context));
-            let mut explicit: Vec<(Node, Span)> = compute
-                .workspace
-                .iter()
-                .filter_map(|(label, span)| {
-                    let workspace = config.workspace(label)?;
-                    Some((Node::Workspace(&workspace.label), span.clone()))
-                })
-                .collect();
-            for (address, span) in &compute.depends_on {
-                let (kind, label) = address.split_once('.').expect("checked by the loader");
-                if let Some(target) = config.compute(kind, label) {
-                    explicit.push((Node::compute(target), span.clone()));
-                } else {
-                    self.diagnostics
-                        .push(self.undefined_compute(kind, label, span.clone()));
-                    ok = false;
-                }
-            }
+            let workspaces = compute.workspace.iter().map(|(label, span)| (label, span));
+            let (explicit, found) = self.named_dependencies(workspaces, &compute.depends_on);
+            ok &= found;
             for (target, span) in explicit {
                 edge_spans.entry((node, target)).or_insert(span);
                 dag.add_dependency(node, target);
@@ -295,21 +280,17 @@ impl<'c> Evaluator<'c> {
                 count: module.count.is_some(),
             };
             nodes.push((node, exprs, context));
-            let named = (module.workspace.iter().map(|(label, _)| label))
-                .chain(module.workspaces.iter().map(|(_, label, _)| label));
-            for workspace in named.filter_map(|label| config.workspace(label)) {
-                dag.add_dependency(node, Node::Workspace(&workspace.label));
-            }
-            for (address, span) in &module.depends_on {
-                let (kind, label) = address.split_once('.').expect("checked by the loader");
-                match config.compute(kind, label) {
-                    Some(target) => dag.add_dependency(node, Node::compute(target)),
-                    None => {
-                        self.diagnostics
-                            .push(self.undefined_compute(kind, label, span.clone()));
-                        ok = false;
-                    }
-                }
+            let workspaces = (module.workspace.iter().map(|(label, span)| (label, span))).chain(
+                module
+                    .workspaces
+                    .iter()
+                    .map(|(_, label, span)| (label, span)),
+            );
+            let (explicit, found) = self.named_dependencies(workspaces, &module.depends_on);
+            ok &= found;
+            for (target, span) in explicit {
+                edge_spans.entry((node, target)).or_insert(span);
+                dag.add_dependency(node, target);
             }
         }
         for (index, import) in config.imports.iter().enumerate() {
@@ -376,6 +357,35 @@ impl<'c> Evaluator<'c> {
                 None
             }
         }
+    }
+
+    /// What a block names outright, with the span that names it: the workspaces it puts its
+    /// computes in, and its `depends_on` computes (false after reporting one that is not
+    /// declared).
+    fn named_dependencies(
+        &mut self,
+        workspaces: impl Iterator<Item = (&'c String, &'c Span)>,
+        depends_on: &'c [(String, Span)],
+    ) -> (Vec<(Node<'c>, Span)>, bool) {
+        let config = self.config;
+        let mut named: Vec<(Node<'c>, Span)> = workspaces
+            .filter_map(|(label, span)| {
+                let workspace = config.workspace(label)?;
+                Some((Node::Workspace(&workspace.label), span.clone()))
+            })
+            .collect();
+        let mut found = true;
+        for (address, span) in depends_on {
+            let (kind, label) = address.split_once('.').expect("checked by the loader");
+            if let Some(target) = config.compute(kind, label) {
+                named.push((Node::compute(target), span.clone()));
+            } else {
+                self.diagnostics
+                    .push(self.undefined_compute(kind, label, span.clone()));
+                found = false;
+            }
+        }
+        (named, found)
     }
 
     fn undefined_compute(&self, kind: &str, label: &str, at: Span) -> Diagnostic {

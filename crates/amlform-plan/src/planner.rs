@@ -779,7 +779,7 @@ fn apply_targeting(plan: &mut Plan, input: &PlanInput<'_>) {
                     message: format!(
                         "{flag} names no resource of the configuration or the state"
                     ),
-                    hint: "an address is `KIND.NAME` or `KIND.NAME[KEY]` (`aml_compute.cpu`, `aml_compute.pool[\"a\"]`); `amlform state list` lists the state's".to_owned(),
+                    hint: "an address is `KIND.NAME` or `KIND.NAME[KEY]` (`aml_compute.cpu`, `aml_compute.pool[\"a\"]`), in a module `module.NAME[KEY].` before it, or a module alone (`module.team`); `amlform state list` lists the state's".to_owned(),
                     location: None,
                     attribute: None,
                 });
@@ -796,8 +796,17 @@ fn apply_targeting(plan: &mut Plan, input: &PlanInput<'_>) {
         let mut keep: BTreeSet<String> = BTreeSet::new();
         let mut pending: Vec<String> = options.targets.clone();
         if options.destroy {
-            // Destroying a target destroys what depends on it, never what it depends on.
+            // Destroying a target destroys what depends on it, never what it depends on; a
+            // module's dependents are those of everything in it.
             let dependents = dependents(input.state);
+            pending.extend(
+                (input.state.iter())
+                    .filter(|record| {
+                        (options.targets.iter())
+                            .any(|target| amlform_schema::is_under(&record.address, target))
+                    })
+                    .map(|record| record.address.clone()),
+            );
             while let Some(address) = pending.pop() {
                 if !keep.insert(address.clone()) {
                     continue;

@@ -348,3 +348,49 @@ fn a_module_puts_computes_in_a_workspace_passed_in_and_sees_no_other() {
     );
     assert!(refused.contains("modules/team/main.aml.hcl:"), "{refused}");
 }
+
+#[test]
+fn a_module_waits_for_what_its_inputs_read_and_its_readers_wait_for_it() {
+    let temp = amlform_test_support::scratch("module-dependencies");
+    let dir = temp.path();
+    std::fs::write(
+        dir.join("main.aml.hcl"),
+        "workspace \"w\" {\n  name           = \"ws-deps\"\n  resource_group = \"rg\"\n  location       = \"eastus\"\n  endpoint       = \"embedded\"\n}\n\naml_compute \"base\" {\n  name      = \"base\"\n  vm_size   = \"STANDARD_D2_V2\"\n  max_nodes = 1\n}\n\nmodule \"t\" {\n  source = \"./modules/t\"\n  after  = aml_compute.base.id\n}\n\naml_compute \"outside\" {\n  name        = \"outside\"\n  vm_size     = \"STANDARD_D2_V2\"\n  max_nodes   = 1\n  description = module.t.cpu_id\n}\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(dir.join("modules/t")).unwrap();
+    std::fs::write(
+        dir.join("modules/t/main.aml.hcl"),
+        "variable \"after\" {\n  type = string\n}\n\naml_compute \"cpu\" {\n  name        = \"t-cpu\"\n  vm_size     = \"STANDARD_D2_V2\"\n  max_nodes   = 1\n  description = \"after ${var.after}\"\n}\n\noutput \"cpu_id\" {\n  value = aml_compute.cpu.id\n}\n",
+    )
+    .unwrap();
+    let cli = crate::cli();
+    let graph = cli.succeeds(dir, &["graph", "--type", "apply"]);
+    assert!(
+        graph.contains("\"module.t.aml_compute.cpu\" -> \"aml_compute.base\""),
+        "{graph}"
+    );
+    assert!(
+        graph.contains("\"aml_compute.outside\" -> \"module.t.aml_compute.cpu\""),
+        "{graph}"
+    );
+    // The values known only after apply reach each in turn.
+    cli.succeeds(dir, &["apply", "-auto-approve"]);
+    let empty = cli.run(dir, &["plan", "-detailed-exitcode"]);
+    assert_eq!(
+        empty.status.code(),
+        Some(0),
+        "{}",
+        amlform_test_support::describe(&empty)
+    );
+    let destroyed = cli.succeeds(dir, &["destroy", "-auto-approve", "-target=module.t"]);
+    assert!(
+        destroyed.contains("# aml_compute.outside will be destroyed"),
+        "{destroyed}"
+    );
+    assert!(
+        destroyed.contains("Resources: 0 added, 0 changed, 2 destroyed."),
+        "{destroyed}"
+    );
+    assert_eq!(cli.succeeds(dir, &["state", "list"]), "aml_compute.base\n");
+}

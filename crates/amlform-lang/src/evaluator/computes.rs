@@ -77,10 +77,18 @@ impl Evaluator<'_> {
 
         let prefix = &self.context.prefix;
         let address = format!("{prefix}{}", block.address());
-        let depends_on: Vec<String> = (block_dependencies(block, &attribute_references)
+        // Its blocks' own references, the computes of the modules it reads, and what the
+        // module it is in depends on.
+        let mut depends_on: BTreeSet<String> = (block_dependencies(block, &attribute_references)
             .into_iter())
         .map(|on| format!("{prefix}{on}"))
         .collect();
+        let references = attribute_references
+            .iter()
+            .flat_map(|(_, references)| references);
+        depends_on.extend(self.module_computes_read(references));
+        depends_on.extend(self.context.depends_on.iter().cloned());
+        let depends_on: Vec<String> = depends_on.into_iter().collect();
         let Some(instances) =
             self.instances_of(&address, block.count.as_deref(), block.for_each.as_deref())
         else {

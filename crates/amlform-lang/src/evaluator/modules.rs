@@ -18,6 +18,9 @@ pub(crate) struct ModuleContext {
     /// The workspaces passed in (`workspaces = { NAME = workspace.LABEL }`), by the name the
     /// module uses: the root workspace's label and its value.
     pub workspaces: BTreeMap<String, (String, Value)>,
+    /// What the module block depends on (the computes its inputs, `count`, `for_each` and
+    /// `depends_on` read), which every compute in the module waits for.
+    pub depends_on: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -60,6 +63,32 @@ impl Evaluator<'_> {
         else {
             return;
         };
+        let exprs = (block.inputs.iter().map(|(_, _, expr)| expr)).chain(
+            block
+                .count
+                .iter()
+                .chain(block.for_each.iter())
+                .map(|expr| &**expr),
+        );
+        let references: Vec<Reference> = exprs.flat_map(references).collect();
+        let mut depends_on = self.context.depends_on.clone();
+        for reference in &references {
+            if let (Some(_), Some(label)) = (compute_kind(reference.root()), reference.name()) {
+                depends_on.insert(format!(
+                    "{}{}.{label}",
+                    self.context.prefix,
+                    reference.root()
+                ));
+            }
+        }
+        depends_on.extend(self.module_computes_read(references.iter()));
+        let prefix = &self.context.prefix;
+        depends_on.extend(
+            block
+                .depends_on
+                .iter()
+                .map(|(address, _)| format!("{prefix}{address}")),
+        );
         let mut values = Vec::with_capacity(instances.len());
         for (instance, each, count_index) in instances {
             let mut inputs = BTreeMap::new();
@@ -89,6 +118,7 @@ impl Evaluator<'_> {
                 default_workspace: Some(workspace.clone()),
                 inputs,
                 workspaces: passed.clone(),
+                depends_on: depends_on.clone(),
             };
             let (evaluated, diagnostics) = Evaluator::new(
                 &child.config,
@@ -132,6 +162,26 @@ impl Evaluator<'_> {
             values.pop().map_or(Value::Null, |(_, _, value)| value)
         };
         self.modules.insert(name.to_owned(), value);
+    }
+
+    /// The computes of the modules these references read (`module.m.out`: every compute of
+    /// `module.m`, which its outputs may come from).
+    pub(super) fn module_computes_read<'r>(
+        &self,
+        references: impl Iterator<Item = &'r Reference>,
+    ) -> Vec<String> {
+        let mut read = Vec::new();
+        for reference in references {
+            if let ("module", Some(name)) = (reference.root(), reference.name()) {
+                let module = format!("{}module.{name}", self.context.prefix);
+                read.extend(
+                    (self.out.computes.keys())
+                        .filter(|address| amlform_schema::is_under(address, &module))
+                        .cloned(),
+                );
+            }
+        }
+        read
     }
 
     /// The workspaces a module block passes in, as the root knows them (through the caller's
