@@ -217,32 +217,36 @@ impl Service {
     }
 
     /// One page of the workspace's computes (sorted by name) as a `ComputeResourceList`
-    /// body, its `nextLink` made by `next_link` from the `$skip` of the next page. The page is
-    /// serialized straight from the store.
+    /// body, resuming after the compute named `after`; its `nextLink` is made by `next_link`
+    /// from the last name on the page (a continuation token, as `$skip` is in the API, rather
+    /// than a count: a page is found without walking the ones before it, and a compute
+    /// created or deleted meanwhile shifts nothing). The page is serialized straight from the
+    /// store.
     pub fn list_computes(
         &mut self,
         path: &WorkspacePath,
-        skip: usize,
+        after: Option<&str>,
         compute_type: Option<&str>,
-        next_link: impl FnOnce(usize) -> String,
+        next_link: impl FnOnce(&str) -> String,
     ) -> Result<Vec<u8>, ArmError> {
         let workspace = self.workspace(path)?;
         let page_size = self.settings.page_size.max(1);
         let key = path.key();
+        let after = after.map(str::to_ascii_lowercase);
         let mut matching = self
             .store
-            .computes(&key)
+            .computes_after(&key, after.as_deref())
             .filter(|compute| {
                 compute_type.is_none_or(|kind| compute.compute_type.eq_ignore_ascii_case(kind))
-            })
-            .skip(skip);
-        let page: Vec<Fields<'_>> = (matching.by_ref().take(page_size))
+            });
+        let page: Vec<&Compute> = matching.by_ref().take(page_size).collect();
+        let next = match (page.last(), matching.next()) {
+            (Some(last), Some(_)) => Some(next_link(&last.name.to_ascii_lowercase())),
+            _ => None,
+        };
+        let page: Vec<Fields<'_>> = (page.into_iter())
             .map(|compute| compute_fields(&workspace, compute))
             .collect();
-        let next = matching
-            .next()
-            .is_some()
-            .then(|| next_link(skip + page_size));
         #[derive(serde::Serialize)]
         struct ComputeResourceList<'a> {
             value: Vec<Fields<'a>>,

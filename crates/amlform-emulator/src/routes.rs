@@ -614,6 +614,9 @@ async fn get_compute(
         .map(Json)
 }
 
+/// How a compute list's continuation token starts; the rest is the last name of its page.
+const SKIP_TOKEN_PREFIX: &str = "after.";
+
 async fn list_computes(
     State(shared): State<Arc<Shared>>,
     Extension(scheme): Extension<Scheme>,
@@ -622,28 +625,29 @@ async fn list_computes(
     Path(params): Path<WorkspaceParams>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Response, ArmError> {
-    let skip = match query.get("$skip") {
-        None => 0,
-        Some(token) => token.parse().map_err(|_| {
+    // The token is `after.NAME`: the page resumes after the compute NAME.
+    let after = match query.get("$skip") {
+        None => None,
+        Some(token) => Some(token.strip_prefix(SKIP_TOKEN_PREFIX).ok_or_else(|| {
             ArmError::bad_request(
                 "InvalidSkipToken",
                 format!("'{token}' is not a continuation token this service issued."),
             )
-        })?,
+        })?),
     };
     let compute_type = query.get("compute-type").map(String::as_str);
     // The caller's own api-version, as ARM's nextLink keeps it.
     let version = query.get("api-version").map_or(API_VERSION, String::as_str);
-    let next_link = |next: usize| {
+    let next_link = |last: &str| {
         format!(
-            "{}{}?api-version={version}&$skip={next}",
+            "{}{}?api-version={version}&$skip={SKIP_TOKEN_PREFIX}{last}",
             base_url(&headers, scheme),
             uri.path()
         )
     };
     let body = shared
         .lock()
-        .list_computes(&params.into(), skip, compute_type, next_link)?;
+        .list_computes(&params.into(), after, compute_type, next_link)?;
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 

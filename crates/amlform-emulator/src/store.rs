@@ -355,6 +355,26 @@ impl Store {
             .flat_map(|entry| entry.computes.values())
     }
 
+    /// The workspace's computes whose key (the lowercased name) sorts after `after`, in order:
+    /// where a list page resumes, without walking the pages before it.
+    pub fn computes_after<'a>(
+        &'a self,
+        workspace: &str,
+        after: Option<&str>,
+    ) -> impl Iterator<Item = &'a Compute> {
+        use std::ops::Bound;
+        let start = after.map_or(Bound::Unbounded, |name| Bound::Excluded(name.to_owned()));
+        self.workspaces
+            .get(workspace)
+            .into_iter()
+            .flat_map(move |entry| {
+                entry
+                    .computes
+                    .range((start.clone(), Bound::Unbounded))
+                    .map(|(_, compute)| compute)
+            })
+    }
+
     /// Every compute with the workspace it is in.
     pub fn all_computes(&self) -> impl Iterator<Item = (&Workspace, &Compute)> {
         self.workspaces.values().flat_map(|entry| {

@@ -181,6 +181,53 @@ async fn next_link_keeps_the_callers_api_version() {
     assert!(next.contains("api-version=2023-04-01"), "{next}");
 }
 
+/// A list page resumes after the last compute of the one before it: a compute deleted
+/// meanwhile (as a concurrent `destroy` does) shifts nothing, so no other compute is skipped
+/// (a count of computes to skip would pass over `b` here, and a refresh would see it gone).
+#[tokio::test]
+async fn a_list_resumes_after_the_last_compute_it_showed() {
+    let emulator = Emulator::builder()
+        .without_rate_limits()
+        .page_size(1)
+        .build()
+        .unwrap();
+    let client = Client::new(&emulator);
+    for name in ["a", "b", "c"] {
+        client
+            .create(
+                &compute_path("mlws", &format!("{name}-cluster")),
+                &aml_compute("STANDARD_D2_V2", 0, 1),
+            )
+            .await;
+    }
+    let mut page = client
+        .get(&format!("{}/computes", workspace_path("mlws")))
+        .await
+        .body;
+    let mut names = Vec::new();
+    loop {
+        names.extend(
+            (page["value"].as_array().unwrap().iter())
+                .map(|item| item["name"].as_str().unwrap().to_owned()),
+        );
+        if names.len() == 1 {
+            let reply = client
+                .delete(&compute_path("mlws", "a-cluster"), "Delete")
+                .await;
+            client.wait(&reply).await;
+        }
+        let Some(next) = page["nextLink"].as_str() else {
+            break;
+        };
+        let path = next
+            .strip_prefix("http://emulator.test")
+            .unwrap()
+            .to_owned();
+        page = client.raw(Method::GET, &path, None).await.body;
+    }
+    assert_eq!(names, ["a-cluster", "b-cluster", "c-cluster"]);
+}
+
 /// A cluster's and a compute instance's settings as the API describes them: a custom image is
 /// Windows only, idle shutdown is 15 minutes to 3 days, an assigned user has both ids, a setup
 /// script names its source, and nodes without a public IP need a subnet; each is kept as sent.
