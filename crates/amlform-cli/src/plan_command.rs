@@ -65,11 +65,32 @@ pub fn run(args: &PlanArgs, settings: &Settings) -> anyhow::Result<ExitStatus> {
     settings.printer.plan(plan, form)?;
     timings.phase("render");
     timings.report();
-    Ok(if args.detailed_exitcode && plan.has_changes() {
+    let status = if args.detailed_exitcode && plan.has_changes() {
         ExitStatus::Changes
     } else {
         ExitStatus::Success
-    })
+    };
+    let Planned {
+        module,
+        store,
+        plan,
+        workspaces,
+        refreshed,
+        runtime,
+    } = planned;
+    // The state is closed (flushed, its lock released), the connections (an embedded
+    // emulator among them) and the runtime stopped as usual.
+    drop((store, workspaces, runtime));
+    leave_to_exit((module, plan, refreshed));
+    Ok(status)
+}
+
+/// Leaves `values`, which hold nothing to flush or release, to the end of the process rather
+/// than dropping them: the command ends here, and the system takes the memory back at once,
+/// where freeing a large plan value by value took about a tenth of a no-change plan of 5,000
+/// computes.
+fn leave_to_exit<T>(values: T) {
+    std::mem::forget(values);
 }
 
 /// The plan options `-target`, `-exclude` and `-replace` give.
