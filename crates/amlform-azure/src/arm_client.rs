@@ -6,7 +6,7 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 
-use crate::AzureError;
+use crate::{AzureError, JsonTree};
 
 pub const API_VERSION: &str = "2024-10-01";
 
@@ -164,7 +164,7 @@ impl ArmClient {
     pub async fn list<T>(
         &self,
         path: &str,
-        mut convert: impl FnMut(&Value) -> T,
+        mut convert: impl FnMut(&JsonTree<'_>) -> T,
     ) -> Result<Vec<T>, AzureError> {
         let mut items = Vec::new();
         let mut pending = Some(self.fetch_page(path.to_owned()));
@@ -197,7 +197,7 @@ impl ArmClient {
                 .filter(|link| !link.is_empty())
                 .map(|link| self.fetch_page(with_api_version(link)));
             for item in page.value {
-                let item: Value = serde_json::from_str(item.get()).map_err(decode_error)?;
+                let item: JsonTree<'_> = serde_json::from_str(item.get()).map_err(decode_error)?;
                 items.push(convert(&item));
             }
         }

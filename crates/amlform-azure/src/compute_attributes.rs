@@ -10,6 +10,7 @@ use amlform_schema::AttributeMap;
 use amlform_schema::{COMPUTE_KINDS, ComputeKind};
 use serde_json::Value;
 
+use crate::JsonTree;
 use amlform_provider::{INSTANCE_STATE, InstanceState};
 
 /// The kind of a `computeType`, or `None` for types amlform does not manage.
@@ -21,14 +22,20 @@ pub fn kind_of(compute_type: &str) -> Option<&'static ComputeKind> {
 
 /// Every attribute of `kind` the resource reports, by configuration name. Absent and null
 /// values are left out.
-pub fn attributes(kind: &ComputeKind, resource: &Value) -> AttributeMap<&'static str, Value> {
+pub fn attributes(
+    kind: &ComputeKind,
+    resource: &JsonTree<'_>,
+) -> AttributeMap<&'static str, Value> {
     let mut values = Vec::new();
-    let resource_id = at_path(resource, "properties.resourceId").and_then(Value::as_str);
+    let resource_id = at_path(resource, "properties.resourceId").and_then(JsonTree::as_str);
     for attribute in kind.attributes {
         if attribute.sensitive || attribute.is_file_path {
             continue;
         }
-        let raw = at_path(resource, attribute.rest_path).filter(|value| !value.is_null());
+        let raw = (at_path(resource, attribute.rest_path))
+            .filter(|value| !value.is_null())
+            .map(JsonTree::to_value);
+        let raw = raw.as_ref();
         let value = match attribute.name {
             "vm_priority" => raw
                 .and_then(Value::as_str)
@@ -95,7 +102,7 @@ pub fn attributes(kind: &ComputeKind, resource: &Value) -> AttributeMap<&'static
     }
     if kind.computed.contains(&INSTANCE_STATE)
         && let Some(state) =
-            at_path(resource, "properties.properties.state").and_then(Value::as_str)
+            at_path(resource, "properties.properties.state").and_then(JsonTree::as_str)
     {
         values.push((INSTANCE_STATE, Value::from(state)));
     }
@@ -167,7 +174,10 @@ fn schedule_attributes(schedule: &Value) -> Value {
 
 /// The value at a dotted REST path (`properties.properties.vmSize`); none for an empty path.
 /// Unlike `Value::pointer`, it allocates nothing: refresh reads several fields of every compute.
-pub(crate) fn at_path<'a>(resource: &'a Value, rest_path: &str) -> Option<&'a Value> {
+pub(crate) fn at_path<'t, 'a>(
+    resource: &'t JsonTree<'a>,
+    rest_path: &str,
+) -> Option<&'t JsonTree<'a>> {
     if rest_path.is_empty() {
         return None;
     }
@@ -249,7 +259,7 @@ mod tests {
                 "userAccountCredentials": {"adminUserName": "azureuser", "adminUserPassword": "never-returned"}
             }}
         });
-        let values = attributes(kind, &resource);
+        let values = attributes(kind, &JsonTree::from(&resource));
         assert_eq!(values["name"], "cpu");
         assert_eq!(values["vm_priority"], "lowpriority");
         assert_eq!(values["idle_seconds_before_scaledown"], 120);
@@ -275,7 +285,9 @@ mod tests {
         assert_eq!(adla.block_name, "adla_compute");
         let values = attributes(
             adla,
-            &json!({"name": "a", "properties": {"computeType": "DataLakeAnalytics", "resourceId": "/subscriptions/s/resourceGroups/adla-rg/providers/Microsoft.DataLakeAnalytics/accounts/acct", "properties": {"dataLakeStoreAccountName": "store"}}}),
+            &JsonTree::from(
+                &json!({"name": "a", "properties": {"computeType": "DataLakeAnalytics", "resourceId": "/subscriptions/s/resourceGroups/adla-rg/providers/Microsoft.DataLakeAnalytics/accounts/acct", "properties": {"dataLakeStoreAccountName": "store"}}}),
+            ),
         );
         assert_eq!(
             values["account_name"], "acct",
@@ -293,9 +305,14 @@ mod tests {
     fn identity_types_as_the_service_spells_them() {
         let kind = kind_of("AmlCompute").unwrap();
         let identity = |kind_name: &str| json!({"name": "c", "identity": {"type": kind_name}, "properties": {"computeType": "AmlCompute"}});
-        assert!(!attributes(kind, &identity("None")).contains_key("identity_type"));
+        assert!(
+            !attributes(kind, &JsonTree::from(&identity("None"))).contains_key("identity_type")
+        );
         assert_eq!(
-            attributes(kind, &identity("SystemAssigned, UserAssigned"))["identity_type"],
+            attributes(
+                kind,
+                &JsonTree::from(&identity("SystemAssigned, UserAssigned"))
+            )["identity_type"],
             "SystemAssigned,UserAssigned"
         );
     }

@@ -143,7 +143,8 @@ pub fn compute_body(
     // A setup script is a file of the workspace's share (`ScriptReference.scriptSource`).
     for script in ["creationScript", "startupScript"] {
         let data = format!("properties.properties.setupScripts.scripts.{script}");
-        if crate::compute_attributes::at_path(&body, &format!("{data}.scriptData")).is_some() {
+        let pointer = format!("/{}/scriptData", data.replace('.', "/"));
+        if body.pointer(&pointer).is_some() {
             set_path(
                 &mut body,
                 &format!("{data}.scriptSource"),
@@ -262,7 +263,7 @@ mod tests {
         );
         let mut resource = body.clone();
         resource["name"] = json!("cpu");
-        let read_back = attributes(kind, &resource);
+        let read_back = attributes(kind, &crate::JsonTree::from(&resource));
         for (name, value) in &values {
             if name != "admin_user_password" {
                 assert_eq!(read_back.get(name), Some(value), "{name}");
@@ -353,7 +354,10 @@ mod tests {
         body["properties"]["properties"]["schedules"]["computeStartStop"][0]["provisioningStatus"] =
             json!("Completed");
         body["name"] = json!("nb-ada");
-        assert_eq!(attributes(kind, &body)["schedules"], values["schedules"]);
+        assert_eq!(
+            attributes(kind, &crate::JsonTree::from(&body))["schedules"],
+            values["schedules"]
+        );
     }
 
     /// Instance types go out as `InstanceTypeSchema` and come back without the service's
@@ -375,7 +379,7 @@ mod tests {
             Value::Null;
         body["name"] = json!("arc");
         assert_eq!(
-            attributes(kind, &body)["instance_types"],
+            attributes(kind, &crate::JsonTree::from(&body))["instance_types"],
             values["instance_types"]
         );
     }

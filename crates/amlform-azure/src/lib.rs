@@ -15,6 +15,7 @@ pub mod compute_attributes;
 mod compute_body;
 mod compute_writer;
 mod credential;
+mod json_tree;
 mod provider;
 mod request_pacer;
 
@@ -24,6 +25,7 @@ pub use arm_client::{
 pub use azure_error::AzureError;
 pub use compute_body::{BodyContext, compute_body};
 pub use credential::{Cloud, Credential, CredentialKind, token_credential};
+pub use json_tree::JsonTree;
 /// The method of an [`ArmClient::send`].
 pub use reqwest::Method;
 // The provider boundary's data, as the rest of amlform has always named it here.

@@ -10,33 +10,39 @@ use amlform_provider::{
 use serde_json::Value;
 
 use crate::compute_attributes;
-use crate::{ArmClient, AzureError, BodyContext, compute_body};
+use crate::{ArmClient, AzureError, BodyContext, JsonTree, compute_body};
 
 /// A compute resource as ARM reports it, in the configuration's terms.
 pub fn remote_compute(resource: &Value) -> RemoteCompute {
-    let text = |path: &str| {
-        compute_attributes::at_path(resource, path)
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-    };
+    remote_compute_of(&JsonTree::from(resource))
+}
+
+/// [`remote_compute`] of a resource read as a [`JsonTree`] (as a listed one is).
+pub fn remote_compute_of(resource: &JsonTree<'_>) -> RemoteCompute {
+    let at = |path: &str| compute_attributes::at_path(resource, path);
+    let text = |path: &str| at(path).and_then(JsonTree::as_str).map(str::to_owned);
     let compute_type = text("properties.computeType").unwrap_or_default();
     let kind = compute_attributes::kind_of(&compute_type);
-    let provisioning_errors =
-        compute_attributes::at_path(resource, "properties.provisioningErrors")
-            .and_then(Value::as_array)
-            .map(|errors| {
-                errors
-                    .iter()
-                    .map(|error| {
-                        format!(
-                            "{}: {}",
-                            error["error"]["code"].as_str().unwrap_or("Unknown"),
-                            error["error"]["message"].as_str().unwrap_or("")
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
+    let provisioning_errors = at("properties.provisioningErrors")
+        .and_then(JsonTree::as_array)
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|error| {
+                    let field = |name: &str| {
+                        (error.get("error"))
+                            .and_then(|error| error.get(name))
+                            .and_then(JsonTree::as_str)
+                    };
+                    format!(
+                        "{}: {}",
+                        field("code").unwrap_or("Unknown"),
+                        field("message").unwrap_or("")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
     RemoteCompute {
         name: text("name").unwrap_or_default(),
         arm_id: text("id").unwrap_or_default(),
@@ -47,8 +53,8 @@ pub fn remote_compute(resource: &Value) -> RemoteCompute {
         compute_type,
         provisioning_state: text("properties.provisioningState").unwrap_or_default(),
         provisioning_errors,
-        is_attached: compute_attributes::at_path(resource, "properties.isAttachedCompute")
-            .and_then(Value::as_bool)
+        is_attached: at("properties.isAttachedCompute")
+            .and_then(JsonTree::as_bool)
             .unwrap_or(false),
         resource_id: text("properties.resourceId"),
     }
@@ -104,7 +110,7 @@ impl AzureProvider {
         target: &WorkspaceTarget,
     ) -> Result<Vec<RemoteCompute>, AzureError> {
         self.client
-            .list(&format!("{}/computes", target.path()), remote_compute)
+            .list(&format!("{}/computes", target.path()), remote_compute_of)
             .await
     }
 
@@ -158,17 +164,20 @@ impl AzureProvider {
                 &format!(
                     "/subscriptions/{subscription_id}/providers/Microsoft.MachineLearningServices/locations/{location}/usages"
                 ),
-                |item| Usage {
-                    kind: item["type"].as_str().unwrap_or_default().to_owned(),
-                    name: item["name"]["value"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_owned(),
-                    current: item["currentValue"].as_u64().unwrap_or(0),
-                    limit: match item["limit"].as_i64() {
-                        Some(limit) if limit >= 0 => limit as u64,
-                        _ => u64::MAX,
-                    },
+                |item| {
+                    let item = item.to_value();
+                    Usage {
+                        kind: item["type"].as_str().unwrap_or_default().to_owned(),
+                        name: item["name"]["value"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                        current: item["currentValue"].as_u64().unwrap_or(0),
+                        limit: match item["limit"].as_i64() {
+                            Some(limit) if limit >= 0 => limit as u64,
+                            _ => u64::MAX,
+                        },
+                    }
                 },
             )
             .await

@@ -378,7 +378,12 @@ async fn a_next_link_without_an_api_version_gets_one() {
         ..Default::default()
     })
     .unwrap();
-    let items = client.list("/page1", Value::clone).await.unwrap();
+    let items = client
+        .list("/page1", |item: &amlform_azure::JsonTree<'_>| {
+            item.to_value()
+        })
+        .await
+        .unwrap();
     assert_eq!(items, [json!(1), json!(amlform_azure::API_VERSION)]);
 }
 
