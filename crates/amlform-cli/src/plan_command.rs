@@ -130,7 +130,13 @@ pub fn prepare(
     let printer = &settings.printer;
     // The state is read while the configuration evaluates: neither needs the other. The
     // parse comes first, alone, because it uses every core and evaluation uses one.
-    let parsed = crate::module_loader::parse(variables)?;
+    let mut parsed = crate::module_loader::parse(variables)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let early = (operation == "plan")
+        .then(|| early_refresh(&mut parsed, &runtime, settings))
+        .flatten();
     // The backend block is literal, so the state can be read before evaluation.
     let backend = Backend::checked(parsed.backend());
     let reading = backend.as_ref().ok().cloned().map(|backend| {
@@ -152,9 +158,13 @@ pub fn prepare(
     }
     let backend = backend?;
     timings.phase("load");
-    let (mut store, mut records) = match read.flatten() {
-        Some(read) => read?,
-        // Another process holds the lock: wait for it as `--lock-timeout` says.
+    let (mut store, mut records, early) = match read.flatten() {
+        Some(read) => {
+            let (store, records) = read?;
+            (store, records, early)
+        }
+        // Another process holds the lock: wait for it as `--lock-timeout` says, and read the
+        // service only once it is ours (what it holds may change meanwhile).
         None => {
             let store = Store::open(
                 &backend,
@@ -163,7 +173,7 @@ pub fn prepare(
                 settings.credential.as_deref(),
             )?;
             let records = store.records()?;
-            (store, records)
+            (store, records, None)
         }
     };
     printer.stale_lock(&store);
@@ -181,21 +191,31 @@ pub fn prepare(
         }
     }
     timings.phase("state");
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let workspaces = runtime.block_on(connection::connect(
-        &module.evaluated,
-        settings.credential.as_deref(),
-    ))?;
+    let early = early.and_then(|task| {
+        let (config, workspaces, refreshed) = runtime.block_on(task).ok()??;
+        same_workspaces(&config, &module.evaluated).then_some((workspaces, refreshed))
+    });
+    let (workspaces, refreshed) = match early {
+        Some(early) => early,
+        None => {
+            let workspaces = runtime.block_on(connection::connect(
+                &module.evaluated,
+                settings.credential.as_deref(),
+            ))?;
+            let refreshed =
+                runtime.block_on(amlform_engine::refresh(&module.evaluated, &workspaces));
+            (workspaces, refreshed)
+        }
+    };
     let writes = matches!(operation, "apply" | "destroy");
-    let refreshed = runtime.block_on(amlform_engine::refresh_settled(
+    let refreshed = runtime.block_on(amlform_engine::settle(
         &module.evaluated,
         &workspaces,
         &mut store,
         &mut records,
         writes,
         &|event| printer.plan_event(&event),
+        refreshed,
     ))?;
     timings.phase("refresh");
     let (refresh_only, destroy) = (options.refresh_only, options.destroy);
@@ -226,6 +246,52 @@ pub fn prepare(
         refreshed,
         runtime,
     }))
+}
+
+/// A refresh begun before the configuration is evaluated, from its workspace blocks alone:
+/// the service is read while the computes evaluate and the state is read. What it read is
+/// used only if the whole evaluation gives the same workspaces (and the state's lock was
+/// free); otherwise it is dropped and the workspaces are read again. Not for the embedded
+/// emulator, whose world the connection changes (it makes the workspaces), nor when the
+/// workspaces cannot be evaluated apart.
+type EarlyRefresh = tokio::task::JoinHandle<
+    Option<(
+        amlform_lang::EvaluatedConfig,
+        Workspaces,
+        Result<Refreshed, amlform_engine::RefreshError>,
+    )>,
+>;
+
+fn early_refresh(
+    parsed: &mut amlform_lang::ParsedModule,
+    runtime: &tokio::runtime::Runtime,
+    settings: &Settings,
+) -> Option<EarlyRefresh> {
+    let config = parsed.evaluated_workspaces()?;
+    if (config.workspaces.values())
+        .any(|workspace| workspace.attribute("endpoint") == Some("embedded"))
+    {
+        return None;
+    }
+    let credential = settings.credential.clone();
+    Some(runtime.spawn(async move {
+        // A connection that fails here fails again, and is reported, on the usual path.
+        let workspaces = connection::connect(&config, credential.as_deref())
+            .await
+            .ok()?;
+        let refreshed = amlform_engine::refresh(&config, &workspaces).await;
+        Some((config, workspaces, refreshed))
+    }))
+}
+
+/// Whether two evaluations give the same workspace blocks, label for label.
+fn same_workspaces(
+    early: &amlform_lang::EvaluatedConfig,
+    whole: &amlform_lang::EvaluatedConfig,
+) -> bool {
+    early.workspaces.len() == whole.workspaces.len()
+        && (early.workspaces.iter().zip(&whole.workspaces))
+            .all(|((a, x), (b, y))| a == b && x.attributes == y.attributes)
 }
 
 /// The outputs over the state's values (before) and over the values the plan keeps (after:

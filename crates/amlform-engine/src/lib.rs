@@ -31,6 +31,6 @@ pub use plan_context::{output_changes, plan_context};
 pub use plan_file::{PLAN_FILE_VERSION, PlanFile, PlanFileError, PlanInputs};
 pub use planning::{
     PlanEvent, PlanRequest, RefreshError, Refreshed, location, plan, plan_inputs, read_config_file,
-    refresh, refresh_settled, settle_interrupted, still_running,
+    refresh, refresh_settled, settle, settle_interrupted, still_running,
 };
 pub use workspaces::{WorkspaceBinding, Workspaces, workspace_target};

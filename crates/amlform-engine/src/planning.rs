@@ -50,6 +50,7 @@ pub async fn refresh(
     config: &EvaluatedConfig,
     workspaces: &Workspaces,
 ) -> Result<Refreshed, RefreshError> {
+    let started = Instant::now();
     let mut lists = tokio::task::JoinSet::new();
     let mut facts = tokio::task::JoinSet::new();
     let mut regions_seen = BTreeSet::new();
@@ -96,6 +97,12 @@ pub async fn refresh(
             )),
         }
     }
+    tracing::info!(
+        workspaces = refreshed.remote.len(),
+        computes = refreshed.remote.values().map(Vec::len).sum::<usize>(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "refreshed"
+    );
     Ok(refreshed)
 }
 
@@ -127,14 +134,25 @@ pub async fn refresh_settled<S: StateStore>(
     writes: bool,
     on_event: &(dyn Fn(PlanEvent) + Sync),
 ) -> Result<Refreshed, RefreshError> {
-    let started = Instant::now();
-    let mut refreshed = refresh(config, workspaces).await?;
-    tracing::info!(
-        workspaces = refreshed.remote.len(),
-        computes = refreshed.remote.values().map(Vec::len).sum::<usize>(),
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "refreshed"
-    );
+    let refreshed = refresh(config, workspaces).await;
+    settle(
+        config, workspaces, store, records, writes, on_event, refreshed,
+    )
+    .await
+}
+
+/// [`refresh_settled`] from a refresh already made: a plan reads the service while its
+/// configuration evaluates.
+pub async fn settle<S: StateStore>(
+    config: &EvaluatedConfig,
+    workspaces: &Workspaces,
+    store: &mut S,
+    records: &mut Vec<StateRecord>,
+    writes: bool,
+    on_event: &(dyn Fn(PlanEvent) + Sync),
+    refreshed: Result<Refreshed, RefreshError>,
+) -> Result<Refreshed, RefreshError> {
+    let mut refreshed = refreshed?;
     if writes {
         let deadline = Instant::now() + Duration::from_secs(3600);
         let mut told = false;

@@ -56,6 +56,32 @@ pub struct Config {
 }
 
 impl Config {
+    /// The workspaces, variables and locals alone (with their indexes), moved out of `self`
+    /// until [`Config::put_back`]: moves, not copies, so setting them apart costs nothing at
+    /// any size.
+    pub(crate) fn take_workspace_part(&mut self) -> Config {
+        use std::mem::take;
+        Config {
+            workspaces: take(&mut self.workspaces),
+            variables: take(&mut self.variables),
+            locals: take(&mut self.locals),
+            workspace_index: take(&mut self.workspace_index),
+            local_index: take(&mut self.local_index),
+            variable_index: take(&mut self.variable_index),
+            ..Config::default()
+        }
+    }
+
+    /// Takes back what [`Config::take_workspace_part`] moved out.
+    pub(crate) fn put_back(&mut self, part: Config) {
+        self.workspaces = part.workspaces;
+        self.variables = part.variables;
+        self.locals = part.locals;
+        self.workspace_index = part.workspace_index;
+        self.local_index = part.local_index;
+        self.variable_index = part.variable_index;
+    }
+
     /// Builds the lookup index; the loader calls it once all blocks are in.
     pub(crate) fn index(&mut self) {
         let mut index: HashMap<&'static str, HashMap<String, usize>> = HashMap::new();

@@ -199,6 +199,27 @@ impl ParsedModule {
         }
     }
 
+    /// The workspace blocks alone, evaluated with the variables and locals they may read
+    /// (nothing else: no compute, output or module block), so that the service can be read
+    /// while the rest evaluates. `None` when the parse had errors or this evaluation has any
+    /// (a local that reads a compute, say): the whole evaluation then says what is wrong.
+    pub fn evaluated_workspaces(&mut self) -> Option<EvaluatedConfig> {
+        if self.diagnostics.has_errors() || self.config.workspaces.is_empty() {
+            return None;
+        }
+        let part = self.config.take_workspace_part();
+        let (evaluated, diagnostics) = evaluate(
+            &part,
+            &self.sources,
+            &self.inputs,
+            &self.base_dir,
+            &BTreeMap::new(),
+            &BTreeMap::new(),
+        );
+        self.config.put_back(part);
+        (!diagnostics.has_errors()).then_some(evaluated)
+    }
+
     /// Evaluates and checks the configuration; `known` holds computed attributes already
     /// known (see [`LoadOptions::known`]).
     pub fn evaluate(self, known: &BTreeMap<String, BTreeMap<String, Value>>) -> Module {
