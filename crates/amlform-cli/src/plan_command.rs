@@ -166,6 +166,9 @@ pub fn prepare(
         // Another process holds the lock: wait for it as `--lock-timeout` says, and read the
         // service only once it is ours (what it holds may change meanwhile).
         None => {
+            if let Some(task) = &early {
+                task.abort();
+            }
             let store = Store::open(
                 &backend,
                 operation,
