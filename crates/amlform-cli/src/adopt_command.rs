@@ -34,13 +34,8 @@ pub fn run(args: &AdoptArgs, settings: &Settings) -> anyhow::Result<ExitStatus> 
     let records =
         crate::plan_command::open_module_state(&module, "adopt", args.lock_timeout, settings)?
             .records()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let workspaces = runtime.block_on(crate::connection::connect(
-        config,
-        settings.credential.as_deref(),
-    ))?;
+    let (runtime, workspaces) =
+        crate::connection::connect_on_runtime(config, settings.credential.as_deref())?;
     let refreshed = runtime.block_on(amlform_engine::refresh(config, &workspaces))?;
     let adoption = amlform_engine::adoption(
         config,

@@ -182,13 +182,8 @@ fn apply_saved(args: &ApplyArgs, file: &Path, settings: &Settings) -> anyhow::Re
             summary.destroy
         );
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let workspaces = runtime.block_on(connection::connect(
-        &module.evaluated,
-        settings.credential.as_deref(),
-    ))?;
+    let (runtime, workspaces) =
+        connection::connect_on_runtime(&module.evaluated, settings.credential.as_deref())?;
     let destroy = plan.changes.iter().all(|change| {
         matches!(
             change.action,

@@ -17,6 +17,25 @@ use anyhow::{Context, bail};
 /// Where the embedded emulator keeps its state, under the configuration directory.
 pub const EMBEDDED_STATE_DIR: &str = ".amlform/emulator";
 
+/// A runtime, and every workspace connected on it ([`connect`]): what a command that reads
+/// or writes the service starts with. The runtime lives as long as the connections (the
+/// embedded emulator runs on it).
+pub fn connect_on_runtime(
+    config: &EvaluatedConfig,
+    credential_override: Option<&str>,
+) -> anyhow::Result<(tokio::runtime::Runtime, Workspaces)> {
+    let runtime = new_runtime()?;
+    let workspaces = runtime.block_on(connect(config, credential_override))?;
+    Ok((runtime, workspaces))
+}
+
+/// The multi-threaded runtime the service is reached on.
+pub fn new_runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
 /// Every workspace's provider, ARM coordinates and region, by label. Workspaces share a
 /// provider (and its client and pacing) when they share the endpoint and the credential.
 /// `credential_override` is `--credential`, which overrides every workspace's `credential`.

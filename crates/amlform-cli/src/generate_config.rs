@@ -40,13 +40,8 @@ pub fn write(variables: &VariableArgs, out: &Path, settings: &Settings) -> anyho
         bail!("the configuration has errors; no configuration was generated");
     }
     let config = &module.evaluated;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let workspaces = runtime.block_on(crate::connection::connect(
-        config,
-        settings.credential.as_deref(),
-    ))?;
+    let (runtime, workspaces) =
+        crate::connection::connect_on_runtime(config, settings.credential.as_deref())?;
     let mut computes = Vec::with_capacity(orphans.len());
     for (to, id) in orphans {
         let Some(id) = id else {

@@ -16,13 +16,8 @@ pub fn run(args: &ImportArgs, settings: &Settings) -> anyhow::Result<ExitStatus>
         crate::plan_command::open_module_state(&module, "import", args.lock_timeout, settings)?;
     // What can be refused without the service is refused before connecting.
     amlform_engine::check_import(&module, &store, &args.address, &args.id)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let workspaces = runtime.block_on(crate::connection::connect(
-        &module.evaluated,
-        settings.credential.as_deref(),
-    ))?;
+    let (runtime, workspaces) =
+        crate::connection::connect_on_runtime(&module.evaluated, settings.credential.as_deref())?;
     let found = runtime.block_on(amlform_engine::import(
         &module,
         &workspaces,

@@ -131,9 +131,7 @@ pub fn prepare(
     // The state is read while the configuration evaluates: neither needs the other. The
     // parse comes first, alone, because it uses every core and evaluation uses one.
     let mut parsed = crate::module_loader::parse(variables)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
+    let runtime = connection::new_runtime()?;
     let early = (operation == "plan")
         .then(|| early_refresh(&mut parsed, &runtime, settings))
         .flatten();
@@ -251,12 +249,7 @@ pub fn prepare(
     }))
 }
 
-/// A refresh begun before the configuration is evaluated, from its workspace blocks alone:
-/// the service is read while the computes evaluate and the state is read. What it read is
-/// used only if the whole evaluation gives the same workspaces (and the state's lock was
-/// free); otherwise it is dropped and the workspaces are read again. Not for the embedded
-/// emulator, whose world the connection changes (it makes the workspaces), nor when the
-/// workspaces cannot be evaluated apart.
+/// What [`early_refresh`] read, with the workspaces it read them with.
 type EarlyRefresh = tokio::task::JoinHandle<
     Option<(
         amlform_lang::EvaluatedConfig,
@@ -265,6 +258,12 @@ type EarlyRefresh = tokio::task::JoinHandle<
     )>,
 >;
 
+/// A refresh begun before the configuration is evaluated, from its workspace blocks alone:
+/// the service is read while the computes evaluate and the state is read. What it read is
+/// used only if the whole evaluation gives the same workspaces (and the state's lock was
+/// free); otherwise it is dropped and the workspaces are read again. Not for the embedded
+/// emulator, whose world the connection changes (it makes the workspaces), nor when the
+/// workspaces cannot be evaluated apart.
 fn early_refresh(
     parsed: &mut amlform_lang::ParsedModule,
     runtime: &tokio::runtime::Runtime,

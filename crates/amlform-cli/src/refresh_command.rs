@@ -16,13 +16,8 @@ pub fn run(args: &RefreshArgs, settings: &Settings) -> anyhow::Result<ExitStatus
     let mut store =
         crate::plan_command::open_module_state(&module, "refresh", args.lock_timeout, settings)?;
     let records = store.records()?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()?;
-    let workspaces = runtime.block_on(crate::connection::connect(
-        &module.evaluated,
-        settings.credential.as_deref(),
-    ))?;
+    let (runtime, workspaces) =
+        crate::connection::connect_on_runtime(&module.evaluated, settings.credential.as_deref())?;
     let refreshed = runtime.block_on(amlform_engine::refresh(&module.evaluated, &workspaces))?;
     let change = amlform_plan::accept_drift(&records, &refreshed.remote);
     if change.put.is_empty() && change.remove.is_empty() {
