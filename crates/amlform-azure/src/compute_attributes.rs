@@ -32,10 +32,10 @@ pub fn attributes(
         if attribute.sensitive || attribute.is_file_path {
             continue;
         }
-        let raw = (at_path(resource, attribute.rest_path))
+        let owned = (at_path(resource, attribute.rest_path))
             .filter(|value| !value.is_null())
             .map(JsonTree::to_value);
-        let raw = raw.as_ref();
+        let raw = owned.as_ref();
         let value = match attribute.name {
             "vm_priority" => raw
                 .and_then(Value::as_str)
@@ -94,7 +94,7 @@ pub fn attributes(
             "account_name" | "workspace_name" if raw.is_none() => resource_id
                 .and_then(|id| id.rsplit('/').next())
                 .map(Value::from),
-            _ => raw.cloned(),
+            _ => owned,
         };
         if let Some(value) = value {
             values.push((attribute.name, value));
